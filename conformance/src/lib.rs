@@ -1,0 +1,20 @@
+//! `conformance`: a conformance suite for multi-client chat servers.
+//!
+//! The architecture, one folder or module per concern:
+//! - [`profile`]: how a server words things (TOML profiles), compiled to matchers;
+//! - [`wire`]: bytes → messages (line or chunk framing) → protocol events;
+//! - [`user`]: a simulated user: a connection, its inbox and its transcript;
+//! - [`session`]: what a test gets: users with unique names, barriers, expectations;
+//! - [`catalogue`]: the tests, one module per group, each tied to a PROTOCOL.md id;
+//! - [`scenario`]: the step format teachers write tests in (`fixtures/scenarios/`);
+//! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON and JUnit output;
+//! - [`target`]: the server under test (an address, a command, or the reference server);
+//! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
+
+pub mod model;
+pub mod profile;
+pub mod report;
+pub mod requirements;
+pub mod session;
+pub mod user;
+pub mod wire;

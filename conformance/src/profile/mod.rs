@@ -1,0 +1,283 @@
+//! Profiles: how a particular server words the protocol, so the same semantic checks run on
+//! every server whatever its language or wording.
+//!
+//! A profile is a small TOML file (see `fixtures/profiles/`); [`Profile::load`] reads one,
+//! checks every key and compiles the templates into matchers. Unknown keys are errors, so a
+//! typo never silently falls back to a default.
+
+mod template;
+
+use std::fmt;
+use std::path::Path;
+
+use regex::Regex;
+use serde::Deserialize;
+
+pub use template::{Template, TemplateError};
+
+/// How messages are delimited on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Framing {
+    /// Every message ends with `\n` (`\r\n` tolerated).
+    Line,
+    /// One write is one message, with no terminator (the `recv(1024)` style).
+    Chunk,
+}
+
+/// A test the profile's server is known not to support, reported as skipped with a reason.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SkipRule {
+    /// A test id, or a pattern with `*` wildcards (`leave.*`).
+    pub id: String,
+    pub reason: String,
+}
+
+/// The profile file as written, before checking.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawProfile {
+    framing: Framing,
+    quit: String,
+    echo: bool,
+    announce_self: bool,
+    send: String,
+    join: String,
+    leave: String,
+    chat: String,
+    prompt: String,
+    welcome: String,
+    error: String,
+    ignore: Vec<String>,
+    strip_ansi: bool,
+    skip: Vec<SkipRule>,
+    pace_ms: Option<u64>,
+}
+
+impl Default for RawProfile {
+    fn default() -> Self {
+        use chat_protocol::wording::*;
+        RawProfile {
+            framing: Framing::Line,
+            quit: QUIT_WORD.to_string(),
+            echo: false,
+            announce_self: false,
+            send: "{text}".to_string(),
+            join: JOIN_TEMPLATE.to_string(),
+            leave: LEAVE_TEMPLATE.to_string(),
+            chat: CHAT_TEMPLATE.to_string(),
+            prompt: String::new(),
+            welcome: String::new(),
+            error: format!("{ERROR_PREFIX}{{reason}}"),
+            ignore: Vec::new(),
+            strip_ansi: false,
+            skip: Vec::new(),
+            pace_ms: None,
+        }
+    }
+}
+
+/// A checked, compiled profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// `reference` or the file it came from.
+    pub name: String,
+    pub framing: Framing,
+    /// What a client writes to leave; `None` when the server has no quit word.
+    pub quit: Option<Template>,
+    /// The sender receives its own chat line.
+    pub echo: bool,
+    /// The joiner receives its own join line.
+    pub announce_self: bool,
+    /// What a client writes for a chat message.
+    pub send: Template,
+    pub join: Template,
+    pub leave: Template,
+    pub chat: Template,
+    /// Sent by the server before it reads the name; consumed at connection start.
+    pub prompt: String,
+    /// The one line the joiner receives once its name is accepted, if any.
+    pub welcome: Option<Template>,
+    pub error: Template,
+    /// Received messages matching one of these in full are skipped.
+    pub ignore: Vec<Regex>,
+    pub strip_ansi: bool,
+    pub skip: Vec<SkipRule>,
+    /// Pause between two writes of one user, so each chunk travels alone (chunk framing).
+    pub pace_ms: u64,
+}
+
+/// A profile that cannot be used: names the key and what is wrong with it.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("cannot read profile {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("profile {path}: {message}")]
+    Syntax { path: String, message: String },
+    #[error("profile {path}: key `{key}`: {message}")]
+    Key {
+        path: String,
+        key: &'static str,
+        message: String,
+    },
+    #[error("unknown profile `{0}`: give `reference` or the path of a .toml file")]
+    Unknown(String),
+}
+
+/// Names of the profiles built into the binary.
+pub const BUILT_IN: &[&str] = &["reference"];
+
+impl Profile {
+    /// The reference server's wording (PROTOCOL.md §9), built from `chat-protocol`.
+    pub fn reference() -> Profile {
+        let raw = RawProfile {
+            welcome: chat_protocol::wording::WELCOME_TEMPLATE.to_string(),
+            ..RawProfile::default()
+        };
+        Profile::compile("reference", raw).expect("the built-in reference profile is valid")
+    }
+
+    /// A built-in profile by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Profile, ProfileError> {
+        if name_or_path == "reference" {
+            return Ok(Profile::reference());
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() && !name_or_path.contains(['/', '.']) {
+            return Err(ProfileError::Unknown(name_or_path.to_string()));
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: name_or_path.to_string(),
+            source,
+        })?;
+        Profile::parse(name_or_path, &text)
+    }
+
+    /// Parses and checks a profile from TOML text; `name` is used in errors and reports.
+    pub fn parse(name: &str, text: &str) -> Result<Profile, ProfileError> {
+        let raw: RawProfile = toml::from_str(text).map_err(|e| ProfileError::Syntax {
+            path: name.to_string(),
+            message: e.to_string().trim_end().replace('\n', " "),
+        })?;
+        Profile::compile(name, raw)
+    }
+
+    fn compile(name: &str, raw: RawProfile) -> Result<Profile, ProfileError> {
+        let key_err = |key: &'static str, message: String| ProfileError::Key {
+            path: name.to_string(),
+            key,
+            message,
+        };
+        let template = |key: &'static str, text: &str, allowed: &[&str], required: &[&str]| {
+            let t = Template::parse(text, allowed).map_err(|e| key_err(key, e.to_string()))?;
+            for placeholder in required {
+                if !t.has(placeholder) {
+                    return Err(key_err(key, format!("must contain {{{placeholder}}}")));
+                }
+            }
+            Ok(t)
+        };
+        let quit = if raw.quit.trim().is_empty() {
+            None
+        } else {
+            Some(template("quit", &raw.quit, &["user"], &[])?)
+        };
+        let welcome = if raw.welcome.is_empty() {
+            None
+        } else {
+            Some(template("welcome", &raw.welcome, &["user"], &[])?)
+        };
+        let ignore = raw
+            .ignore
+            .iter()
+            .map(|pattern| {
+                Regex::new(&format!("^(?:{pattern})$"))
+                    .map_err(|e| key_err("ignore", format!("bad regex `{pattern}`: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if raw.prompt.contains('\n') && raw.framing == Framing::Line {
+            // A prompt ending in a newline is just a line; it is fine, but must be whole.
+            if !raw.prompt.ends_with('\n') {
+                return Err(key_err(
+                    "prompt",
+                    "a newline may only stand at the end".into(),
+                ));
+            }
+        }
+        for rule in &raw.skip {
+            if rule.id.trim().is_empty() {
+                return Err(key_err("skip", "an entry has an empty `id`".into()));
+            }
+            if rule.reason.trim().is_empty() {
+                return Err(key_err(
+                    "skip",
+                    format!("entry `{}` needs a `reason`", rule.id),
+                ));
+            }
+        }
+        let pace_ms = raw.pace_ms.unwrap_or(match raw.framing {
+            Framing::Line => 0,
+            Framing::Chunk => 40,
+        });
+        if pace_ms > 5_000 {
+            return Err(key_err("pace_ms", "must be at most 5000".into()));
+        }
+        Ok(Profile {
+            name: name.to_string(),
+            framing: raw.framing,
+            quit,
+            echo: raw.echo,
+            announce_self: raw.announce_self,
+            send: template("send", &raw.send, &["user", "text"], &["text"])?,
+            join: template("join", &raw.join, &["user"], &["user"])?,
+            leave: template("leave", &raw.leave, &["user"], &["user"])?,
+            chat: template("chat", &raw.chat, &["user", "text"], &["user", "text"])?,
+            prompt: raw.prompt,
+            welcome,
+            error: template("error", &raw.error, &["reason"], &[])?,
+            ignore,
+            strip_ansi: raw.strip_ansi,
+            skip: raw.skip,
+            pace_ms,
+        })
+    }
+
+    /// The skip rule that applies to a test id, if any.
+    pub fn skip_rule(&self, test_id: &str) -> Option<&SkipRule> {
+        self.skip.iter().find(|rule| wildcard_match(&rule.id, test_id))
+    }
+}
+
+impl fmt::Display for Profile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// `*` matches any run of characters; everything else is literal.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
+    {
+        return false;
+    }
+    let mut rest = &text[first.len()..text.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(at) => rest = &rest[at + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests;

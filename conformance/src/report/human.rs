@@ -1,0 +1,219 @@
+//! The human report, in the manner of h2spec: a header, the tests grouped by group with one
+//! line each, every failure explained in place (the requirement, `Expected:`, `Actual:`, the
+//! transcript, the seed), and a closing summary line.
+//!
+//! It reads the same without colour: every verdict is a mark and a word (`✔ PASS`, `✘ FAIL`,
+//! `○ SKIP`). Text that came from the server is shown with control characters escaped, so a
+//! server cannot rewrite the terminal of whoever reads the report.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use super::{Explanation, Style, groups, millis, transcript_lines};
+use crate::model::{RunReport, Status, TestResult};
+
+/// How many transcript lines a failure shows before eliding the middle.
+const TRANSCRIPT_CAP: usize = 40;
+
+/// Indentation of a failure's or skip's block, under its test line.
+const BLOCK: &str = "      ";
+
+/// ANSI decoration, or none.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+    fn dim(self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+    fn green(self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+    fn red(self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+    fn yellow(self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+    fn verdict(self, status: Status) -> String {
+        match status {
+            Status::Pass => self.green("✔ PASS"),
+            Status::Fail => self.red("✘ FAIL"),
+            Status::Skip => self.yellow("○ SKIP"),
+        }
+    }
+}
+
+/// Renders the human report.
+pub(super) fn render(report: &RunReport, style: Style) -> String {
+    let paint = Paint { color: style.color };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} {} · profile {} · level {} · seed {}",
+        paint.bold("target"),
+        visible(&report.target),
+        visible(&report.profile),
+        report.level,
+        report.seed
+    );
+
+    let id_width = width(report, |r| &r.id);
+    let req_width = width(report, |r| &r.requirement);
+    for (group, results) in groups(report) {
+        let _ = writeln!(out, "\n{}", paint.bold(&visible(group)));
+        for result in results {
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}  {} {}",
+                paint.verdict(result.status),
+                pad(&visible(&result.id), id_width),
+                pad(&visible(&result.requirement), req_width),
+                visible(&result.title),
+                paint.dim(&format!("({})", duration(result.duration)))
+            );
+            match result.status {
+                Status::Pass => {}
+                Status::Fail => failure(&mut out, result, report.seed, paint),
+                Status::Skip => {
+                    let reason = result.detail.trim();
+                    let reason = if reason.is_empty() {
+                        "no reason given"
+                    } else {
+                        reason
+                    };
+                    block(&mut out, BLOCK, &format!("skipped: {}", visible(reason)));
+                }
+            }
+        }
+    }
+
+    let s = report.summary();
+    let count = |n: usize, word: &str, colour: fn(Paint, &str) -> String| {
+        let text = format!("{n} {word}");
+        if n > 0 { colour(paint, &text) } else { text }
+    };
+    let _ = writeln!(
+        out,
+        "\n{} tests, {}, {}, {}",
+        report.results.len(),
+        count(s.passed, "passed", Paint::green),
+        count(s.failed, "failed", Paint::red),
+        count(s.skipped, "skipped", Paint::yellow)
+    );
+    out
+}
+
+/// The block under a failed test.
+fn failure(out: &mut String, result: &TestResult, seed: u64, paint: Paint) {
+    let inner = format!("{BLOCK}  ");
+    let explanation = Explanation::of(result);
+    if let Some(requirement) = &explanation.requirement {
+        block(out, BLOCK, &visible(requirement));
+    }
+    if let Some(detail) = explanation.detail {
+        block(out, BLOCK, &visible(detail));
+    }
+    for (label, value) in [
+        ("Expected:", explanation.expected),
+        ("Actual:", explanation.actual),
+    ] {
+        if let Some(value) = value {
+            let _ = writeln!(out, "{BLOCK}{}", paint.bold(label));
+            block(out, &inner, &visible(value));
+        }
+    }
+    if !result.transcript.is_empty() {
+        let _ = writeln!(out, "{BLOCK}{}", paint.bold("Transcript:"));
+        for line in transcript_lines(&result.transcript, TRANSCRIPT_CAP) {
+            let _ = writeln!(out, "{inner}{}", visible(&line));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{BLOCK}{}",
+        paint.dim(&format!("reproduce with --seed {seed}"))
+    );
+}
+
+/// Writes every line of `text` with `indent` in front (blank lines stay blank).
+fn block(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            out.push('\n');
+        } else {
+            let _ = writeln!(out, "{indent}{line}");
+        }
+    }
+}
+
+/// The widest value of a column, in characters.
+fn width(report: &RunReport, column: fn(&TestResult) -> &String) -> usize {
+    report
+        .results
+        .iter()
+        .map(|r| visible(column(r)).chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+/// `text` padded with spaces to `width` characters.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:<width$}")
+}
+
+/// `12ms` below a second, `1.25s` above.
+fn duration(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{}ms", millis(d))
+    } else {
+        format!("{:.2}s", d.as_secs_f64())
+    }
+}
+
+/// `text` with every control character except newline and tab escaped (`\x1b`, `\u{9b}`).
+fn visible(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(visible("a\x1b[2Jb\u{9b}c\td\n"), "a\\x1b[2Jb\\u{9b}c\td\n");
+        assert_eq!(visible("\r\x07\x7f"), "\\x0d\\x07\\x7f");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(Duration::from_micros(12_400)), "12ms");
+        assert_eq!(duration(Duration::from_millis(1250)), "1.25s");
+    }
+}

@@ -1,0 +1,80 @@
+//! The JSON report: exactly one object, for scripts and graders.
+//!
+//! ```text
+//! {"target": str, "profile": str, "level": "core"|"strict", "seed": int, "duration_ms": int,
+//!  "summary": {"passed": int, "failed": int, "skipped": int},
+//!  "tests": [{"id": str, "group": str, "level": "core"|"strict", "requirement": str,
+//!             "title": str, "status": "pass"|"fail"|"skip", "detail": str,
+//!             "duration_ms": int, "expected": str|null, "actual": str|null,
+//!             "transcript": [{"at_ms": int, "user": str,
+//!                             "direction": "sent"|"received"|"event", "text": str}]}]}
+//! ```
+//!
+//! The keys `target`, `profile`, `level`, `seed`, `summary` and, per test, `id`, `level`,
+//! `requirement`, `status`, `detail`, `duration_ms` are the stable interface; the others are
+//! extras that may grow but are never renamed.
+
+use serde::Serialize;
+
+use super::{group_of, millis};
+use crate::model::{Level, RunReport, Status, Summary, TestResult, TranscriptLine};
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    target: &'a str,
+    profile: &'a str,
+    level: Level,
+    seed: u64,
+    duration_ms: u64,
+    summary: Summary,
+    tests: Vec<JsonTest<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonTest<'a> {
+    id: &'a str,
+    group: &'a str,
+    level: Level,
+    requirement: &'a str,
+    title: &'a str,
+    status: Status,
+    detail: &'a str,
+    duration_ms: u64,
+    expected: Option<&'a str>,
+    actual: Option<&'a str>,
+    transcript: &'a [TranscriptLine],
+}
+
+impl<'a> JsonTest<'a> {
+    fn new(result: &'a TestResult) -> Self {
+        JsonTest {
+            id: &result.id,
+            group: group_of(&result.id),
+            level: result.level,
+            requirement: &result.requirement,
+            title: &result.title,
+            status: result.status,
+            detail: &result.detail,
+            duration_ms: millis(result.duration),
+            expected: result.expected.as_deref(),
+            actual: result.actual.as_deref(),
+            transcript: &result.transcript,
+        }
+    }
+}
+
+/// Renders the JSON report, pretty-printed, ending with a newline.
+pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
+    let json = JsonReport {
+        target: &report.target,
+        profile: &report.profile,
+        level: report.level,
+        seed: report.seed,
+        duration_ms: millis(report.duration),
+        summary: report.summary(),
+        tests: report.results.iter().map(JsonTest::new).collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&json)?;
+    out.push('\n');
+    Ok(out)
+}

@@ -1,0 +1,78 @@
+//! The JUnit XML report, for CI: one `<testsuites name="conformance">` holding one
+//! `<testsuite>` per group (the part of the test id before the dot), in run order.
+//!
+//! Each test is a `<testcase>` with `name` = the test id and `classname` = the group. A failure
+//! carries `message` = the first line of its explanation, `type` = the requirement id, and as
+//! text the whole explanation, the transcript and the seed to reproduce it. A skip carries its
+//! reason. Every suite has the run's `target`, `profile`, `level` and `seed` as properties.
+
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::{failure_explanation, failure_headline, groups, transcript_lines};
+use crate::model::{RunReport, Status, TestResult};
+
+/// How many transcript lines a failure carries before eliding the middle (CI logs are read
+/// less often than terminals, so more than the human report).
+const TRANSCRIPT_CAP: usize = 400;
+
+/// Renders the JUnit report, ending with a newline.
+pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
+    let mut junit = Report::new("conformance");
+    junit.set_time(report.duration);
+    for (group, results) in groups(report) {
+        let mut suite = TestSuite::new(group);
+        suite.add_properties([
+            Property::new("target", &report.target),
+            Property::new("profile", &report.profile),
+            Property::new("level", report.level.to_string()),
+            Property::new("seed", report.seed.to_string()),
+        ]);
+        suite.set_time(results.iter().map(|r| r.duration).sum::<Duration>());
+        suite.add_test_cases(results.iter().map(|r| test_case(r, group, report.seed)));
+        junit.add_test_suite(suite);
+    }
+    let mut out = junit.to_string()?;
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// One `<testcase>`.
+fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
+    let status = match result.status {
+        Status::Pass => TestCaseStatus::success(),
+        Status::Fail => {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status
+                .set_message(failure_headline(result))
+                .set_type(&result.requirement)
+                .set_description(failure_text(result, seed));
+            status
+        }
+        Status::Skip => {
+            let mut status = TestCaseStatus::skipped();
+            status.set_message(result.detail.trim());
+            status
+        }
+    };
+    let mut case = TestCase::new(&result.id, status);
+    case.set_classname(group).set_time(result.duration);
+    case
+}
+
+/// The text of a `<failure>`: the explanation, the transcript, the seed.
+fn failure_text(result: &TestResult, seed: u64) -> String {
+    let mut text = failure_explanation(result);
+    if !result.transcript.is_empty() {
+        text.push_str("\nTranscript:");
+        for line in transcript_lines(&result.transcript, TRANSCRIPT_CAP) {
+            text.push_str("\n  ");
+            text.push_str(&line);
+        }
+    }
+    text.push_str(&format!("\nreproduce with --seed {seed}\n"));
+    text
+}

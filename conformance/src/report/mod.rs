@@ -1,0 +1,405 @@
+//! Reports of a run: for people ([`Format::Human`], like h2spec), for scripts
+//! ([`Format::Json`]) and for CI ([`Format::Junit`]).
+//!
+//! Every format is rendered to a `String` that ends with exactly one newline; print it with
+//! `print!` (not `println!`). Colour is decided by the caller through [`Style`]: only the human
+//! format uses it.
+
+mod human;
+mod json;
+mod junit;
+
+use std::ffi::OsStr;
+use std::fmt::Write as _;
+
+use crate::model::{Direction, RunReport, TestResult, TranscriptLine};
+use crate::requirements;
+
+/// The output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Grouped, one line per test, failures explained with their transcript.
+    Human,
+    /// One JSON object (see [`json`](self) for the keys).
+    Json,
+    /// JUnit XML: one `<testsuite>` per group.
+    Junit,
+}
+
+/// How the human report may decorate its text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+impl Style {
+    /// No decoration at all.
+    pub const PLAIN: Style = Style { color: false };
+
+    /// Colour only on a terminal, and never when `NO_COLOR` is set to a non-empty value
+    /// (<https://no-color.org>). `is_terminal` is whether the report goes to a terminal, e.g.
+    /// `std::io::stdout().is_terminal()`.
+    pub fn detect(is_terminal: bool) -> Style {
+        Style::decide(is_terminal, std::env::var_os("NO_COLOR").as_deref())
+    }
+
+    /// [`Style::detect`] with the environment passed in, for testing.
+    fn decide(is_terminal: bool, no_color: Option<&OsStr>) -> Style {
+        let no_color = no_color.is_some_and(|v| !v.is_empty());
+        Style {
+            color: is_terminal && !no_color,
+        }
+    }
+}
+
+/// Renders `report` in `format`. The result ends with a newline.
+///
+/// # Errors
+///
+/// Only if serialisation itself fails (it does not for well-formed reports).
+pub fn render(report: &RunReport, format: Format, style: Style) -> anyhow::Result<String> {
+    match format {
+        Format::Human => Ok(human::render(report, style)),
+        Format::Json => json::render(report),
+        Format::Junit => junit::render(report),
+    }
+}
+
+/// The group of a test id: the part before the first dot (`join` for `join.no-echo`), or the
+/// whole id when it has no dot.
+pub fn group_of(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(group, _)| group)
+}
+
+/// The results grouped by [`group_of`] their id, groups in order of first appearance and
+/// tests in run order within a group.
+fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
+    let mut groups: Vec<(&str, Vec<&TestResult>)> = Vec::new();
+    for result in &report.results {
+        let group = group_of(&result.id);
+        match groups.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, results)) => results.push(result),
+            None => groups.push((group, vec![result])),
+        }
+    }
+    groups
+}
+
+/// The requirement line a failure quotes: `JOIN-2 (MUST): <text>`, or just the id when
+/// PROTOCOL.md has no such requirement.
+fn requirement_line(id: &str) -> String {
+    match requirements::lookup(id) {
+        Some(r) => r.to_string(),
+        None => format!("{id} (not in PROTOCOL.md)"),
+    }
+}
+
+/// The parts of a failure's explanation, in the order reports show them. The test's `detail`
+/// may already be the whole explanation (requirement, `Expected:`, `Actual:`) or only a
+/// summary; nothing is shown twice either way.
+struct Explanation<'a> {
+    /// `JOIN-2 (MUST): …`, unless the detail already starts with the requirement id.
+    requirement: Option<String>,
+    /// The detail, when the test wrote one.
+    detail: Option<&'a str>,
+    /// `Expected:` and `Actual:`, unless the detail already has them.
+    expected: Option<&'a str>,
+    actual: Option<&'a str>,
+}
+
+impl<'a> Explanation<'a> {
+    fn of(result: &'a TestResult) -> Self {
+        let detail = Some(result.detail.trim_end()).filter(|d| !d.trim().is_empty());
+        let detail_has_outcomes = detail.is_some_and(|d| d.contains("Expected:"));
+        let detail_has_requirement = detail.is_some_and(|d| {
+            !result.requirement.is_empty() && d.trim_start().starts_with(&result.requirement)
+        });
+        let structured = |v: &'a Option<String>| v.as_deref().filter(|_| !detail_has_outcomes);
+        Explanation {
+            requirement: (!detail_has_requirement).then(|| requirement_line(&result.requirement)),
+            detail,
+            expected: structured(&result.expected),
+            actual: structured(&result.actual),
+        }
+    }
+}
+
+/// The whole explanation of a failure, as plain text.
+fn failure_explanation(result: &TestResult) -> String {
+    let e = Explanation::of(result);
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(e.requirement);
+    parts.extend(e.detail.map(str::to_owned));
+    for (label, value) in [("Expected:", e.expected), ("Actual:", e.actual)] {
+        if let Some(value) = value {
+            let mut part = label.to_owned();
+            for line in value.lines() {
+                let _ = write!(part, "\n  {line}");
+            }
+            parts.push(part);
+        }
+    }
+    parts.join("\n")
+}
+
+/// The first line of a failure's explanation, for one-line summaries (JUnit `message`).
+fn failure_headline(result: &TestResult) -> String {
+    if let Some(first) = result.detail.lines().find(|l| !l.trim().is_empty()) {
+        return first.trim().to_owned();
+    }
+    match &result.actual {
+        Some(actual) => format!(
+            "{}: {}",
+            result.requirement,
+            actual.lines().next().unwrap_or("")
+        ),
+        None => format!("{} failed", result.requirement),
+    }
+}
+
+/// The arrow of a transcript line: `→` sent, `←` received, `∙` an event on the connection.
+fn arrow(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Sent => "→",
+        Direction::Received => "←",
+        Direction::Event => "∙",
+    }
+}
+
+/// Transcript lines as text, without indentation: `+12ms ana  → hola`, with the time and
+/// user columns aligned. At most `cap` lines: beyond that, the first and last lines are kept
+/// around a `… N more lines` note (the end of a transcript is usually where it went wrong).
+fn transcript_lines(transcript: &[TranscriptLine], cap: usize) -> Vec<String> {
+    let time_width = transcript
+        .iter()
+        .map(|l| format!("+{}ms", l.at_ms).len())
+        .max()
+        .unwrap_or(0);
+    let user_width = transcript
+        .iter()
+        .map(|l| l.user.chars().count())
+        .max()
+        .unwrap_or(0);
+    let format_line = |l: &TranscriptLine| {
+        format!(
+            "{:>time_width$} {:<user_width$} {} {}",
+            format!("+{}ms", l.at_ms),
+            l.user,
+            arrow(l.direction),
+            l.text
+        )
+        .trim_end()
+        .to_owned()
+    };
+    if transcript.len() <= cap {
+        return transcript.iter().map(format_line).collect();
+    }
+    let head = cap / 4;
+    let tail = cap - head;
+    let hidden = transcript.len() - head - tail;
+    let mut lines: Vec<String> = transcript[..head].iter().map(format_line).collect();
+    lines.push(format!("… {hidden} more lines"));
+    lines.extend(transcript[transcript.len() - tail..].iter().map(format_line));
+    lines
+}
+
+/// Milliseconds, for reports.
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::model::{Level, Status};
+
+    fn line(at_ms: u64, user: &str, direction: Direction, text: &str) -> TranscriptLine {
+        TranscriptLine {
+            at_ms,
+            user: user.to_owned(),
+            direction,
+            text: text.to_owned(),
+        }
+    }
+
+    fn result(id: &str, requirement: &str, title: &str, status: Status) -> TestResult {
+        TestResult {
+            id: id.to_owned(),
+            level: Level::Core,
+            requirement: requirement.to_owned(),
+            title: title.to_owned(),
+            status,
+            detail: String::new(),
+            expected: None,
+            actual: None,
+            transcript: Vec::new(),
+            duration: Duration::from_millis(3),
+        }
+    }
+
+    /// A pass, a failure with expected/actual/transcript, and a skip.
+    fn sample() -> RunReport {
+        let pass = result(
+            "join.others-notified",
+            "JOIN-2",
+            "every other user sees the join",
+            Status::Pass,
+        );
+        let mut fail = result(
+            "chat.no-echo",
+            "CHAT-2",
+            "a message is not sent back to its sender",
+            Status::Fail,
+        );
+        fail.detail = "ana received her own message".to_owned();
+        fail.expected = Some("ana receives nothing\n(beto receives `ana: hola`)".to_owned());
+        fail.actual = Some("ana received `ana: hola`".to_owned());
+        fail.duration = Duration::from_millis(1250);
+        fail.transcript = vec![
+            line(0, "ana", Direction::Event, "connected"),
+            line(2, "beto", Direction::Event, "connected"),
+            line(12, "ana", Direction::Sent, "hola"),
+            line(15, "beto", Direction::Received, "ana: hola"),
+            line(16, "ana", Direction::Received, "ana: hola"),
+            line(120, "ana", Direction::Event, "closed"),
+        ];
+        let mut skip = result(
+            "limit.max-clients",
+            "LIMIT-1",
+            "a full server refuses with an error",
+            Status::Skip,
+        );
+        skip.level = Level::Strict;
+        skip.detail = "the profile sets no max-clients".to_owned();
+        skip.duration = Duration::ZERO;
+        RunReport {
+            target: "127.0.0.1:8070".to_owned(),
+            profile: "reference".to_owned(),
+            level: Level::Strict,
+            seed: 42,
+            results: vec![pass, fail, skip],
+            duration: Duration::from_millis(1300),
+        }
+    }
+
+    #[test]
+    fn human() {
+        let text = render(&sample(), Format::Human, Style::PLAIN).unwrap();
+        insta::assert_snapshot!(text);
+        assert!(text.ends_with("\n3 tests, 1 passed, 1 failed, 1 skipped\n"));
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn human_in_colour() {
+        let text = render(&sample(), Format::Human, Style { color: true }).unwrap();
+        assert!(text.contains("\x1b[31m✘ FAIL\x1b[0m"));
+        let last = text.lines().last().unwrap();
+        assert!(last.starts_with("3 tests, "), "{last:?}");
+    }
+
+    #[test]
+    fn json() {
+        let text = render(&sample(), Format::Json, Style { color: true }).unwrap();
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn junit() {
+        let text = render(&sample(), Format::Junit, Style::PLAIN).unwrap();
+        insta::assert_snapshot!(text);
+        let parsed = quick_junit::Report::deserialize_from_str(&text).unwrap();
+        assert_eq!(parsed.tests, 3);
+        assert_eq!(parsed.failures, 1);
+        assert_eq!(parsed.skipped, 1);
+        assert_eq!(parsed.test_suites.len(), 3);
+    }
+
+    #[test]
+    fn json_has_the_required_keys_and_types() {
+        use serde_json::Value;
+        let text = render(&sample(), Format::Json, Style::PLAIN).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        let object = value.as_object().unwrap();
+        assert!(object["target"].is_string());
+        assert!(object["profile"].is_string());
+        assert_eq!(object["level"], "strict");
+        assert_eq!(object["seed"], 42);
+        assert!(object["seed"].is_u64());
+        let summary = object["summary"].as_object().unwrap();
+        assert_eq!(summary.len(), 3);
+        assert_eq!(summary["passed"], 1);
+        assert_eq!(summary["failed"], 1);
+        assert_eq!(summary["skipped"], 1);
+        let tests = object["tests"].as_array().unwrap();
+        assert_eq!(tests.len(), 3);
+        for test in tests {
+            assert!(test["id"].is_string());
+            assert!(matches!(test["level"].as_str(), Some("core" | "strict")));
+            assert!(test["requirement"].is_string());
+            assert!(matches!(
+                test["status"].as_str(),
+                Some("pass" | "fail" | "skip")
+            ));
+            assert!(test["detail"].is_string());
+            assert!(test["duration_ms"].is_u64());
+        }
+        let statuses: Vec<_> = tests.iter().map(|t| t["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["pass", "fail", "skip"]);
+        assert_eq!(tests[1]["duration_ms"], 1250);
+        assert_eq!(tests[2]["level"], "strict");
+    }
+
+    #[test]
+    fn a_detail_that_is_the_whole_explanation_is_not_repeated() {
+        let mut r = result("chat.x", "CHAT-1", "t", Status::Fail);
+        r.detail = "CHAT-1 (MUST): …\nExpected:\n  a\nActual:\n  b".to_owned();
+        r.expected = Some("a".to_owned());
+        r.actual = Some("b".to_owned());
+        let text = failure_explanation(&r);
+        assert_eq!(text, r.detail);
+        assert_eq!(failure_headline(&r), "CHAT-1 (MUST): …");
+    }
+
+    #[test]
+    fn an_empty_detail_is_built_from_the_fields() {
+        let mut r = result("join.x", "JOIN-2", "t", Status::Fail);
+        r.expected = Some("one\ntwo".to_owned());
+        r.actual = Some("three".to_owned());
+        let text = failure_explanation(&r);
+        assert!(text.starts_with("JOIN-2 (MUST): When a user joins"), "{text}");
+        assert!(text.ends_with("\nExpected:\n  one\n  two\nActual:\n  three"), "{text}");
+        assert_eq!(failure_headline(&r), "JOIN-2: three");
+    }
+
+    #[test]
+    fn long_transcripts_are_elided_in_the_middle() {
+        let transcript: Vec<_> = (0..100)
+            .map(|i| line(i, "ana", Direction::Sent, &format!("m{i}")))
+            .collect();
+        let lines = transcript_lines(&transcript, 40);
+        assert_eq!(lines.len(), 41);
+        assert_eq!(lines[0], " +0ms ana → m0");
+        assert_eq!(lines[10], "… 60 more lines");
+        assert_eq!(lines[40], "+99ms ana → m99");
+    }
+
+    #[test]
+    fn groups_keep_run_order() {
+        let report = sample();
+        let names: Vec<_> = groups(&report).into_iter().map(|(g, _)| g).collect();
+        assert_eq!(names, ["join", "chat", "limit"]);
+        assert_eq!(group_of("nodot"), "nodot");
+    }
+
+    #[test]
+    fn no_color_is_honoured() {
+        assert!(Style::decide(true, None).color);
+        assert!(!Style::decide(false, None).color);
+        assert!(!Style::decide(true, Some(OsStr::new("1"))).color);
+        assert!(Style::decide(true, Some(OsStr::new(""))).color);
+    }
+}

@@ -1,0 +1,319 @@
+//! What one test works with: the target's address, the profile, unique user names, the
+//! shared transcript, and the building blocks every scenario uses — joining a room of users,
+//! and barriers that prove "nothing else arrived" without sleeping.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+
+use crate::model::{Direction, TranscriptLine};
+use crate::profile::Profile;
+use crate::user::User;
+use crate::wire::{Event, visible};
+
+/// Locks a mutex even if a task panicked while holding it: the data here (names, transcript
+/// lines) stays consistent line by line, and a report is better than a second panic.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The users of one test: wire name (unique on the server) ↔ script name (`ana`).
+#[derive(Clone, Default)]
+pub struct Roster(Arc<Mutex<HashMap<String, String>>>);
+
+impl Roster {
+    pub fn register(&self, wire: &str, script: &str) {
+        lock(&self.0).insert(wire.to_string(), script.to_string());
+    }
+    /// True when `wire` is one of this test's users (traffic of others is ignored).
+    pub fn knows(&self, wire: &str) -> bool {
+        lock(&self.0).contains_key(wire)
+    }
+    /// Replaces wire names by script names, for transcripts and snapshots.
+    pub fn normalise(&self, text: &str) -> String {
+        let names = lock(&self.0);
+        let mut pairs: Vec<_> = names.iter().collect();
+        // Longest first, so `ana_x1` is not half-replaced by a shorter name.
+        pairs.sort_by_key(|(wire, _)| std::cmp::Reverse(wire.len()));
+        let mut out = text.to_string();
+        for (wire, script) in pairs {
+            if out.contains(wire.as_str()) {
+                out = out.replace(wire.as_str(), script);
+            }
+        }
+        out
+    }
+}
+
+/// Every message a chunk-framed server may send in this test, used to cut its stream.
+#[derive(Clone, Default)]
+pub struct Lexicon(Arc<Mutex<HashSet<Vec<u8>>>>);
+
+impl Lexicon {
+    pub fn add(&self, message: String) {
+        lock(&self.0).insert(message.into_bytes());
+    }
+    pub fn snapshot(&self) -> Vec<Vec<u8>> {
+        lock(&self.0).iter().cloned().collect()
+    }
+}
+
+/// Longest transcript kept for one test; later lines are counted, not stored.
+const TRANSCRIPT_LIMIT: usize = 4000;
+
+/// The timestamped log of what every simulated user sent and received.
+#[derive(Clone)]
+pub struct Transcript {
+    started: Instant,
+    inner: Arc<Mutex<(Vec<TranscriptLine>, usize)>>,
+}
+
+impl Transcript {
+    pub fn new() -> Self {
+        Transcript {
+            started: Instant::now(),
+            inner: Arc::default(),
+        }
+    }
+    pub fn record(&self, user: &str, direction: Direction, text: &str) {
+        let mut inner = lock(&self.inner);
+        if inner.0.len() >= TRANSCRIPT_LIMIT {
+            inner.1 += 1;
+            return;
+        }
+        let at_ms = self.started.elapsed().as_millis() as u64;
+        inner.0.push(TranscriptLine {
+            at_ms,
+            user: user.to_string(),
+            direction,
+            text: visible(text),
+        });
+    }
+    /// The lines so far, plus a note of how many were not kept.
+    pub fn lines(&self) -> Vec<TranscriptLine> {
+        let inner = lock(&self.inner);
+        let mut lines = inner.0.clone();
+        if inner.1 > 0 {
+            lines.push(TranscriptLine {
+                at_ms: self.started.elapsed().as_millis() as u64,
+                user: "-".into(),
+                direction: Direction::Event,
+                text: format!("… {} more lines not kept", inner.1),
+            });
+        }
+        lines
+    }
+}
+
+impl Default for Transcript {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A failed expectation: what would have been acceptable, and what happened.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Every acceptable outcome.
+    pub expected: String,
+    /// What happened instead.
+    pub actual: String,
+}
+
+impl Failure {
+    pub fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Failure {
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Expected: {}\nActual: {}", self.expected, self.actual)
+    }
+}
+
+/// How a test ended when it did not pass.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Fail(Failure),
+    /// The test does not apply to this server (e.g. no quit word in the profile).
+    Skip(String),
+}
+
+impl From<Failure> for Verdict {
+    fn from(f: Failure) -> Self {
+        Verdict::Fail(f)
+    }
+}
+
+/// What a test returns.
+pub type Outcome = Result<(), Verdict>;
+
+/// Bounds on waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// How long one expectation may wait for its event.
+    pub expect: Duration,
+    /// How long a connection attempt may take.
+    pub connect: Duration,
+}
+
+/// Shared by a test's users: configuration and logs.
+#[derive(Clone)]
+pub struct Shared {
+    pub profile: Arc<Profile>,
+    pub addr: SocketAddr,
+    pub timeouts: Timeouts,
+    pub roster: Roster,
+    pub lexicon: Lexicon,
+    pub transcript: Transcript,
+}
+
+/// The context of one test.
+pub struct Session {
+    pub shared: Shared,
+    rng: StdRng,
+    tag: String,
+    sentinels: u64,
+}
+
+impl Session {
+    pub fn new(profile: Arc<Profile>, addr: SocketAddr, timeouts: Timeouts, seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let tag: String = (0..4)
+            .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+            .collect();
+        Session {
+            shared: Shared {
+                profile,
+                addr,
+                timeouts,
+                roster: Roster::default(),
+                lexicon: Lexicon::default(),
+                transcript: Transcript::new(),
+            },
+            rng,
+            tag,
+            sentinels: 0,
+        }
+    }
+
+    pub fn profile(&self) -> &Profile {
+        &self.shared.profile
+    }
+
+    /// The test's random source (seeded: `--seed` reproduces it).
+    pub fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    /// The unique name on the wire for a script name: `ana` → `ana_qxkz`.
+    pub fn wire_name(&self, script: &str) -> String {
+        format!("{script}_{}", self.tag)
+    }
+
+    /// Declares a user of this test (so its traffic is not ignored) and returns its wire name.
+    pub fn declare(&self, script: &str) -> String {
+        let wire = self.wire_name(script);
+        self.shared.roster.register(&wire, script);
+        let p = &self.shared.profile;
+        for message in [p.join.render(&wire, ""), p.leave.render(&wire, "")] {
+            self.shared.lexicon.add(message);
+        }
+        if let Some(welcome) = &p.welcome {
+            self.shared.lexicon.add(welcome.render(&wire, ""));
+        }
+        wire
+    }
+
+    /// Connects a user without sending a name.
+    pub async fn connect(&self, script: &str) -> Result<User, Failure> {
+        let wire = self.declare(script);
+        User::connect(self.shared.clone(), script, &wire).await
+    }
+
+    /// Connects a user and sends its name, waiting for the welcome line when the profile has
+    /// one. The user is registered when this returns, if the server has a welcome line;
+    /// otherwise see [`Session::join_all`].
+    pub async fn join(&self, script: &str) -> Result<User, Failure> {
+        let mut user = self.connect(script).await?;
+        user.send_name().await?;
+        if self.profile().welcome.is_some() {
+            user.expect_welcome().await?;
+        }
+        if self.profile().announce_self {
+            let me = Event::Join {
+                user: user.wire.clone(),
+            };
+            user.expect(&me).await?;
+        }
+        Ok(user)
+    }
+
+    /// Joins users one after another; every user already present must see each later join
+    /// exactly once, as its next event (JOIN-2). Returns them in join order.
+    pub async fn join_all(&self, scripts: &[&str]) -> Result<Vec<User>, Failure> {
+        let mut users: Vec<User> = Vec::with_capacity(scripts.len());
+        for script in scripts {
+            let mut user = self.join(script).await?;
+            if users.len() == 1 && self.profile().welcome.is_none() {
+                // Without a welcome line nothing tells us the first user was registered
+                // before the second: accept either order of the first two joins.
+                let first = &mut users[0];
+                let seen_by_first = Event::Join { user: user.wire.clone() };
+                let seen_by_second = Event::Join { user: first.wire.clone() };
+                tokio::select! {
+                    r = first.expect(&seen_by_first) => r?,
+                    r = user.expect(&seen_by_second) => r?,
+                }
+            } else {
+                let join = Event::Join {
+                    user: user.wire.clone(),
+                };
+                for present in users.iter_mut() {
+                    present.expect(&join).await?;
+                }
+            }
+            users.push(user);
+        }
+        Ok(users)
+    }
+
+    /// A fresh sentinel text, unique in this test.
+    pub fn sentinel(&mut self) -> String {
+        self.sentinels += 1;
+        format!("sync-{}-{}", self.tag, self.sentinels)
+    }
+
+    /// Proves what did not arrive: `sender` sends a unique sentinel; every user in
+    /// `observers` must receive it. Returns, per observer, every event before the sentinel.
+    /// With an echoing profile the sender's own echo is consumed too.
+    pub async fn barrier(
+        &mut self,
+        sender: &mut User,
+        observers: &mut [&mut User],
+    ) -> Result<Vec<Vec<Event>>, Failure> {
+        let text = self.sentinel();
+        sender.say(&text).await?;
+        let sentinel = Event::Chat {
+            user: sender.wire.clone(),
+            text,
+        };
+        let mut before = Vec::with_capacity(observers.len());
+        for observer in observers.iter_mut() {
+            before.push(observer.collect_until(&sentinel).await?);
+        }
+        if self.profile().echo {
+            sender.collect_until(&sentinel).await?;
+        }
+        Ok(before)
+    }
+}

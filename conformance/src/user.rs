@@ -1,0 +1,389 @@
+//! A simulated user: one TCP connection, a reader task that decodes and classifies what
+//! arrives into an inbox, and methods that read like a transcript — `say`, `expect`,
+//! `quit`, `close`, `reset`.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedWriteHalf;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+use crate::model::Direction;
+use crate::session::{Failure, Shared};
+use crate::wire::{Classifier, Event, decoder_for};
+
+/// How long a chunk-framed stream may stay quiet before a pending partial message is taken
+/// as whole (only used when bytes are pending).
+const QUIET: Duration = Duration::from_millis(150);
+/// Events buffered per user before its reader stops reading (TCP back-pressure).
+const INBOX: usize = 8192;
+
+/// What the reader task hands to the test.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Incoming {
+    Event(Event),
+    /// The server closed the connection (FIN).
+    Closed,
+    /// The connection failed (reset, or another error).
+    Broken(String),
+}
+
+/// One simulated user.
+pub struct User {
+    /// The name the test knows it by (`ana`).
+    pub name: String,
+    /// The unique name on the wire (`ana_qxkz`).
+    pub wire: String,
+    shared: Shared,
+    writer: Option<OwnedWriteHalf>,
+    inbox: mpsc::Receiver<Incoming>,
+    reader: JoinHandle<()>,
+    /// Set once the inbox has reported the end of the connection.
+    ended: Option<Incoming>,
+}
+
+impl Drop for User {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+impl User {
+    /// Opens the connection (bounded by the connect timeout) and starts the reader.
+    pub async fn connect(shared: Shared, name: &str, wire: &str) -> Result<User, Failure> {
+        let addr = shared.addr;
+        let stream = match timeout(shared.timeouts.connect, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => {
+                return Err(Failure::new(
+                    format!("a connection to {addr}"),
+                    format!("connection failed: {e}"),
+                ));
+            }
+            Err(_) => {
+                return Err(Failure::new(
+                    format!("a connection to {addr}"),
+                    format!("no connection within {:?}", shared.timeouts.connect),
+                ));
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        shared.transcript.record(name, Direction::Event, "connected");
+        let (mut read, writer) = stream.into_split();
+        let (tx, inbox) = mpsc::channel(INBOX);
+        let mut decoder = decoder_for(&shared.profile, shared.lexicon.clone());
+        let classifier = Classifier::new(shared.profile.clone(), shared.roster.clone());
+        let (transcript, roster, me) = (
+            shared.transcript.clone(),
+            shared.roster.clone(),
+            name.to_string(),
+        );
+        let reader = tokio::spawn(async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            let deliver = |message: String| {
+                transcript.record(&me, Direction::Received, &roster.normalise(&message));
+                classifier.classify(&message)
+            };
+            let end = loop {
+                let read = if decoder.has_pending() {
+                    match timeout(QUIET, read.read(&mut buf)).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            if let Some(message) = decoder.flush()
+                                && let Some(event) = deliver(message)
+                                && tx.send(Incoming::Event(event)).await.is_err()
+                            {
+                                return;
+                            }
+                            continue;
+                        }
+                    }
+                } else {
+                    read.read(&mut buf).await
+                };
+                match read {
+                    Ok(0) => break Incoming::Closed,
+                    Ok(n) => {
+                        for message in decoder.feed(&buf[..n]) {
+                            let Some(event) = deliver(message) else { continue };
+                            if let Some(user) = event.user()
+                                && !roster.knows(user)
+                            {
+                                continue; // another test's user on a shared server
+                            }
+                            if tx.send(Incoming::Event(event)).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Err(e) => break Incoming::Broken(e.to_string()),
+                }
+            };
+            if let Some(message) = decoder.flush()
+                && let Some(event) = deliver(message)
+            {
+                let _ = tx.send(Incoming::Event(event)).await;
+            }
+            let note = match &end {
+                Incoming::Closed => "closed by the server".to_string(),
+                Incoming::Broken(e) => format!("connection broken: {e}"),
+                Incoming::Event(_) => unreachable!("the loop only ends on a close"),
+            };
+            transcript.record(&me, Direction::Event, &note);
+            let _ = tx.send(end).await;
+        });
+        Ok(User {
+            name: name.to_string(),
+            wire: wire.to_string(),
+            shared,
+            writer: Some(writer),
+            inbox,
+            reader,
+            ended: None,
+        })
+    }
+
+    fn timeout(&self) -> Duration {
+        self.shared.timeouts.expect
+    }
+
+    /// Writes raw bytes as they are (no framing added).
+    pub async fn send_raw(&mut self, bytes: &[u8]) -> Result<(), Failure> {
+        let shown = self.shared.roster.normalise(&String::from_utf8_lossy(bytes));
+        self.shared
+            .transcript
+            .record(&self.name, Direction::Sent, shown.trim_end_matches('\n'));
+        let Some(writer) = self.writer.as_mut() else {
+            return Err(Failure::new(
+                format!("{} can still write", self.name),
+                "the connection was already closed by the test",
+            ));
+        };
+        let written = timeout(self.shared.timeouts.expect, async {
+            writer.write_all(bytes).await?;
+            writer.flush().await
+        })
+        .await;
+        match written {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(Failure::new(
+                format!("{} can write to the server", self.name),
+                format!("write failed: {e}"),
+            )),
+            Err(_) => Err(Failure::new(
+                format!("{} can write to the server", self.name),
+                format!(
+                    "the write did not complete within {:?} (the server is not reading)",
+                    self.timeout()
+                ),
+            )),
+        }
+    }
+
+    /// Writes one message in the profile's framing: a line, or one paced chunk.
+    pub async fn send_message(&mut self, message: &str) -> Result<(), Failure> {
+        let profile = self.shared.profile.clone();
+        match profile.framing {
+            crate::profile::Framing::Line => {
+                self.send_raw(format!("{message}\n").as_bytes()).await?;
+            }
+            crate::profile::Framing::Chunk => {
+                self.send_raw(message.as_bytes()).await?;
+            }
+        }
+        if profile.pace_ms > 0 {
+            // Deliberate pacing, not synchronisation: a chunk-framed server takes one
+            // `recv()` as one message, so two writes must not reach it together.
+            tokio::time::sleep(Duration::from_millis(profile.pace_ms)).await;
+        }
+        Ok(())
+    }
+
+    /// Sends the name (JOIN-1), after consuming the server's prompt if the profile has one.
+    pub async fn send_name(&mut self) -> Result<(), Failure> {
+        if !self.shared.profile.prompt.is_empty() {
+            self.expect(&Event::Prompt).await?;
+        }
+        let wire = self.wire.clone();
+        self.send_message(&wire).await
+    }
+
+    /// Sends a chat message in the profile's wording (CHAT-1).
+    pub async fn say(&mut self, text: &str) -> Result<(), Failure> {
+        let p = self.shared.profile.clone();
+        self.shared.lexicon.add(p.chat.render(&self.wire, text));
+        let message = p.send.render(&self.wire, text);
+        self.send_message(&message).await
+    }
+
+    /// Sends the quit word (QUIT-1). `None` when the profile has no quit word.
+    pub async fn quit(&mut self) -> Option<Result<(), Failure>> {
+        let quit = self.shared.profile.quit.clone()?;
+        Some(self.send_message(&quit.render(&self.wire, "")).await)
+    }
+
+    /// Closes the connection cleanly (FIN) and forgets it.
+    pub async fn close(mut self) {
+        self.shared
+            .transcript
+            .record(&self.name, Direction::Event, "closes (FIN)");
+        if let Some(mut writer) = self.writer.take() {
+            let _ = writer.shutdown().await;
+        }
+        // Dropping the reader half with the writer closes the socket entirely.
+    }
+
+    /// Resets the connection (RST): linger 0, then close.
+    pub fn reset(mut self) {
+        self.shared
+            .transcript
+            .record(&self.name, Direction::Event, "resets (RST)");
+        self.reader.abort();
+        if let Some(writer) = self.writer.take() {
+            // Put the halves back together to reach the socket options.
+            let _ = writer.as_ref().set_zero_linger();
+            drop(writer);
+        }
+    }
+
+    /// The next event, waiting at most the expectation timeout.
+    pub async fn next(&mut self) -> Result<Event, Failure> {
+        match self.next_incoming(self.timeout()).await {
+            Some(Incoming::Event(event)) => Ok(event),
+            Some(end) => Err(Failure::new(
+                format!("{} receives another message", self.name),
+                describe_end(&end),
+            )),
+            None => Err(Failure::new(
+                format!("{} receives another message", self.name),
+                format!("nothing within {:?}", self.timeout()),
+            )),
+        }
+    }
+
+    async fn next_incoming(&mut self, wait: Duration) -> Option<Incoming> {
+        if let Some(end) = &self.ended {
+            return Some(end.clone());
+        }
+        match timeout(wait, self.inbox.recv()).await {
+            Ok(Some(Incoming::Event(e))) => Some(Incoming::Event(e)),
+            Ok(Some(end)) => {
+                self.ended = Some(end.clone());
+                Some(end)
+            }
+            Ok(None) => {
+                let end = Incoming::Broken("the reader stopped".into());
+                self.ended = Some(end.clone());
+                Some(end)
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// The next event must be `want`.
+    pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
+        let expected = format!("{} receives {}", self.name, self.show(want));
+        match self.next_incoming(self.timeout()).await {
+            Some(Incoming::Event(got)) if &got == want => Ok(()),
+            Some(Incoming::Event(got)) => Err(Failure::new(
+                expected,
+                format!("{} received {}", self.name, self.show(&got)),
+            )),
+            Some(end) => Err(Failure::new(expected, describe_end(&end))),
+            None => Err(Failure::new(
+                expected,
+                format!("nothing within {:?}", self.timeout()),
+            )),
+        }
+    }
+
+    /// Consumes the welcome line (JOIN-5), or fails with what came instead.
+    pub async fn expect_welcome(&mut self) -> Result<(), Failure> {
+        let want = Event::Welcome {
+            user: self.wire.clone(),
+        };
+        let expected = format!(
+            "{} receives the welcome line (its name was accepted)",
+            self.name
+        );
+        match self.next_incoming(self.timeout()).await {
+            Some(Incoming::Event(got)) if got == want => Ok(()),
+            // A welcome template without {user} captures nothing: accept it too.
+            Some(Incoming::Event(Event::Welcome { user })) if user.is_empty() => Ok(()),
+            Some(Incoming::Event(got)) => Err(Failure::new(
+                expected,
+                format!("{} received {}", self.name, self.show(&got)),
+            )),
+            Some(end) => Err(Failure::new(expected, describe_end(&end))),
+            None => Err(Failure::new(
+                expected,
+                format!("nothing within {:?}", self.timeout()),
+            )),
+        }
+    }
+
+    /// Every event before `until`, which must arrive within the timeout (a barrier).
+    pub async fn collect_until(&mut self, until: &Event) -> Result<Vec<Event>, Failure> {
+        let deadline = tokio::time::Instant::now() + self.timeout();
+        let mut before = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Event(got)) if &got == until => return Ok(before),
+                Some(Incoming::Event(got)) => before.push(got),
+                other => {
+                    let actual = match other {
+                        Some(end) => describe_end(&end),
+                        None => format!("it did not arrive within {:?}", self.timeout()),
+                    };
+                    let got: Vec<String> = before.iter().map(|e| self.show(e)).collect();
+                    return Err(Failure::new(
+                        format!("{} receives {}", self.name, self.show(until)),
+                        format!("{actual}; received before: [{}]", got.join(", ")),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The server must close this connection (QUIT-2, INPUT-*): events before the close are
+    /// returned, so the test can check them.
+    pub async fn expect_closed(&mut self) -> Result<Vec<Event>, Failure> {
+        let deadline = tokio::time::Instant::now() + self.timeout();
+        let mut before = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Event(got)) => before.push(got),
+                Some(_) => return Ok(before),
+                None => {
+                    return Err(Failure::new(
+                        format!("the server closes {}'s connection", self.name),
+                        format!("still open after {:?}", self.timeout()),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Whether the connection has ended (as far as the inbox has reported).
+    pub fn has_ended(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// An event in the test's names (`CHAT ana hola`), for messages.
+    pub fn show(&self, event: &Event) -> String {
+        self.shared.roster.normalise(&event.to_string())
+    }
+}
+
+fn describe_end(end: &Incoming) -> String {
+    match end {
+        Incoming::Closed => "the server closed the connection".into(),
+        Incoming::Broken(e) => format!("the connection broke: {e}"),
+        Incoming::Event(e) => format!("{e}"),
+    }
+}

@@ -1,0 +1,126 @@
+//! Turns one received message into an [`Event`] using the profile's templates.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::Event;
+use crate::profile::{Profile, Template};
+use crate::session::Roster;
+
+/// ANSI escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL/ST`), and two-byte escapes.
+static ANSI: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+        .expect("valid ANSI pattern")
+});
+
+/// Removes ANSI escape sequences (for profiles with `strip_ansi`).
+pub fn strip_ansi(text: &str) -> String {
+    ANSI.replace_all(text, "").into_owned()
+}
+
+/// Classifies messages for one test: knows the profile and which users belong to the test.
+#[derive(Clone)]
+pub struct Classifier {
+    profile: std::sync::Arc<Profile>,
+    roster: Roster,
+}
+
+impl Classifier {
+    pub fn new(profile: std::sync::Arc<Profile>, roster: Roster) -> Self {
+        Classifier { profile, roster }
+    }
+
+    /// `None` when the message is to be ignored (it matches an `ignore` pattern).
+    pub fn classify(&self, raw: &str) -> Option<Event> {
+        let p = &self.profile;
+        let cleaned;
+        let message = if p.strip_ansi {
+            cleaned = strip_ansi(raw);
+            cleaned.as_str()
+        } else {
+            raw
+        };
+        if !p.prompt.is_empty() && message == p.prompt {
+            return Some(Event::Prompt);
+        }
+        let line_like = message.trim_end_matches(['\r', '\n']);
+        if p.ignore.iter().any(|re| re.is_match(line_like)) {
+            return None;
+        }
+        let message = line_like;
+        // Try the templates in order, preferring one whose user is in this test: a chat
+        // text that happens to end in "se ha unido al chat" is still a chat line.
+        type Make = fn(String, Option<&str>) -> Event;
+        let user_templates: [(Option<&Template>, Make); 4] = [
+            (Some(&p.join), |user, _| Event::Join { user }),
+            (Some(&p.leave), |user, _| Event::Leave { user }),
+            (Some(&p.chat), |user, text| Event::Chat {
+                user,
+                text: text.unwrap_or_default().to_string(),
+            }),
+            (p.welcome.as_ref(), |user, _| Event::Welcome { user }),
+        ];
+        let mut fallback = None;
+        for (template, make) in &user_templates {
+            if let Some(caps) = template.and_then(|t| t.captures(message)) {
+                let user = caps.user.unwrap_or_default().to_string();
+                if self.roster.knows(&user) {
+                    return Some(make(user, caps.text));
+                }
+                fallback.get_or_insert_with(|| make(user, caps.text));
+            }
+        }
+        if let Some(caps) = p.error.captures(message) {
+            return Some(Event::Error {
+                reason: caps.text.unwrap_or_default().to_string(),
+            });
+        }
+        Some(fallback.unwrap_or_else(|| Event::Other(message.to_string())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn classifier(profile: Profile, known: &[&str]) -> Classifier {
+        let roster = Roster::default();
+        for k in known {
+            roster.register(k, k);
+        }
+        Classifier::new(Arc::new(profile), roster)
+    }
+
+    #[test]
+    fn reference_lines() {
+        let c = classifier(Profile::reference(), &["ana"]);
+        let ev = |s: &str| c.classify(s).unwrap().to_string();
+        assert_eq!(ev("ana se ha unido al chat"), "JOIN ana");
+        assert_eq!(ev("ana ha salido del chat"), "LEAVE ana");
+        assert_eq!(ev("ana: hola"), "CHAT ana hola");
+        assert_eq!(ev("ana: se ha unido al chat"), "CHAT ana se ha unido al chat");
+        assert_eq!(ev("ERROR: name must not be empty"), "ERROR name must not be empty");
+        assert_eq!(
+            ev("Bienvenido al chat, ana. Escribe 'salir' para salir."),
+            "WELCOME ana"
+        );
+        assert_eq!(ev("\u{1b}[2J"), "OTHER \"\\u{1b}[2J\"");
+    }
+
+    #[test]
+    fn ignore_and_ansi() {
+        let p = Profile::parse(
+            "p",
+            "strip_ansi = true\nignore = [\"Bienvenido.*\"]\nchat = \"[{user}] {text}\"",
+        )
+        .unwrap();
+        let c = classifier(p, &["ana"]);
+        assert_eq!(c.classify("Bienvenido, ana"), None);
+        assert_eq!(
+            c.classify("\u{1b}[1;32m[ana]\u{1b}[0m hola").unwrap().to_string(),
+            "CHAT ana hola"
+        );
+    }
+}

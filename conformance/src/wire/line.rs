@@ -1,0 +1,143 @@
+//! Line framing: messages end with `\n`; a `\r` before it is dropped.
+
+use super::{Decoder, lossy};
+
+/// Splits at newlines, with a bound on the length of one line.
+pub struct LineDecoder {
+    buf: Vec<u8>,
+    /// Bytes of a line longer than the bound, being skipped up to its newline.
+    skipping: usize,
+    /// The server's prompt, still expected at the start of the stream.
+    prompt: Option<Vec<u8>>,
+    max: usize,
+}
+
+impl LineDecoder {
+    /// `prompt` is consumed once at the start of the stream if the server sends it.
+    pub fn new(prompt: &str, max: usize) -> Self {
+        LineDecoder {
+            buf: Vec::new(),
+            skipping: 0,
+            prompt: (!prompt.is_empty()).then(|| prompt.as_bytes().to_vec()),
+            max,
+        }
+    }
+
+    fn take_prompt(&mut self, out: &mut Vec<String>) -> bool {
+        let Some(prompt) = &self.prompt else {
+            return true;
+        };
+        if self.buf.len() < prompt.len() && prompt.starts_with(&self.buf) {
+            return false; // the prompt may still be arriving
+        }
+        if self.buf.starts_with(prompt) {
+            out.push(lossy(prompt));
+            self.buf.drain(..prompt.len());
+        }
+        self.prompt = None;
+        true
+    }
+}
+
+impl Decoder for LineDecoder {
+    fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
+        let mut out = Vec::new();
+        self.buf.extend_from_slice(bytes);
+        if !self.take_prompt(&mut out) {
+            return out;
+        }
+        loop {
+            match self.buf.iter().position(|&b| b == b'\n') {
+                Some(at) => {
+                    let mut line: Vec<u8> = self.buf.drain(..=at).collect();
+                    line.pop();
+                    if line.last() == Some(&b'\r') {
+                        line.pop();
+                    }
+                    if self.skipping > 0 {
+                        let total = self.skipping + line.len();
+                        self.skipping = 0;
+                        out.push(format!("<a line of {total} bytes, cut>"));
+                    } else {
+                        out.push(lossy(&line));
+                    }
+                }
+                None => {
+                    if self.buf.len() > self.max {
+                        self.skipping += self.buf.len();
+                        self.buf.clear();
+                    }
+                    return out;
+                }
+            }
+        }
+    }
+
+    fn flush(&mut self) -> Option<String> {
+        if self.skipping > 0 {
+            let total = self.skipping + self.buf.len();
+            self.skipping = 0;
+            self.buf.clear();
+            return Some(format!("<{total} bytes without a newline, cut>"));
+        }
+        if let Some(prompt) = self.prompt.take() {
+            // The connection went quiet in the middle of the prompt, or before it.
+            if !self.buf.is_empty() && prompt.starts_with(&self.buf) {
+                return Some(lossy(&std::mem::take(&mut self.buf)));
+            }
+        }
+        None
+    }
+
+    fn has_pending(&self) -> bool {
+        !self.buf.is_empty() || self.skipping > 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_all(d: &mut LineDecoder, pieces: &[&[u8]]) -> Vec<String> {
+        pieces.iter().flat_map(|p| d.feed(p)).collect()
+    }
+
+    #[test]
+    fn lines_split_merge_and_crlf() {
+        let mut d = LineDecoder::new("", 100);
+        let got = feed_all(&mut d, &[b"ana: ho", b"la\r\nbe", b"to\nx\ny", b"\n"]);
+        assert_eq!(got, ["ana: hola", "beto", "x", "y"]);
+        assert!(!d.has_pending());
+    }
+
+    #[test]
+    fn a_character_split_across_reads_survives() {
+        let mut d = LineDecoder::new("", 100);
+        let bytes = "ñandú\n".as_bytes();
+        let got = feed_all(&mut d, &[&bytes[..1], &bytes[1..2], &bytes[2..]]);
+        assert_eq!(got, ["ñandú"]);
+    }
+
+    #[test]
+    fn the_prompt_is_consumed_even_when_glued_to_the_next_line() {
+        let mut d = LineDecoder::new("Nombre: ", 100);
+        let got = feed_all(&mut d, &[b"Nom", b"bre: Bienvenido\nana: hola\n"]);
+        assert_eq!(got, ["Nombre: ", "Bienvenido", "ana: hola"]);
+    }
+
+    #[test]
+    fn a_missing_prompt_is_not_required() {
+        let mut d = LineDecoder::new("Nombre: ", 100);
+        assert_eq!(d.feed(b"hola\n"), ["hola"]);
+    }
+
+    #[test]
+    fn overlong_lines_are_cut_and_memory_stays_bounded() {
+        let mut d = LineDecoder::new("", 10);
+        for _ in 0..1000 {
+            assert!(d.feed(&[b'x'; 100]).is_empty());
+            assert!(d.buf.len() <= 110);
+        }
+        assert_eq!(d.feed(b"\nok\n"), ["<a line of 100000 bytes, cut>", "ok"]);
+    }
+}

@@ -1,0 +1,12 @@
+//! The group-chat protocol, defined once: the reference wording, the limits, and the text
+//! rules (what a valid name is, how control characters are neutralised).
+//!
+//! Each item names the PROTOCOL.md requirement it implements. The reference server, the
+//! reference client and the conformance harness's built-in `reference` profile all take their
+//! wording from here, so the three can never drift apart.
+
+pub mod limits;
+pub mod text;
+pub mod wording;
+
+pub use text::{NameError, neutralize_controls, validate_name};

@@ -1,0 +1,285 @@
+//! Integration tests of the `reference-client` binary against a scripted fake server
+//! (see `support`), so they do not depend on the reference server.
+//!
+//! - `cli`: arguments, help, and an unreachable server.
+//! - `sending`: what reaches the server from piped standard input (name, messages, `salir`).
+//! - `receiving`: what the client prints, while typing and after `salir` (INPUT-6, INPUT-7).
+//! - `server_close`: the server closing the connection first.
+
+mod support;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use support::{DEADLINE, FakeServer, Running, closed_port, polite_room};
+
+/// The client binary, as an `assert_cmd` command with the usual deadline.
+fn client() -> Command {
+    let mut cmd = Command::new(support::client_path());
+    cmd.timeout(DEADLINE);
+    cmd
+}
+
+mod cli {
+    use super::*;
+
+    #[test]
+    fn help_describes_the_options() {
+        client()
+            .arg("--help")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("--host"))
+            .stdout(predicate::str::contains("--port"))
+            .stdout(predicate::str::contains("--name"))
+            .stdout(predicate::str::contains("8070"));
+    }
+
+    #[test]
+    fn bad_arguments_are_a_usage_error() {
+        for args in [
+            &["--bogus"][..],
+            &["--port", "not-a-port"],
+            &["--port", "70000"],
+            &["--name", "   "],
+            &["extra"],
+        ] {
+            client()
+                .args(args)
+                .assert()
+                .code(2)
+                .stderr(predicate::str::starts_with("error:"));
+        }
+    }
+
+    #[test]
+    fn unreachable_server_is_one_line_and_status_1() {
+        let port = closed_port();
+        let output = client()
+            .args(["--port", &port.to_string(), "--name", "ana"])
+            .env("RUST_BACKTRACE", "1")
+            .assert()
+            .code(1)
+            .stdout("")
+            .get_output()
+            .clone();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "stderr: {stderr:?}");
+        assert!(
+            stderr.starts_with(&format!(
+                "reference-client: cannot connect to 127.0.0.1:{port}: "
+            )),
+            "stderr: {stderr:?}"
+        );
+        let lower = stderr.to_lowercase();
+        assert!(!lower.contains("panicked") && !lower.contains("backtrace"));
+    }
+}
+
+mod sending {
+    use super::*;
+
+    #[test]
+    fn piped_name_messages_and_salir_are_sent_exactly() {
+        let server = FakeServer::start(polite_room("ana"));
+        client()
+            .args(server.port_args())
+            .write_stdin("ana\nhola\n¿qué tal? ñandú 🙂\nsalir\n")
+            .assert()
+            .success()
+            .stdout(predicate::str::starts_with("Nombre de usuario: "))
+            .stdout(predicate::str::contains(
+                "Bienvenido al chat, ana. Escribe 'salir' para salir.\n",
+            ));
+        assert_eq!(server.received(), "ana\nhola\n¿qué tal? ñandú 🙂\nsalir\n");
+    }
+
+    /// LEAVE-1: ending standard input leaves like `salir`, so the server announces it.
+    #[test]
+    fn end_of_input_sends_salir() {
+        let server = FakeServer::start(polite_room("ana"));
+        client()
+            .args(server.port_args())
+            .write_stdin("ana\nhola")
+            .assert()
+            .success();
+        assert_eq!(server.received(), "ana\nhola\nsalir\n");
+    }
+
+    #[test]
+    fn name_flag_skips_the_prompt() {
+        let server = FakeServer::start(polite_room("bea"));
+        client()
+            .args(server.port_args())
+            .args(["--name", "bea"])
+            .write_stdin("hola\nsalir\n")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("Nombre de usuario").not());
+        assert_eq!(server.received(), "bea\nhola\nsalir\n");
+    }
+
+    /// JOIN-1, FRAME-4, QUIT-1: blank answers to the prompt are asked again, blank lines are
+    /// not sent, the name is trimmed, `salir` counts with whitespace around it, CRLF input works.
+    #[test]
+    fn blank_lines_are_skipped_and_salir_is_trimmed() {
+        let server = FakeServer::start(polite_room("ana"));
+        client()
+            .args(server.port_args())
+            .write_stdin("\n  ana  \n\n   \nhola\r\n  salir \t\nnunca\n")
+            .assert()
+            .success();
+        assert_eq!(server.received(), "ana\nhola\nsalir\n");
+    }
+
+    #[test]
+    fn end_of_input_before_a_name_sends_nothing() {
+        let server = FakeServer::start(|peer| peer.read_to_end());
+        client()
+            .args(server.port_args())
+            .write_stdin("")
+            .assert()
+            .success()
+            .stderr("");
+        assert_eq!(server.received(), "");
+    }
+}
+
+mod receiving {
+    use super::*;
+
+    /// The receiver thread prints lines while the main thread is blocked on standard input.
+    #[test]
+    fn lines_arrive_while_stdin_is_open() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"bea se ha unido al chat\nbea: hola ana\n");
+            peer.expect_line("hola bea");
+            peer.send(b"bea: chau\n");
+            peer.read_until_quit();
+        });
+        let mut args = server.port_args().to_vec();
+        args.extend(["--name".to_owned(), "ana".to_owned()]);
+        let mut client = Running::start(&args);
+        client.expect_stdout("bea: hola ana");
+        client.type_in("hola bea\n");
+        client.expect_stdout("bea: chau");
+        client.type_in("salir\n");
+        let finished = client.finish();
+        assert!(finished.status.success(), "{finished:#?}");
+        assert_eq!(
+            finished.stdout,
+            [
+                "bea se ha unido al chat\n",
+                "bea: hola ana\n",
+                "bea: chau\n"
+            ]
+        );
+        assert_eq!(finished.stderr, "");
+        assert_eq!(server.received(), "ana\nhola bea\nsalir\n");
+    }
+
+    /// After `salir` the client waits for the server to close, so lines in flight still show.
+    #[test]
+    fn lines_sent_after_salir_are_still_printed() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.read_until_quit();
+            peer.send(b"Hasta luego, ana\n");
+        });
+        client()
+            .args(server.port_args())
+            .args(["--name", "ana"])
+            .write_stdin("salir\n")
+            .assert()
+            .success()
+            .stdout("Hasta luego, ana\n");
+    }
+
+    /// INPUT-7: a hostile server cannot clear, recolour or ring the user's terminal.
+    #[test]
+    fn control_characters_are_neutralised() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"eve: \x1b[2J\x1b[31mrojo\x07\x08\rfin\r\n");
+            peer.send("eve: \u{9b}c1\n".as_bytes());
+            peer.read_until_quit();
+        });
+        let output = client()
+            .args(server.port_args())
+            .args(["--name", "ana"])
+            .write_stdin("salir\n")
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let stdout = output.stdout;
+        for byte in [0x1b, 0x07, 0x08, b'\r'] {
+            assert!(!stdout.contains(&byte), "raw {byte:#04x} in {stdout:?}");
+        }
+        assert_eq!(
+            String::from_utf8(stdout).expect("valid UTF-8 on stdout"),
+            "eve: \u{FFFD}[2J\u{FFFD}[31mrojo\u{FFFD}\u{FFFD}\u{FFFD}fin\neve: \u{FFFD}c1\n"
+        );
+    }
+
+    /// INPUT-6, from the client's side: invalid UTF-8 is printed lossily, and later lines too.
+    #[test]
+    fn invalid_utf8_is_printed_lossily() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"eve: \xff\xfe hola \xe2\x82\n");
+            peer.send(b"eve: sigue\n");
+            peer.read_until_quit();
+        });
+        client()
+            .args(server.port_args())
+            .args(["--name", "ana"])
+            .write_stdin("salir\n")
+            .assert()
+            .success()
+            .stdout("eve: \u{FFFD}\u{FFFD} hola \u{FFFD}\neve: sigue\n")
+            .stderr("");
+    }
+}
+
+mod server_close {
+    use super::*;
+
+    /// INPUT-2 as the user sees it: the ERROR line, then one brief line, then status 1, even
+    /// though standard input is still open.
+    #[test]
+    fn server_closing_first_is_reported_with_status_1() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"ERROR: name 'ana' is already in use\n");
+        });
+        let mut args = server.port_args().to_vec();
+        args.extend(["--name".to_owned(), "ana".to_owned()]);
+        let client = Running::start(&args);
+        let finished = client.finish();
+        assert_eq!(finished.status.code(), Some(1), "{finished:#?}");
+        assert_eq!(finished.stdout, ["ERROR: name 'ana' is already in use\n"]);
+        assert_eq!(finished.stderr, "conexión cerrada por el servidor\n");
+        assert_eq!(server.received(), "ana\n");
+    }
+
+    /// The server going away mid-chat, while the user is typing, also ends the client.
+    #[test]
+    fn server_closing_mid_chat_ends_the_client() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.expect_line("hola");
+            peer.send(b"bea: adios\n");
+        });
+        let mut args = server.port_args().to_vec();
+        args.extend(["--name".to_owned(), "ana".to_owned()]);
+        let mut client = Running::start(&args);
+        client.type_in("hola\n");
+        let finished = client.finish();
+        assert_eq!(finished.status.code(), Some(1), "{finished:#?}");
+        assert_eq!(finished.stdout, ["bea: adios\n"]);
+        assert_eq!(finished.stderr.lines().count(), 1, "{finished:#?}");
+        assert_eq!(server.received(), "ana\nhola\n");
+    }
+}
