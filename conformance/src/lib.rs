@@ -11,10 +11,16 @@
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
+pub mod catalogue;
+pub mod cli;
+pub mod check;
 pub mod model;
 pub mod profile;
 pub mod report;
 pub mod requirements;
+pub mod runner;
+pub mod scenario;
 pub mod session;
+pub mod target;
 pub mod user;
 pub mod wire;

@@ -1,1 +1,5 @@
-fn main() {}
+//! `conformance`: see `conformance --help` and the README.
+
+fn main() {
+    std::process::exit(conformance::cli::main());
+}

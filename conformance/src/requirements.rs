@@ -132,11 +132,7 @@ mod tests {
             .lines()
             .filter(|l| {
                 let l = l.trim_start();
-                l.starts_with("| ")
-                    && l[2..]
-                        .split_whitespace()
-                        .next()
-                        .is_some_and(|first| is_id(first))
+                l.starts_with("| ") && l[2..].split_whitespace().next().is_some_and(is_id)
             })
             .count();
         assert_eq!(requirements.len(), rows);
@@ -163,15 +159,27 @@ mod tests {
             "When a user joins, every *other* user present receives \
              `{user} se ha unido al chat`, exactly once."
         );
-        assert!(r.to_string().starts_with("JOIN-2 (MUST): When a user joins"));
+        assert!(
+            r.to_string()
+                .starts_with("JOIN-2 (MUST): When a user joins")
+        );
     }
 
     #[test]
     fn levels_and_first_and_last_rows() {
         assert_eq!(all().first().map(|r| r.id), Some("FRAME-1"));
-        assert_eq!(lookup("JOIN-5").map(|r| r.level), Some(RequirementLevel::May));
-        assert_eq!(lookup("CLEAN-4").map(|r| r.level), Some(RequirementLevel::Should));
-        assert_eq!(lookup("SCALE-2").map(|r| r.level), Some(RequirementLevel::Should));
+        assert_eq!(
+            lookup("JOIN-5").map(|r| r.level),
+            Some(RequirementLevel::May)
+        );
+        assert_eq!(
+            lookup("CLEAN-4").map(|r| r.level),
+            Some(RequirementLevel::Should)
+        );
+        assert_eq!(
+            lookup("SCALE-2").map(|r| r.level),
+            Some(RequirementLevel::Should)
+        );
     }
 
     #[test]

@@ -175,11 +175,15 @@ pub struct Shared {
     pub roster: Roster,
     pub lexicon: Lexicon,
     pub transcript: Transcript,
+    /// The server's process id, when the harness started it (for resource checks).
+    pub server_pid: Option<u32>,
 }
 
 /// The context of one test.
 pub struct Session {
     pub shared: Shared,
+    /// The scenario this test runs, for tests written as scenario files.
+    pub script: Option<std::sync::Arc<crate::scenario::Script>>,
     rng: StdRng,
     tag: String,
     sentinels: u64,
@@ -199,7 +203,9 @@ impl Session {
                 roster: Roster::default(),
                 lexicon: Lexicon::default(),
                 transcript: Transcript::new(),
+                server_pid: None,
             },
+            script: None,
             rng,
             tag,
             sentinels: 0,
@@ -208,6 +214,12 @@ impl Session {
 
     pub fn profile(&self) -> &Profile {
         &self.shared.profile
+    }
+
+    /// Threads, file descriptors and memory of the server process, when the harness
+    /// started it (Linux only).
+    pub fn server_stats(&self) -> Option<crate::target::ProcessStats> {
+        crate::target::process_stats(self.shared.server_pid?)
     }
 
     /// The test's random source (seeded: `--seed` reproduces it).

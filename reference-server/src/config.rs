@@ -16,10 +16,12 @@ use clap::Parser;
 #[derive(Debug, Clone, PartialEq, Eq, Parser)]
 #[command(name = "reference-server", version)]
 #[command(about = "Thread-based reference group-chat server (see PROTOCOL.md).")]
-#[command(long_about = "Thread-based reference group-chat server (see PROTOCOL.md).\n\n\
+#[command(
+    long_about = "Thread-based reference group-chat server (see PROTOCOL.md).\n\n\
     One thread per client reads its lines; one writer thread per client drains its bounded \
     outbound queue. The first line on stdout is `listening on HOST:PORT`; logs go to stderr. \
-    Ctrl-C or SIGTERM stops the server.")]
+    Ctrl-C or SIGTERM stops the server."
+)]
 pub struct Config {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
@@ -97,7 +99,13 @@ mod tests {
 
     #[test]
     fn zero_limits_are_usage_errors() {
-        for opt in ["--max-clients", "--max-line", "--max-name", "--max-queue", "--name-timeout"] {
+        for opt in [
+            "--max-clients",
+            "--max-line",
+            "--max-name",
+            "--max-queue",
+            "--name-timeout",
+        ] {
             let err = Config::try_parse_from(["reference-server", opt, "0"]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{opt} 0");
         }

@@ -103,7 +103,7 @@ impl<R: Read> LineReader<R> {
                         continue;
                     }
                     let piece = &available[..i];
-                    if self.line.len() + piece.len() > self.max_line + 1 {
+                    if self.line.len() + piece.len() > self.max_line.saturating_add(1) {
                         self.line.clear();
                         return Ok(Some(Line::TooLong));
                     }
@@ -116,7 +116,7 @@ impl<R: Read> LineReader<R> {
                         continue;
                     }
                     // `+ 1`: the last byte may be a `\r` that the `\n` will strip.
-                    if self.line.len() + available.len() > self.max_line + 1 {
+                    if self.line.len() + available.len() > self.max_line.saturating_add(1) {
                         self.line.clear();
                         self.discarding = true;
                         return Ok(Some(Line::TooLong));
@@ -223,13 +223,19 @@ mod tests {
     fn frame_2_lines_larger_than_one_read_chunk() {
         let long = "x".repeat(3 * CHUNK + 17);
         let input = format!("{long}\nfin\n");
-        assert_eq!(all_lines(Chunks::new([input]), 4 * CHUNK), [text(&long), text("fin")]);
+        assert_eq!(
+            all_lines(Chunks::new([input]), 4 * CHUNK),
+            [text(&long), text("fin")]
+        );
     }
 
     #[test]
     fn input_5_limit_is_inclusive_and_excludes_the_line_ending() {
         let chunks = Chunks::new(["12345\n123456\n12345\r\n"]);
-        assert_eq!(all_lines(chunks, 5), [text("12345"), Line::TooLong, text("12345")]);
+        assert_eq!(
+            all_lines(chunks, 5),
+            [text("12345"), Line::TooLong, text("12345")]
+        );
     }
 
     #[test]
@@ -263,14 +269,23 @@ mod tests {
     #[test]
     fn input_6_invalid_utf8_is_replaced() {
         let chunks = Chunks::new([&b"a\xffb\xc3\n"[..], b"ok\n"]);
-        assert_eq!(all_lines(chunks, 100), [text("a\u{FFFD}b\u{FFFD}"), text("ok")]);
+        assert_eq!(
+            all_lines(chunks, 100),
+            [text("a\u{FFFD}b\u{FFFD}"), text("ok")]
+        );
     }
 
     #[test]
     fn leave_2_partial_line_at_end_of_input_is_discarded() {
-        assert_eq!(all_lines(Chunks::new(["hola\nmedia lin"]), 100), [text("hola")]);
+        assert_eq!(
+            all_lines(Chunks::new(["hola\nmedia lin"]), 100),
+            [text("hola")]
+        );
         assert_eq!(all_lines(Chunks::new(["sin fin"]), 100), []);
-        assert_eq!(all_lines(Chunks::new(["x".repeat(50)]), 10), [Line::TooLong]);
+        assert_eq!(
+            all_lines(Chunks::new(["x".repeat(50)]), 10),
+            [Line::TooLong]
+        );
     }
 
     #[test]

@@ -236,11 +236,18 @@ mod tests {
         let writer = {
             let outbox = Arc::clone(&outbox);
             thread::spawn(move || {
-                run_writer(&outbox, Probe { writes: tx, gate: Some(gate), fail: false })
+                run_writer(
+                    &outbox,
+                    Probe {
+                        writes: tx,
+                        gate: Some(gate),
+                        fail: false,
+                    },
+                )
             })
         };
         outbox.push(encode("uno")).unwrap();
-        // The writer is now blocked in its first write ("uno"); these two queue up behind it.
+        // Whether the writer takes "uno" alone or all three at once, the bytes are the same.
         outbox.push(encode("dos")).unwrap();
         outbox.push(encode("tres")).unwrap();
         outbox.close();
@@ -258,7 +265,14 @@ mod tests {
         let outbox = Arc::new(Outbox::new(1 << 20));
         outbox.push(encode("hola")).unwrap();
         let (tx, _rx) = mpsc::channel();
-        let result = run_writer(&outbox, Probe { writes: tx, gate: None, fail: true });
+        let result = run_writer(
+            &outbox,
+            Probe {
+                writes: tx,
+                gate: None,
+                fail: true,
+            },
+        );
         assert!(result.is_err());
         assert!(outbox.wait_finished(Duration::from_secs(1)));
     }

@@ -20,7 +20,7 @@ use crate::requirements;
 pub enum Format {
     /// Grouped, one line per test, failures explained with their transcript.
     Human,
-    /// One JSON object (see [`json`](self) for the keys).
+    /// One JSON object: `target`, `profile`, `level`, `seed`, `summary`, `tests`.
     Json,
     /// JUnit XML: one `<testsuite>` per group.
     Junit,
@@ -200,7 +200,11 @@ fn transcript_lines(transcript: &[TranscriptLine], cap: usize) -> Vec<String> {
     let hidden = transcript.len() - head - tail;
     let mut lines: Vec<String> = transcript[..head].iter().map(format_line).collect();
     lines.push(format!("… {hidden} more lines"));
-    lines.extend(transcript[transcript.len() - tail..].iter().map(format_line));
+    lines.extend(
+        transcript[transcript.len() - tail..]
+            .iter()
+            .map(format_line),
+    );
     lines
 }
 
@@ -347,7 +351,10 @@ mod tests {
             assert!(test["detail"].is_string());
             assert!(test["duration_ms"].is_u64());
         }
-        let statuses: Vec<_> = tests.iter().map(|t| t["status"].as_str().unwrap()).collect();
+        let statuses: Vec<_> = tests
+            .iter()
+            .map(|t| t["status"].as_str().unwrap())
+            .collect();
         assert_eq!(statuses, ["pass", "fail", "skip"]);
         assert_eq!(tests[1]["duration_ms"], 1250);
         assert_eq!(tests[2]["level"], "strict");
@@ -370,8 +377,14 @@ mod tests {
         r.expected = Some("one\ntwo".to_owned());
         r.actual = Some("three".to_owned());
         let text = failure_explanation(&r);
-        assert!(text.starts_with("JOIN-2 (MUST): When a user joins"), "{text}");
-        assert!(text.ends_with("\nExpected:\n  one\n  two\nActual:\n  three"), "{text}");
+        assert!(
+            text.starts_with("JOIN-2 (MUST): When a user joins"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nExpected:\n  one\n  two\nActual:\n  three"),
+            "{text}"
+        );
         assert_eq!(failure_headline(&r), "JOIN-2: three");
     }
 

@@ -63,7 +63,7 @@ impl fmt::Display for Event {
             Event::Leave { user } => write!(f, "LEAVE {user}"),
             Event::Chat { user, text } => write!(f, "CHAT {user} {}", visible(text)),
             Event::Error { reason } => write!(f, "ERROR {}", visible(reason)),
-            Event::Other(raw) => write!(f, "OTHER {:?}", visible(raw)),
+            Event::Other(raw) => write!(f, "OTHER \"{}\"", visible(raw)),
         }
     }
 }

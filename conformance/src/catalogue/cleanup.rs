@@ -1,0 +1,7 @@
+//! `cleanup`: (being written)
+
+use super::TestCase;
+
+pub fn tests() -> Vec<TestCase> {
+    vec![]
+}

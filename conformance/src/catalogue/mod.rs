@@ -1,0 +1,120 @@
+//! The built-in tests: one module per group, each test tied to a PROTOCOL.md requirement.
+//!
+//! A test is an async function over a [`Session`]: it joins simulated users, makes them act,
+//! and states what each must see. Ids are stable (`group.name`): reports, `--filter`,
+//! profiles' `skip` lists and teachers' CI depend on them.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::model::Level;
+use crate::session::{Outcome, Session};
+
+mod broadcast;
+pub(crate) use join::nothing_else;
+mod cleanup;
+mod framing;
+mod input;
+mod join;
+mod leave;
+mod limits;
+mod order;
+mod quit;
+mod scale;
+mod slow;
+
+/// A running test.
+pub type TestFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
+
+/// One test of the catalogue.
+#[derive(Clone)]
+pub struct TestCase {
+    /// `group.name`, stable.
+    pub id: &'static str,
+    pub level: Level,
+    /// The PROTOCOL.md requirement it checks.
+    pub requirement: &'static str,
+    pub title: &'static str,
+    /// What the test does, step by step, for `--explain`.
+    pub steps: &'static str,
+    /// What usually makes a server fail it, for `--explain`.
+    pub causes: &'static str,
+    /// The whole test's time budget (before `--timeout-scale`).
+    pub budget: Duration,
+    pub run: fn(Session) -> TestFuture,
+}
+
+impl TestCase {
+    /// The group, the part of the id before the dot.
+    pub fn group(&self) -> &'static str {
+        self.id.split('.').next().unwrap_or(self.id)
+    }
+}
+
+/// Boxes an async test body: `run: |s| test(s, body)`.
+pub fn boxed<F>(future: F) -> TestFuture
+where
+    F: Future<Output = Outcome> + Send + 'static,
+{
+    Box::pin(future)
+}
+
+/// Every built-in test, core groups first, in a stable order.
+pub fn all() -> Vec<TestCase> {
+    [
+        join::tests(),
+        broadcast::tests(),
+        order::tests(),
+        leave::tests(),
+        quit::tests(),
+        cleanup::tests(),
+        framing::tests(),
+        input::tests(),
+        limits::tests(),
+        slow::tests(),
+        scale::tests(),
+    ]
+    .concat()
+}
+
+/// The default budget of one test.
+pub const BUDGET: Duration = Duration::from_secs(20);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn ids_are_unique_well_formed_and_tied_to_protocol_md() {
+        let tests = all();
+        assert!(tests.len() >= 30, "only {} tests", tests.len());
+        let mut ids = HashSet::new();
+        for t in &tests {
+            assert!(ids.insert(t.id), "duplicate id {}", t.id);
+            let (group, name) = t.id.split_once('.').expect("group.name");
+            assert!(!group.is_empty() && !name.is_empty() && !name.contains('.'), "{}", t.id);
+            assert!(
+                crate::requirements::lookup(t.requirement).is_some(),
+                "{} names {}, which PROTOCOL.md does not define",
+                t.id,
+                t.requirement
+            );
+            assert!(!t.title.is_empty() && !t.steps.is_empty() && !t.causes.is_empty(), "{}", t.id);
+        }
+    }
+
+    #[test]
+    fn core_groups_are_core_and_strict_groups_strict() {
+        for t in all() {
+            match t.group() {
+                "join" | "broadcast" | "order" | "leave" | "quit" | "cleanup" | "framing" => {}
+                "input" | "limits" | "slow" | "scale" => {
+                    assert_eq!(t.level, Level::Strict, "{} should be strict", t.id)
+                }
+                other => panic!("{}: unknown group {other}", t.id),
+            }
+        }
+    }
+}

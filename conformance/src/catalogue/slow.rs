@@ -1,0 +1,7 @@
+//! `slow`: (being written)
+
+use super::TestCase;
+
+pub fn tests() -> Vec<TestCase> {
+    vec![]
+}

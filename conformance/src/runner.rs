@@ -1,0 +1,185 @@
+//! Runs the selected tests one after another against one target: gives each a fresh
+//! session (unique names, its own seed and transcript), bounds it by its budget, turns what
+//! it returned into a [`TestResult`], and notices when the server itself has died.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::catalogue::TestCase;
+use crate::model::{Level, Status, TestResult};
+use crate::profile::Profile;
+use crate::session::{Session, Timeouts, Verdict};
+use crate::target::Target;
+
+/// Everything a run needs besides the target.
+#[derive(Clone)]
+pub struct RunConfig {
+    pub profile: Arc<Profile>,
+    pub level: Level,
+    pub seed: u64,
+    pub timeouts: Timeouts,
+    /// Multiplies every test's budget (slow machines).
+    pub scale: f64,
+    /// Scenario files among the tests, attached to their sessions by id.
+    pub scripts: Vec<Arc<crate::scenario::Script>>,
+}
+
+/// The tests of `level` (strict includes core) whose id contains `filter`.
+pub fn select(tests: Vec<TestCase>, level: Level, filter: Option<&str>) -> Vec<TestCase> {
+    tests
+        .into_iter()
+        .filter(|t| t.level <= level)
+        .filter(|t| filter.is_none_or(|f| t.id.contains(f)))
+        .collect()
+}
+
+/// A test's own seed: the run's seed mixed with its id, so `--filter` does not change it.
+pub fn test_seed(seed: u64, id: &str) -> u64 {
+    // FNV-1a over the id, mixed with the run seed.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for byte in id.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// Runs `tests` in order; `progress` is told when each starts and ends.
+pub async fn run(
+    target: &mut Target,
+    config: &RunConfig,
+    tests: &[TestCase],
+    mut progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
+) -> Vec<TestResult> {
+    let mut results = Vec::with_capacity(tests.len());
+    let mut crashed: Option<String> = None;
+    for (i, test) in tests.iter().enumerate() {
+        progress(i, test, None);
+        let result = run_one(target, config, test, crashed.as_deref()).await;
+        if crashed.is_none()
+            && let Some(exit) = target.has_exited()
+        {
+            crashed = Some(test.id.to_string());
+            results.push(server_died(result, &exit));
+        } else {
+            results.push(result);
+        }
+        progress(i, test, results.last());
+    }
+    results
+}
+
+async fn run_one(
+    target: &Target,
+    config: &RunConfig,
+    test: &TestCase,
+    crashed_in: Option<&str>,
+) -> TestResult {
+    let started = Instant::now();
+    let mut result = TestResult {
+        id: test.id.to_string(),
+        level: test.level,
+        requirement: test.requirement.to_string(),
+        title: test.title.to_string(),
+        status: Status::Pass,
+        detail: String::new(),
+        expected: None,
+        actual: None,
+        transcript: Vec::new(),
+        duration: Duration::ZERO,
+    };
+    if let Some(rule) = config.profile.skip_rule(test.id) {
+        result.status = Status::Skip;
+        result.detail = format!("skipped by the profile: {}", rule.reason);
+        return result;
+    }
+    if let Some(id) = crashed_in {
+        result.status = Status::Skip;
+        result.detail = format!("not run: the server exited during {id}");
+        return result;
+    }
+    let mut session = Session::new(
+        config.profile.clone(),
+        target.addr(),
+        config.timeouts,
+        test_seed(config.seed, test.id),
+    );
+    session.shared.server_pid = target.pid();
+    session.script = config.scripts.iter().find(|s| s.id == test.id).cloned();
+    let transcript = session.shared.transcript.clone();
+    let budget = test.budget.mul_f64(config.scale);
+    let outcome = tokio::time::timeout(budget, (test.run)(session)).await;
+    result.duration = started.elapsed();
+    let (expected, actual) = match outcome {
+        Ok(Ok(())) => return result,
+        Ok(Err(Verdict::Skip(reason))) => {
+            result.status = Status::Skip;
+            result.detail = reason;
+            return result;
+        }
+        Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual),
+        Err(_) => (
+            format!("the test completes within its budget of {budget:?}"),
+            "it was still waiting when the budget ran out (see the transcript for the last \
+             thing each user received)"
+                .to_string(),
+        ),
+    };
+    result.status = Status::Fail;
+    result.detail = format!(
+        "{}\nExpected: {expected}\nActual: {actual}\nReproduce with --seed {}",
+        requirement_line(test),
+        config.seed
+    );
+    result.expected = Some(expected);
+    result.actual = Some(actual);
+    result.transcript = transcript.lines();
+    result
+}
+
+/// `CHAT-1 (MUST): <text>`, from PROTOCOL.md.
+pub fn requirement_line(test: &TestCase) -> String {
+    match crate::requirements::lookup(test.requirement) {
+        Some(r) => format!("{} ({}): {}", r.id, r.level, r.text),
+        None => test.requirement.to_string(),
+    }
+}
+
+fn server_died(mut result: TestResult, exit: &str) -> TestResult {
+    let note = format!("the server process exited during this test: {exit}");
+    result.status = Status::Fail;
+    result.actual = Some(match result.actual.take() {
+        Some(actual) => format!("{actual}\n{note}"),
+        None => note.clone(),
+    });
+    result.expected.get_or_insert_with(|| "the server keeps running".into());
+    result.detail = if result.detail.is_empty() {
+        format!("Expected: the server keeps running\nActual: {note}")
+    } else {
+        format!("{}\n{note}", result.detail)
+    };
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_includes_core_and_filter_narrows() {
+        let all = crate::catalogue::all();
+        let core = select(all.clone(), Level::Core, None);
+        let strict = select(all.clone(), Level::Strict, None);
+        assert!(core.iter().all(|t| t.level == Level::Core));
+        assert!(strict.len() > core.len());
+        let joins = select(all, Level::Strict, Some("join."));
+        assert!(!joins.is_empty() && joins.iter().all(|t| t.id.starts_with("join.")));
+    }
+
+    #[test]
+    fn seeds_depend_on_run_seed_and_id_only() {
+        assert_eq!(test_seed(7, "join.single"), test_seed(7, "join.single"));
+        assert_ne!(test_seed(7, "join.single"), test_seed(8, "join.single"));
+        assert_ne!(test_seed(7, "join.single"), test_seed(7, "join.many"));
+    }
+}

@@ -1,0 +1,471 @@
+//! Scenarios as data: the step format teachers write tests in (`fixtures/scenarios/*.chat`).
+//!
+//! A scenario reads like a transcript. Header lines name it; then one step per line:
+//!
+//! ```text
+//! test scenario.greeting
+//! requirement CHAT-1
+//! title two users greet each other
+//!
+//! ana joins                 # connects, sends its name, waits for the welcome line
+//! beto joins
+//! ana sees JOIN beto
+//! ana says hola             # a chat message, in the profile's `send` wording
+//! beto sees CHAT ana hola
+//! beto sees nothing         # proved with a sentinel from another user, not a sleep
+//! mudo connects             # connects, sends nothing
+//! ana sends \x1b[2J         # raw line (escapes: \n \r \t \\ \xNN), newline added
+//! beto quits                # the profile's quit word
+//! ana sees LEAVE beto
+//! carla closes              # FIN;  `resets` for RST
+//! dani is disconnected      # the server must close dani's connection
+//! ana sees ERROR            # any error line
+//! ```
+//!
+//! `level strict` may follow `requirement`. Names in a scenario are made unique on the wire,
+//! so a scenario can run against a server other people are using.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::catalogue::{BUDGET, TestCase, boxed};
+use crate::model::Level;
+use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::user::User;
+use crate::wire::Event;
+
+/// What a user must see next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    Join(String),
+    Leave(String),
+    Chat(String, String),
+    AnyError,
+    Nothing,
+}
+
+/// One step of a scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Joins(String),
+    Connects(String),
+    Says(String, String),
+    Sends(String, Vec<u8>),
+    Sees(String, Expect),
+    Quits(String),
+    Closes(String),
+    Resets(String),
+    IsDisconnected(String),
+}
+
+/// A parsed scenario file.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub id: &'static str,
+    pub requirement: &'static str,
+    pub level: Level,
+    pub title: &'static str,
+    pub source: String,
+    /// Each step with its line number.
+    pub steps: Vec<(usize, Step)>,
+}
+
+/// A scenario that cannot be used, with the file and line.
+#[derive(Debug)]
+pub struct ScriptError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "scenario {}: {}", self.file, self.message)
+        } else {
+            write!(f, "scenario {}:{}: {}", self.file, self.line, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ScriptError {}
+
+/// Strings live as long as the process: scenarios are loaded once, at start-up.
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_string().into_boxed_str())
+}
+
+impl Script {
+    pub fn load(path: &Path) -> Result<Script, ScriptError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
+            file: file.clone(),
+            line: 0,
+            message: format!("cannot read it: {e}"),
+        })?;
+        Script::parse(&file, &text)
+    }
+
+    pub fn parse(file: &str, text: &str) -> Result<Script, ScriptError> {
+        let err = |line: usize, message: String| ScriptError {
+            file: file.to_string(),
+            line,
+            message,
+        };
+        let mut header: HashMap<&str, (usize, &str)> = HashMap::new();
+        let mut steps = Vec::new();
+        for (n, raw) in text.lines().enumerate() {
+            let n = n + 1;
+            let line = strip_comment(raw).trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (first, rest) = split_word(line);
+            if matches!(first, "test" | "requirement" | "level" | "title") {
+                if !steps.is_empty() {
+                    return Err(err(n, format!("`{first}` belongs in the header, before the steps")));
+                }
+                if rest.is_empty() {
+                    return Err(err(n, format!("`{first}` needs a value")));
+                }
+                header.insert(first, (n, rest));
+                continue;
+            }
+            steps.push((n, parse_step(line).map_err(|m| err(n, m))?));
+        }
+        let get = |key: &str| {
+            header
+                .get(key)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| err(0, format!("the header needs a `{key}` line")))
+        };
+        let id = get("test")?;
+        let (group, name) = id.split_once('.').unwrap_or(("", ""));
+        if group.is_empty() || name.is_empty() || id.contains(char::is_whitespace) {
+            return Err(err(header["test"].0, format!("test id `{id}` must look like group.name")));
+        }
+        let requirement = get("requirement")?;
+        if crate::requirements::lookup(requirement).is_none() {
+            return Err(err(
+                header["requirement"].0,
+                format!("`{requirement}` is not a requirement id of PROTOCOL.md"),
+            ));
+        }
+        let level = match header.get("level").map(|(n, v)| (*n, *v)) {
+            None | Some((_, "core")) => Level::Core,
+            Some((_, "strict")) => Level::Strict,
+            Some((n, other)) => return Err(err(n, format!("level `{other}`: use core or strict"))),
+        };
+        if steps.is_empty() {
+            return Err(err(0, "there are no steps".into()));
+        }
+        check_users(&steps).map_err(|(n, m)| err(n, m))?;
+        Ok(Script {
+            id: leak(id),
+            requirement: leak(requirement),
+            level,
+            title: leak(header.get("title").map_or(id, |(_, v)| v)),
+            source: file.to_string(),
+            steps,
+        })
+    }
+}
+
+fn strip_comment(line: &str) -> &str {
+    match line.find(" #") {
+        Some(at) => &line[..at],
+        None if line.trim_start().starts_with('#') => "",
+        None => line,
+    }
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    match s.split_once(char::is_whitespace) {
+        Some((a, b)) => (a, b.trim_start()),
+        None => (s, ""),
+    }
+}
+
+fn parse_step(line: &str) -> Result<Step, String> {
+    let (user, rest) = split_word(line);
+    let (verb, arg) = split_word(rest);
+    if !user.chars().all(|c| c.is_alphanumeric() || c == '_') {
+        return Err(format!("`{user}` is not a user name (letters, digits, _)"));
+    }
+    let user = user.to_string();
+    let needs_nothing = |step: Step| {
+        if arg.is_empty() {
+            Ok(step)
+        } else {
+            Err(format!("`{verb}` takes nothing after it, found `{arg}`"))
+        }
+    };
+    match verb {
+        "joins" => needs_nothing(Step::Joins(user)),
+        "connects" => needs_nothing(Step::Connects(user)),
+        "quits" => needs_nothing(Step::Quits(user)),
+        "closes" => needs_nothing(Step::Closes(user)),
+        "resets" => needs_nothing(Step::Resets(user)),
+        "is" if arg == "disconnected" => Ok(Step::IsDisconnected(user)),
+        "says" if !arg.is_empty() => Ok(Step::Says(user, arg.to_string())),
+        "sends" => {
+            let mut bytes = unescape(arg)?;
+            bytes.push(b'\n');
+            Ok(Step::Sends(user, bytes))
+        }
+        "sees" => {
+            let (kind, what) = split_word(arg);
+            let expect = match kind {
+                "JOIN" if !what.is_empty() => Expect::Join(what.to_string()),
+                "LEAVE" if !what.is_empty() => Expect::Leave(what.to_string()),
+                "CHAT" => {
+                    let (from, text) = split_word(what);
+                    if from.is_empty() || text.is_empty() {
+                        return Err("write `USER sees CHAT FROM TEXT`".into());
+                    }
+                    Expect::Chat(from.to_string(), text.to_string())
+                }
+                "ERROR" if what.is_empty() => Expect::AnyError,
+                "nothing" if what.is_empty() => Expect::Nothing,
+                _ => {
+                    return Err(format!(
+                        "`sees {arg}`: use JOIN USER, LEAVE USER, CHAT USER TEXT, ERROR or nothing"
+                    ));
+                }
+            };
+            Ok(Step::Sees(user, expect))
+        }
+        "" => Err(format!("`{user}` alone: what does {user} do?")),
+        other => Err(format!(
+            "unknown step `{other}`: use joins, connects, says, sends, sees, quits, closes, \
+             resets, is disconnected"
+        )),
+    }
+}
+
+fn unescape(text: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            let mut buf = [0; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push(b'\n'),
+            Some('r') => out.push(b'\r'),
+            Some('t') => out.push(b'\t'),
+            Some('\\') => out.push(b'\\'),
+            Some('x') => {
+                let hex: String = chars.by_ref().take(2).collect();
+                let byte = u8::from_str_radix(&hex, 16)
+                    .map_err(|_| format!("`\\x{hex}` is not a byte: write \\xNN"))?;
+                out.push(byte);
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape `\\{}`: use \\n \\r \\t \\\\ \\xNN",
+                    other.map(String::from).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every user acts only while connected, and is connected once at a time.
+fn check_users(steps: &[(usize, Step)]) -> Result<(), (usize, String)> {
+    let mut connected: HashMap<&str, bool> = HashMap::new();
+    for (n, step) in steps {
+        let (user, opens, closes) = match step {
+            Step::Joins(u) | Step::Connects(u) => (u, true, false),
+            Step::Quits(u) | Step::Closes(u) | Step::Resets(u) | Step::IsDisconnected(u) => {
+                (u, false, true)
+            }
+            Step::Says(u, _) | Step::Sends(u, _) | Step::Sees(u, _) => (u, false, false),
+        };
+        let is_on = connected.get(user.as_str()).copied().unwrap_or(false);
+        if opens && is_on {
+            return Err((*n, format!("{user} is already connected")));
+        }
+        if !opens && !is_on {
+            return Err((*n, format!("{user} is not connected here (add `{user} joins` first)")));
+        }
+        connected.insert(user, opens || !closes);
+    }
+    Ok(())
+}
+
+/// The scenario as a test of the catalogue; the runner hands the script to the session.
+pub fn test_case(script: &Script) -> TestCase {
+    TestCase {
+        id: script.id,
+        level: script.level,
+        requirement: script.requirement,
+        title: script.title,
+        steps: "the steps of the scenario file",
+        causes: "see the scenario file's comments",
+        budget: BUDGET,
+        run: |s| boxed(execute(s)),
+    }
+}
+
+/// Runs the session's script step by step.
+pub async fn execute(mut s: Session) -> Outcome {
+    let Some(script) = s.script.clone() else {
+        return Err(Verdict::Skip("no scenario attached to this test".into()));
+    };
+    let mut users: HashMap<String, User> = HashMap::new();
+    // Join order, for picking who sends a barrier's sentinel.
+    let mut order: Vec<String> = Vec::new();
+    for (line, step) in &script.steps {
+        let at = |f: Failure| {
+            Verdict::Fail(Failure::new(
+                format!("{}:{line}: {}", script.source, f.expected),
+                f.actual,
+            ))
+        };
+        run_step(&mut s, &mut users, &mut order, step).await.map_err(at)?;
+    }
+    Ok(())
+}
+
+async fn run_step(
+    s: &mut Session,
+    users: &mut HashMap<String, User>,
+    order: &mut Vec<String>,
+    step: &Step,
+) -> Result<(), Failure> {
+    let wire = |name: &str| s.wire_name(name);
+    match step {
+        Step::Joins(u) => {
+            let user = s.join(u).await?;
+            users.insert(u.clone(), user);
+            order.push(u.clone());
+        }
+        Step::Connects(u) => {
+            let user = s.connect(u).await?;
+            users.insert(u.clone(), user);
+        }
+        Step::Says(u, text) => user(users, u)?.say(text).await?,
+        Step::Sends(u, bytes) => user(users, u)?.send_raw(bytes).await?,
+        Step::Quits(u) => match user(users, u)?.quit().await {
+            Some(r) => r?,
+            None => return Err(Failure::new("a profile with a quit word", "the profile has none")),
+        },
+        Step::Closes(u) => {
+            if let Some(user) = users.remove(u) {
+                user.close().await;
+            }
+            order.retain(|o| o != u);
+        }
+        Step::Resets(u) => {
+            if let Some(user) = users.remove(u) {
+                user.reset();
+            }
+            order.retain(|o| o != u);
+        }
+        Step::IsDisconnected(u) => {
+            user(users, u)?.expect_closed().await?;
+            users.remove(u);
+            order.retain(|o| o != u);
+        }
+        Step::Sees(u, Expect::Nothing) => {
+            let Some(sender) = order.iter().find(|o| *o != u).cloned() else {
+                return Err(Failure::new(
+                    format!("another joined user to send the sentinel proving {u} sees nothing"),
+                    "there is none",
+                ));
+            };
+            let mut sender_user = users.remove(&sender).expect("joined users are present");
+            let result = match users.get_mut(u) {
+                Some(observer) => s.barrier(&mut sender_user, &mut [observer]).await,
+                None => Err(Failure::new(format!("{u} is connected"), "it is not")),
+            };
+            users.insert(sender, sender_user);
+            let before = result?;
+            let observer = user(users, u)?;
+            crate::catalogue::nothing_else(observer, &before[0], "here")?;
+        }
+        Step::Sees(u, Expect::AnyError) => {
+            let observer = user(users, u)?;
+            let got = observer.next().await?;
+            if !matches!(got, Event::Error { .. }) {
+                return Err(Failure::new(
+                    format!("{u} receives an error line"),
+                    format!("{u} received {}", observer.show(&got)),
+                ));
+            }
+        }
+        Step::Sees(u, expect) => {
+            let want = match expect {
+                Expect::Join(v) => Event::Join { user: wire(v) },
+                Expect::Leave(v) => Event::Leave { user: wire(v) },
+                Expect::Chat(v, text) => Event::Chat {
+                    user: wire(v),
+                    text: text.clone(),
+                },
+                Expect::AnyError | Expect::Nothing => unreachable!("handled above"),
+            };
+            user(users, u)?.expect(&want).await?;
+        }
+    }
+    Ok(())
+}
+
+fn user<'a>(users: &'a mut HashMap<String, User>, name: &str) -> Result<&'a mut User, Failure> {
+    users
+        .get_mut(name)
+        .ok_or_else(|| Failure::new(format!("{name} is connected"), "it is not"))
+}
+
+/// Loads the built-in scenarios embedded in the binary.
+pub fn built_in() -> Vec<Arc<Script>> {
+    Vec::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "test scenario.greeting\nrequirement CHAT-1\ntitle greet\n\n\
+        ana joins\nbeto joins # comment\nana sees JOIN beto\nana says hola que tal\n\
+        beto sees CHAT ana hola que tal\nbeto sends a\\x1bb\\t\nbeto quits\nana sees LEAVE beto\n\
+        ana sees ERROR\nana is disconnected\n";
+
+    #[test]
+    fn a_scenario_parses_into_steps() {
+        let s = Script::parse("g.chat", GOOD).unwrap();
+        assert_eq!(s.id, "scenario.greeting");
+        assert_eq!(s.level, Level::Core);
+        assert_eq!(s.steps.len(), 10);
+        assert_eq!(s.steps[1], (6, Step::Joins("beto".into())));
+        assert_eq!(
+            s.steps[4].1,
+            Step::Sees("beto".into(), Expect::Chat("ana".into(), "hola que tal".into()))
+        );
+        assert_eq!(s.steps[5].1, Step::Sends("beto".into(), b"a\x1bb\t\n".to_vec()));
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_file_and_line() {
+        let cases = [
+            ("requirement CHAT-1\nana joins\n", "the header needs a `test` line"),
+            ("test x\nrequirement CHAT-1\nana joins\n", "must look like group.name"),
+            ("test a.b\nrequirement NOPE-1\nana joins\n", ":2: `NOPE-1` is not a requirement"),
+            ("test a.b\nrequirement CHAT-1\nana dances\n", ":3: unknown step `dances`"),
+            ("test a.b\nrequirement CHAT-1\nana says hi\n", ":3: ana is not connected here"),
+            ("test a.b\nrequirement CHAT-1\nana joins\nana joins\n", ":4: ana is already connected"),
+            ("test a.b\nrequirement CHAT-1\nana joins\nana sees HELLO\n", ":4: `sees HELLO`"),
+            ("test a.b\nrequirement CHAT-1\nana joins\nana sends \\q\n", "unknown escape"),
+            ("test a.b\nrequirement CHAT-1\n", "there are no steps"),
+        ];
+        for (text, want) in cases {
+            let got = Script::parse("t.chat", text).unwrap_err().to_string();
+            assert!(got.contains(want), "{text:?}: got {got:?}, want {want:?}");
+        }
+    }
+}

@@ -1,0 +1,1024 @@
+//! The server under test: an address that is already listening, a command to spawn, or the
+//! workspace's reference server.
+//!
+//! A spawned server is watched for the whole run: [`Target::has_exited`] tells the runner the
+//! server crashed (with its exit status and last stderr lines) so it can say so instead of
+//! reporting a hundred unrelated failures, and [`Target::stats`] reads its threads, open file
+//! descriptors and memory from `/proc` (Linux) for the cleanup checks (CLEAN-4). A spawned
+//! server never outlives the `Target`: [`Target::stop`] ends it politely (SIGTERM, then
+//! SIGKILL), and dropping the `Target` kills it.
+//!
+//! Commands run through `sh -c "exec <command>"`, so the process we watch is the server itself,
+//! not a shell. A compound command (`cd server && java ChatServer {port}`) runs without `exec`;
+//! its stats are then those of the single process the shell runs, found through `/proc`.
+//!
+//! Every wait here is bounded, and the only polling (every 25 ms while a spawned server starts)
+//! waits for an observable event: a connection being accepted.
+
+use std::collections::VecDeque;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+/// Longest wait for an address target to accept the probe connection.
+const ADDRESS_CONNECT_BOUND: Duration = Duration::from_secs(5);
+/// How often a starting server is probed.
+const POLL_INTERVAL: Duration = Duration::from_millis(25);
+/// Longest wait for one probe connection while a spawned server starts.
+const PROBE_BOUND: Duration = Duration::from_millis(250);
+/// How long a server has to exit after SIGTERM before it gets SIGKILL.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long to wait for the output pipes to reach EOF once a server has exited.
+const DRAIN_BOUND: Duration = Duration::from_millis(500);
+/// Lines of stdout and of stderr kept for crash reports.
+const TAIL_LINES: usize = 50;
+/// Longest line kept, in bytes; the rest of a longer line is dropped.
+const TAIL_LINE_BYTES: usize = 1000;
+/// Stderr lines quoted in one-line error messages.
+const ERROR_STDERR_LINES: usize = 3;
+/// Stderr lines quoted by [`Target::has_exited`].
+const CRASH_STDERR_LINES: usize = 10;
+/// The reference server's binary name.
+const REFERENCE_BINARY: &str = "reference-server";
+
+/// Which server to test, as the command line gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    /// A server that is already listening, `HOST:PORT`.
+    Address(String),
+    /// A shell command that starts the server; every `{port}` is replaced by a free port.
+    Command(String),
+    /// The workspace's `reference-server` binary, found next to this executable.
+    Reference,
+}
+
+/// Resource use of a spawned server, from `/proc/<pid>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcessStats {
+    /// Entries of `/proc/<pid>/task`.
+    pub threads: usize,
+    /// Entries of `/proc/<pid>/fd`.
+    pub fds: usize,
+    /// `VmRSS` of `/proc/<pid>/status`, in KiB.
+    pub rss_kib: u64,
+}
+
+/// Why the server under test could not be used. Every message is one line.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// The address is not `HOST:PORT`.
+    #[error(
+        "invalid target address `{address}`: {reason} (expected HOST:PORT, e.g. 127.0.0.1:8070)"
+    )]
+    BadAddress { address: String, reason: String },
+    /// Nothing accepted a connection at the address.
+    #[error("cannot connect to {address}: {reason}")]
+    Unreachable { address: String, reason: String },
+    /// The command does not say where the port goes.
+    #[error(
+        "the server command `{command}` has no {{port}} placeholder: write {{port}} where the \
+         port goes, e.g. `java ChatServer {{port}}`"
+    )]
+    NoPortPlaceholder { command: String },
+    /// No free local port could be found.
+    #[error("cannot find a free local port: {0}")]
+    NoFreePort(String),
+    /// The command could not be started at all.
+    #[error("cannot start `{command}`: {reason}")]
+    Spawn { command: String, reason: String },
+    /// The server exited before it accepted a connection.
+    #[error("`{command}` exited before accepting connections ({status}){}", quote_stderr(.stderr))]
+    Exited {
+        command: String,
+        /// `exit status: 1`, `signal: 9 (SIGKILL)`.
+        status: String,
+        /// The last lines it wrote to stderr.
+        stderr: Vec<String>,
+    },
+    /// The server did not accept a connection in time.
+    #[error(
+        "`{command}` did not accept connections on port {port} within {:.1}s{}",
+        .waited.as_secs_f64(),
+        quote_stderr(.stderr)
+    )]
+    StartTimeout {
+        command: String,
+        port: u16,
+        waited: Duration,
+        /// The last lines it wrote to stderr.
+        stderr: Vec<String>,
+    },
+    /// The reference server binary is not built.
+    #[error(
+        "the reference server binary was not found (looked for {}); build it with \
+         `cargo build -p reference-server`",
+        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    )]
+    ReferenceNotFound { searched: Vec<PathBuf> },
+    /// The reference server did not print `listening on HOST:PORT` first.
+    #[error("the reference server did not announce its address: {reason}")]
+    ReferenceNoAddress { reason: String },
+}
+
+/// `; stderr: "a" | "b"` with the last few lines, or nothing.
+fn quote_stderr(stderr: &[String]) -> String {
+    let lines: Vec<&String> = stderr.iter().filter(|l| !l.trim().is_empty()).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let quoted: Vec<String> = lines[lines.len().saturating_sub(ERROR_STDERR_LINES)..]
+        .iter()
+        .map(|l| format!("{:?}", l.trim_end()))
+        .collect();
+    format!("; stderr: {}", quoted.join(" | "))
+}
+
+/// The server under test, ready to accept connections.
+#[derive(Debug)]
+pub struct Target {
+    addr: SocketAddr,
+    label: String,
+    process: Option<Process>,
+}
+
+impl Target {
+    /// Makes the server of `spec` ready: checks that the address accepts a connection, or
+    /// spawns the command (or the reference server) and waits, at most `startup`, until it
+    /// accepts one.
+    ///
+    /// # Errors
+    ///
+    /// A [`TargetError`] whose message is one line, fit to print as is.
+    pub async fn start(spec: &TargetSpec, startup: Duration) -> Result<Target, TargetError> {
+        match spec {
+            TargetSpec::Address(address) => start_address(address, startup).await,
+            TargetSpec::Command(command) => start_command(command, startup).await,
+            TargetSpec::Reference => start_reference(startup).await,
+        }
+    }
+
+    /// Where the server accepts connections.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// What reports show as the target: the address, the command as given, or
+    /// `reference-server (HOST:PORT)`.
+    pub fn label(&self) -> String {
+        self.label.clone()
+    }
+
+    /// The spawned server's process id (for a compound shell command, the process the shell
+    /// runs), or `None` for an address target.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(Process::server_pid)
+    }
+
+    /// `Some(description)` once a spawned server has exited: its exit status and the last
+    /// lines of its stderr, several lines of text. `None` while it runs, and always for an
+    /// address target.
+    pub fn has_exited(&mut self) -> Option<String> {
+        let process = self.process.as_mut()?;
+        let status = process.exit_status()?;
+        let mut description = format!("the server `{}` exited ({status})", process.command);
+        let stderr = process.stderr_tail();
+        let stderr: Vec<&String> = stderr.iter().filter(|l| !l.trim().is_empty()).collect();
+        if stderr.is_empty() {
+            description.push_str("; it wrote nothing to stderr");
+        } else {
+            description.push_str("; the last lines of its stderr:");
+            for line in &stderr[stderr.len().saturating_sub(CRASH_STDERR_LINES)..] {
+                description.push_str("\n  ");
+                description.push_str(line);
+            }
+        }
+        Some(description)
+    }
+
+    /// Threads, open file descriptors and resident memory of a spawned server, from `/proc`.
+    /// `None` for an address target, once the server has exited, or off Linux.
+    pub fn stats(&self) -> Option<ProcessStats> {
+        proc_stats(self.pid()?)
+    }
+
+    /// Ends a spawned server: SIGTERM, up to 3 s for it to exit, then SIGKILL. Does nothing
+    /// for an address target.
+    pub async fn stop(mut self) {
+        if let Some(process) = self.process.take() {
+            process.stop().await;
+        }
+    }
+}
+
+/// A spawned server and the tails of its output.
+#[derive(Debug)]
+struct Process {
+    /// The command as the user gave it (with `{port}`), for messages.
+    command: String,
+    /// `kill_on_drop` is set, and [`Drop`] kills the shell's children too.
+    child: Child,
+    /// The spawned process id (the server itself unless the command was compound).
+    pid: u32,
+    stdout: Arc<Mutex<Tail>>,
+    stderr: Arc<Mutex<Tail>>,
+    drains: Vec<JoinHandle<()>>,
+}
+
+impl Process {
+    /// Spawns `program args…` with its output drained into tails (stdout is left undrained
+    /// when `drain_stdout` is false, for the caller to read first).
+    fn spawn(command: &str, mut cmd: Command, drain_stdout: bool) -> Result<Process, TargetError> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|e| TargetError::Spawn {
+            command: command.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let pid = child.id().unwrap_or(0);
+        let stdout = Arc::new(Mutex::new(Tail::default()));
+        let stderr = Arc::new(Mutex::new(Tail::default()));
+        let mut drains = Vec::new();
+        if let Some(pipe) = child.stderr.take() {
+            drains.push(drain(pipe, Arc::clone(&stderr)));
+        }
+        if drain_stdout && let Some(pipe) = child.stdout.take() {
+            drains.push(drain(pipe, Arc::clone(&stdout)));
+        }
+        Ok(Process {
+            command: command.to_owned(),
+            child,
+            pid,
+            stdout,
+            stderr,
+            drains,
+        })
+    }
+
+    /// The exit status, once the process has exited.
+    fn exit_status(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) => None,
+            Err(e) => Some(format!("status unknown: {e}")),
+        }
+    }
+
+    /// The last lines of stderr so far.
+    fn stderr_tail(&self) -> Vec<String> {
+        lock(&self.stderr).lines()
+    }
+
+    /// Waits, briefly, for the output pipes to reach EOF so the tails hold everything the
+    /// process wrote before it exited.
+    async fn settle_output(&mut self) {
+        let drains = std::mem::take(&mut self.drains);
+        let _ = tokio::time::timeout(DRAIN_BOUND, async {
+            for drain in drains {
+                let _ = drain.await;
+            }
+        })
+        .await;
+    }
+
+    /// The process whose stats describe the server: the spawned one, or for a compound
+    /// command the single process its shell runs.
+    fn server_pid(&self) -> u32 {
+        let mut pid = self.pid;
+        for _ in 0..4 {
+            let is_shell =
+                proc_comm(pid).is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash"));
+            if !is_shell {
+                break;
+            }
+            match proc_children(pid).as_slice() {
+                [only] => pid = *only,
+                _ => break,
+            }
+        }
+        pid
+    }
+
+    /// SIGTERM, a bounded wait, then SIGKILL.
+    async fn stop(mut self) {
+        if self.exit_status().is_none() {
+            let descendants = proc_descendants(self.pid);
+            signal(self.pid, Signal::Term);
+            for &pid in &descendants {
+                signal(pid, Signal::Term);
+            }
+            if tokio::time::timeout(STOP_GRACE, self.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = tokio::time::timeout(STOP_GRACE, self.child.kill()).await;
+            }
+            // A compound command's children may outlive its shell.
+            for pid in descendants {
+                signal(pid, Signal::Kill);
+            }
+        }
+        self.settle_output().await;
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            for pid in proc_descendants(self.pid) {
+                signal(pid, Signal::Kill);
+            }
+            let _ = self.child.start_kill();
+        }
+        for drain in &self.drains {
+            drain.abort();
+        }
+    }
+}
+
+/// The last lines a process wrote to one of its pipes.
+#[derive(Debug, Default)]
+struct Tail {
+    lines: VecDeque<String>,
+    /// The line being written, up to [`TAIL_LINE_BYTES`].
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    fn push_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                self.end_line();
+            } else if self.partial.len() < TAIL_LINE_BYTES {
+                self.partial.push(b);
+            }
+        }
+    }
+
+    fn end_line(&mut self) {
+        let line = String::from_utf8_lossy(&self.partial);
+        let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
+        self.partial.clear();
+        if self.lines.len() == TAIL_LINES {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
+    /// The complete lines and the partial one, if any.
+    fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.lines.iter().cloned().collect();
+        if !self.partial.is_empty() {
+            lines.push(String::from_utf8_lossy(&self.partial).into_owned());
+        }
+        lines
+    }
+}
+
+fn lock(tail: &Mutex<Tail>) -> std::sync::MutexGuard<'_, Tail> {
+    tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Reads `pipe` to EOF in the background, keeping its last lines: the child never blocks on
+/// a full pipe, and the memory kept is bounded.
+fn drain(
+    mut pipe: impl AsyncRead + Unpin + Send + 'static,
+    tail: Arc<Mutex<Tail>>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 8192];
+        loop {
+            match pipe.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => lock(&tail).push_bytes(&buf[..n]),
+            }
+        }
+    })
+}
+
+/// Address target: parse, resolve, one bounded connect.
+async fn start_address(address: &str, startup: Duration) -> Result<Target, TargetError> {
+    let bad = |reason: &str| TargetError::BadAddress {
+        address: address.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| bad("no :PORT"))?;
+    if host.is_empty() {
+        return Err(bad("no HOST"));
+    }
+    match port.parse::<u16>() {
+        Ok(0) => return Err(bad("port 0 is not a listening port")),
+        Ok(_) => {}
+        Err(_) => return Err(bad(&format!("`{port}` is not a port number"))),
+    }
+    let unreachable = |reason: String| TargetError::Unreachable {
+        address: address.to_owned(),
+        reason,
+    };
+    let bound = startup.min(ADDRESS_CONNECT_BOUND);
+    let deadline = Instant::now() + bound;
+    let resolved = match tokio::time::timeout(bound, tokio::net::lookup_host(address)).await {
+        Ok(Ok(addrs)) => addrs.collect::<Vec<_>>(),
+        Ok(Err(e)) => return Err(unreachable(format!("cannot resolve `{host}`: {e}"))),
+        Err(_) => {
+            return Err(unreachable(format!(
+                "resolving `{host}` took over {bound:?}"
+            )));
+        }
+    };
+    let mut last_error = format!("`{host}` resolves to no address");
+    for addr in resolved {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(remaining, TcpStream::connect(addr)).await {
+            // The probe is closed at once: a correct server ignores a client that never
+            // sends a name.
+            Ok(Ok(_probe)) => {
+                return Ok(Target {
+                    addr,
+                    label: address.to_owned(),
+                    process: None,
+                });
+            }
+            Ok(Err(e)) => last_error = e.to_string(),
+            Err(_) => last_error = format!("no answer within {:.1}s", bound.as_secs_f64()),
+        }
+    }
+    Err(unreachable(last_error))
+}
+
+/// Command target: a free port, the command spawned, a bounded wait until it accepts.
+async fn start_command(template: &str, startup: Duration) -> Result<Target, TargetError> {
+    if !template.contains("{port}") {
+        return Err(TargetError::NoPortPlaceholder {
+            command: template.to_owned(),
+        });
+    }
+    let port = free_port().map_err(|e| TargetError::NoFreePort(e.to_string()))?;
+    let command = template.replace("{port}", &port.to_string());
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(shell_line(&command));
+    let mut process = Process::spawn(template, cmd, true)?;
+
+    let started = Instant::now();
+    loop {
+        if let Some(status) = process.exit_status() {
+            process.settle_output().await;
+            return Err(TargetError::Exited {
+                command: template.to_owned(),
+                status,
+                stderr: process.stderr_tail(),
+            });
+        }
+        for ip in [
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ] {
+            let addr = SocketAddr::new(ip, port);
+            if let Ok(Ok(_probe)) =
+                tokio::time::timeout(PROBE_BOUND, TcpStream::connect(addr)).await
+            {
+                return Ok(Target {
+                    addr,
+                    label: template.to_owned(),
+                    process: Some(process),
+                });
+            }
+        }
+        if started.elapsed() >= startup {
+            return Err(TargetError::StartTimeout {
+                command: template.to_owned(),
+                port,
+                waited: started.elapsed(),
+                stderr: process.stderr_tail(),
+            });
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// `exec <command>` for a simple command, so that the shell becomes the server; a compound
+/// command (`;`, `|`, `&&`, a newline, a subshell) as it is.
+fn shell_line(command: &str) -> String {
+    let trimmed = command.trim_start();
+    let compound = command.contains([';', '|', '\n'])
+        || command.contains("&&")
+        || trimmed.starts_with(['(', '{']);
+    if compound {
+        command.to_owned()
+    } else {
+        format!("exec {command}")
+    }
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+fn free_port() -> io::Result<u16> {
+    let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Reference target: the binary next to this executable, `--port 0`, its first stdout line.
+async fn start_reference(startup: Duration) -> Result<Target, TargetError> {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let binary = find_reference(&exe)?;
+    let mut cmd = Command::new(&binary);
+    cmd.args(["--port", "0"]);
+    let mut process = Process::spawn(&binary.display().to_string(), cmd, false)?;
+    let Some(stdout) = process.child.stdout.take() else {
+        return Err(TargetError::ReferenceNoAddress {
+            reason: "its stdout is not a pipe".to_owned(),
+        });
+    };
+    let mut stdout = BufReader::new(stdout);
+    let mut first = Vec::new();
+    let read = tokio::time::timeout(
+        startup,
+        (&mut stdout).take(512).read_until(b'\n', &mut first),
+    )
+    .await;
+    let no_address = |reason: String| TargetError::ReferenceNoAddress { reason };
+    match read {
+        Err(_) => {
+            return Err(no_address(format!(
+                "nothing on stdout within {:.1}s",
+                startup.as_secs_f64()
+            )));
+        }
+        Ok(Err(e)) => return Err(no_address(e.to_string())),
+        Ok(Ok(0)) => {
+            // EOF: it exited, or is about to.
+            let waited = tokio::time::timeout(DRAIN_BOUND, process.child.wait()).await;
+            process.settle_output().await;
+            return Err(TargetError::Exited {
+                command: process.command.clone(),
+                status: match waited {
+                    Ok(Ok(status)) => status.to_string(),
+                    _ => "it closed its stdout".to_owned(),
+                },
+                stderr: process.stderr_tail(),
+            });
+        }
+        Ok(Ok(_)) => {}
+    }
+    let line = String::from_utf8_lossy(&first);
+    let addr = parse_listening(line.trim_end())
+        .ok_or_else(|| no_address(format!("its first line was {:?}", line.trim_end())))?;
+    process
+        .drains
+        .push(drain(stdout, Arc::clone(&process.stdout)));
+    Ok(Target {
+        addr,
+        label: format!("reference-server ({addr})"),
+        process: Some(process),
+    })
+}
+
+/// The address in `listening on HOST:PORT`, with an unspecified host (`0.0.0.0`, `::`)
+/// replaced by the loopback address of the same family.
+fn parse_listening(line: &str) -> Option<SocketAddr> {
+    let mut addr: SocketAddr = line.strip_prefix("listening on ")?.trim().parse().ok()?;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr.ip() {
+            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        });
+    }
+    Some(addr)
+}
+
+/// `reference-server` next to `exe`, or in its parent directory (test binaries live in
+/// `target/<profile>/deps/`).
+fn find_reference(exe: &Path) -> Result<PathBuf, TargetError> {
+    let name = format!("{REFERENCE_BINARY}{}", std::env::consts::EXE_SUFFIX);
+    let dir = exe.parent();
+    let searched: Vec<PathBuf> = [dir, dir.and_then(Path::parent)]
+        .into_iter()
+        .flatten()
+        .map(|d| d.join(&name))
+        .collect();
+    match searched.iter().find(|p| p.is_file()) {
+        Some(found) => Ok(found.clone()),
+        None => Err(TargetError::ReferenceNotFound { searched }),
+    }
+}
+
+/// The signals [`signal`] sends.
+#[derive(Clone, Copy)]
+enum Signal {
+    Term,
+    Kill,
+}
+
+/// Sends `sig` to `pid`, ignoring errors (the process may be gone already).
+#[cfg(unix)]
+fn signal(pid: u32, sig: Signal) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid <= 0 {
+        return;
+    }
+    let sig = match sig {
+        Signal::Term => libc::SIGTERM,
+        Signal::Kill => libc::SIGKILL,
+    };
+    // SAFETY: kill(2) has no memory-safety preconditions; `pid` is positive, so it names
+    // one process, never a process group.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+#[cfg(not(unix))]
+fn signal(_pid: u32, _sig: Signal) {}
+
+/// `/proc/<pid>/comm`.
+#[cfg(target_os = "linux")]
+fn proc_comm(pid: u32) -> Option<String> {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+    Some(comm.trim_end().to_owned())
+}
+
+/// The direct children of `pid`: from `/proc/<pid>/task/*/children` where the kernel has it,
+/// otherwise by scanning every `/proc/<n>/stat` for its parent.
+#[cfg(target_os = "linux")]
+fn proc_children(pid: u32) -> Vec<u32> {
+    if std::path::Path::new(&format!("/proc/{pid}/task/{pid}/children")).exists() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+            return Vec::new();
+        };
+        return tasks
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+            .flat_map(|children| {
+                children
+                    .split_whitespace()
+                    .filter_map(|c| c.parse().ok())
+                    .collect::<Vec<u32>>()
+            })
+            .collect();
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&n| proc_parent(n) == Some(pid))
+        .collect()
+}
+
+/// The parent of `pid`, from `/proc/<pid>/stat` (`pid (comm) state ppid …`; the name may
+/// itself contain spaces and parentheses, so parse after the last `)`).
+#[cfg(target_os = "linux")]
+fn proc_parent(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Threads, open file descriptors and resident memory of any process, from `/proc`; `None`
+/// when it is gone or a zombie, or off Linux.
+pub fn process_stats(pid: u32) -> Option<ProcessStats> {
+    proc_stats(pid)
+}
+
+/// `/proc` stats of `pid`; `None` when it is gone or a zombie.
+#[cfg(target_os = "linux")]
+fn proc_stats(pid: u32) -> Option<ProcessStats> {
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count();
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let rss_kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(ProcessStats {
+        threads,
+        fds,
+        rss_kib,
+    })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn proc_comm(_pid: u32) -> Option<String> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+fn proc_children(_pid: u32) -> Vec<u32> {
+    Vec::new()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn proc_stats(_pid: u32) -> Option<ProcessStats> {
+    None
+}
+
+/// Every descendant of `pid`, children first.
+fn proc_descendants(pid: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    // Bounded: a fork bomb must not hang us.
+    while let Some(next) = frontier.pop() {
+        for child in proc_children(next) {
+            if found.len() < 1024 && !found.contains(&child) {
+                found.push(child);
+                frontier.push(child);
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Python server that listens on `{port}` and then sleeps.
+    const PY_LISTEN: &str = "python3 -c 'import socket, sys, time; s = socket.socket(); \
+         s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(16); time.sleep(60)' {port}";
+
+    /// Waits (bounded) until `pid` is gone or a zombie.
+    async fn wait_gone(pid: u32) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            match std::fs::read_to_string(format!("/proc/{pid}/status")) {
+                Err(_) => return true,
+                Ok(s)
+                    if s.lines()
+                        .any(|l| l.starts_with("State:") && l.contains('Z')) =>
+                {
+                    return true;
+                }
+                Ok(_) => tokio::time::sleep(POLL_INTERVAL).await,
+            }
+        }
+        false
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_address_fails_quickly() {
+        let port = free_port().unwrap();
+        let started = Instant::now();
+        let spec = TargetSpec::Address(format!("127.0.0.1:{port}"));
+        let err = Target::start(&spec, Duration::from_secs(10))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TargetError::Unreachable { .. }), "{err}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        let message = err.to_string();
+        assert!(message.starts_with(&format!("cannot connect to 127.0.0.1:{port}: ")));
+        assert!(!message.contains('\n'));
+    }
+
+    #[tokio::test]
+    async fn malformed_addresses_are_rejected() {
+        for address in [
+            "localhost",
+            ":8070",
+            "localhost:http",
+            "127.0.0.1:0",
+            "1.2.3.4:70000",
+        ] {
+            let spec = TargetSpec::Address(address.to_owned());
+            let err = Target::start(&spec, Duration::from_secs(1))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, TargetError::BadAddress { .. }),
+                "{address}: {err}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_listening_address_is_a_target() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let spec = TargetSpec::Address(addr.to_string());
+        let mut target = Target::start(&spec, Duration::from_secs(5)).await.unwrap();
+        assert_eq!(target.addr(), addr);
+        assert_eq!(target.label(), addr.to_string());
+        assert_eq!(target.pid(), None);
+        assert_eq!(target.stats(), None);
+        assert_eq!(target.has_exited(), None);
+        target.stop().await;
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_command_starts_reports_stats_and_stops() {
+        let spec = TargetSpec::Command(PY_LISTEN.to_owned());
+        let mut target = Target::start(&spec, Duration::from_secs(20)).await.unwrap();
+        assert_eq!(target.label(), PY_LISTEN);
+        assert!(target.addr().ip().is_loopback());
+        let pid = target.pid().unwrap();
+        // `exec`: the process is the server itself, not a shell.
+        assert!(
+            proc_comm(pid).unwrap().starts_with("python"),
+            "{:?}",
+            proc_comm(pid)
+        );
+        let stats = target.stats().unwrap();
+        assert!(stats.threads >= 1, "{stats:?}");
+        assert!(stats.fds >= 1, "{stats:?}");
+        assert!(stats.rss_kib > 0, "{stats:?}");
+        assert_eq!(target.has_exited(), None);
+        let started = Instant::now();
+        target.stop().await;
+        assert!(started.elapsed() < STOP_GRACE, "SIGTERM should end it");
+        assert!(wait_gone(pid).await);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn dropping_a_target_kills_the_server() {
+        let spec = TargetSpec::Command(PY_LISTEN.to_owned());
+        let target = Target::start(&spec, Duration::from_secs(20)).await.unwrap();
+        let pid = target.pid().unwrap();
+        drop(target);
+        assert!(wait_gone(pid).await);
+    }
+
+    #[tokio::test]
+    async fn a_command_that_exits_at_once_reports_its_stderr() {
+        let spec = TargetSpec::Command("echo 'no such class' >&2; exit 3 # {port}".to_owned());
+        let started = Instant::now();
+        let err = Target::start(&spec, Duration::from_secs(20))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        match &err {
+            TargetError::Exited { status, stderr, .. } => {
+                assert!(status.contains('3'), "{status}");
+                assert_eq!(stderr, &["no such class".to_owned()]);
+            }
+            other => panic!("expected Exited, got {other}"),
+        }
+        let message = err.to_string();
+        assert!(message.contains("\"no such class\""), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[tokio::test]
+    async fn a_command_that_never_listens_times_out() {
+        let spec = TargetSpec::Command("sleep 30 # {port}".to_owned());
+        let started = Instant::now();
+        let err = Target::start(&spec, Duration::from_millis(300))
+            .await
+            .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(3));
+        assert!(matches!(err, TargetError::StartTimeout { .. }), "{err}");
+        assert!(err.to_string().contains("sleep 30 # {port}"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_command_without_a_port_placeholder_is_an_error() {
+        let spec = TargetSpec::Command("java ChatServer 8070".to_owned());
+        let err = Target::start(&spec, Duration::from_secs(1))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, TargetError::NoPortPlaceholder { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("{port}"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_crash_after_startup_is_reported() {
+        // Accepts the probe connection, then dies.
+        let command = "python3 -c 'import socket, sys; s = socket.socket(); \
+             s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(16); s.accept(); \
+             sys.stderr.write(\"panic: ghost client\\n\"); sys.exit(7)' {port}";
+        let spec = TargetSpec::Command(command.to_owned());
+        let mut target = Target::start(&spec, Duration::from_secs(20)).await.unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let description = loop {
+            if let Some(d) = target.has_exited() {
+                break d;
+            }
+            assert!(Instant::now() < deadline, "the crash was not noticed");
+            tokio::time::sleep(POLL_INTERVAL).await;
+        };
+        assert!(description.contains("exit status: 7"), "{description}");
+        // The stderr drain may lag the exit a little; the status is what matters here.
+        if let Some(process) = target.process.as_mut() {
+            process.settle_output().await;
+        }
+        let description = target.has_exited().unwrap();
+        assert!(description.contains("panic: ghost client"), "{description}");
+        assert_eq!(target.stats(), None);
+        target.stop().await;
+    }
+
+    #[test]
+    fn compound_commands_run_without_exec() {
+        assert_eq!(shell_line("java Server 1"), "exec java Server 1");
+        assert_eq!(shell_line("./server 1 2>&1"), "exec ./server 1 2>&1");
+        assert_eq!(shell_line("cd x && java S 1"), "cd x && java S 1");
+        assert_eq!(shell_line("a 1; b"), "a 1; b");
+        assert_eq!(shell_line("(cd x; s 1)"), "(cd x; s 1)");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_compound_command_is_watched_through_its_shell() {
+        // `; true` keeps the shell from exec-ing the last command itself.
+        let command = format!("cd / && {PY_LISTEN}; true");
+        let spec = TargetSpec::Command(command);
+        let target = Target::start(&spec, Duration::from_secs(20)).await.unwrap();
+        let pid = target.pid().unwrap();
+        let shell = target.process.as_ref().unwrap().pid;
+        assert_ne!(
+            pid, shell,
+            "stats should describe the server, not its shell"
+        );
+        assert!(proc_comm(pid).unwrap().starts_with("python"));
+        assert!(target.stats().is_some());
+        target.stop().await;
+        assert!(wait_gone(pid).await, "the server outlived stop()");
+        assert!(wait_gone(shell).await);
+    }
+
+    #[test]
+    fn the_listening_line_is_parsed() {
+        assert_eq!(
+            parse_listening("listening on 127.0.0.1:4242"),
+            Some("127.0.0.1:4242".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listening("listening on 0.0.0.0:4242"),
+            Some("127.0.0.1:4242".parse().unwrap())
+        );
+        assert_eq!(
+            parse_listening("listening on [::]:4242"),
+            Some("[::1]:4242".parse().unwrap())
+        );
+        assert_eq!(parse_listening("hello"), None);
+    }
+
+    #[test]
+    fn a_missing_reference_binary_says_how_to_build_it() {
+        let dir = std::env::temp_dir().join(format!("conformance-target-{}", std::process::id()));
+        let exe = dir.join("deps").join("conformance-test");
+        let err = find_reference(&exe).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("cargo build -p reference-server"),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                &dir.join("deps")
+                    .join("reference-server")
+                    .display()
+                    .to_string()
+            )
+        );
+        assert!(message.contains(&dir.join("reference-server").display().to_string()));
+    }
+
+    /// Runs only when `cargo build -p reference-server` has been done.
+    #[tokio::test]
+    async fn the_reference_server_starts_when_built() {
+        let exe = std::env::current_exe().unwrap();
+        if find_reference(&exe).is_err() {
+            eprintln!("skipped: reference-server is not built");
+            return;
+        }
+        let target = Target::start(&TargetSpec::Reference, Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert!(target.label().starts_with("reference-server ("));
+        TcpStream::connect(target.addr()).await.unwrap();
+        target.stop().await;
+    }
+
+    #[test]
+    fn tails_are_bounded() {
+        let mut tail = Tail::default();
+        for i in 0..200 {
+            tail.push_bytes(format!("line {i}\r\n").as_bytes());
+        }
+        tail.push_bytes(&vec![b'x'; 10 * TAIL_LINE_BYTES]);
+        let lines = tail.lines();
+        assert_eq!(lines.len(), TAIL_LINES + 1);
+        assert_eq!(lines[0], "line 150");
+        assert_eq!(lines[TAIL_LINES - 1], "line 199");
+        assert_eq!(lines[TAIL_LINES].len(), TAIL_LINE_BYTES);
+    }
+}

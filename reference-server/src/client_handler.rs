@@ -1,0 +1,269 @@
+//! One client's whole life, in its own thread: the seed's `ClientHandler(threading.Thread)`
+//! and its `run()`.
+//!
+//! ```text
+//! ClientHandler::run
+//!   1. read the name           (first line; timeout, validation)       → ERROR + close
+//!   2. room.add                (duplicate name)                         → ERROR + close
+//!      spawn the writer thread (drains this client's Outbox)
+//!   3. loop: read a line → `salir`? leave : broadcast "{user}: {text}"
+//!   4. Departure::drop         the seed's `finally:` — always runs
+//! ```
+//!
+//! Step 4 is a `Drop` guard, so it runs however step 3 ends: `salir`, FIN, RST, a read error,
+//! being disconnected as too slow, even a panic. It removes the user from the room and
+//! announces the leave (exactly once, see [`Room::remove`]), lets the writer flush, shuts the
+//! socket down and joins the writer thread, so no thread or socket outlives the client.
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use chat_protocol::{neutralize_controls, validate_name, wording};
+
+use crate::chat_server::{Slot, THREAD_STACK_SIZE};
+use crate::config::Config;
+use crate::line_reader::{Line, LineReader};
+use crate::outbox::{Outbox, encode, run_writer};
+use crate::room::{ClientId, Member, NameInUse, Room};
+
+/// How long a leaving client's writer may keep flushing what was queued before the socket is
+/// shut down anyway (a client that sent `salir` and stopped reading must not keep a thread).
+const FLUSH_GRACE: Duration = Duration::from_secs(5);
+
+/// Serves one connection, from its first byte to its cleanup. Create it in the accept loop,
+/// move it into a new thread and call [`ClientHandler::run`] there.
+#[derive(Debug)]
+pub struct ClientHandler {
+    id: ClientId,
+    peer: SocketAddr,
+    stream: Arc<TcpStream>,
+    room: Arc<Room>,
+    config: Arc<Config>,
+    /// Counts this connection against `--max-clients` until the handler is dropped.
+    _slot: Slot,
+}
+
+/// Why the name phase ended without a name.
+enum NoName {
+    /// Tell the client this `ERROR: …` line, then close.
+    Refuse(String),
+    /// The client went away (EOF or a read error): nothing to say.
+    Gone,
+}
+
+impl ClientHandler {
+    /// A handler for the accepted connection `stream` from `peer`.
+    pub fn new(
+        id: ClientId,
+        stream: TcpStream,
+        peer: SocketAddr,
+        room: Arc<Room>,
+        config: Arc<Config>,
+        slot: Slot,
+    ) -> Self {
+        ClientHandler {
+            id,
+            peer,
+            stream: Arc::new(stream),
+            room,
+            config,
+            _slot: slot,
+        }
+    }
+
+    /// Runs the connection to its end (the body of the seed's `ClientHandler.run`). Never
+    /// panics on any input; every way out goes through the same cleanup.
+    pub fn run(self) {
+        let deadline = Instant::now() + self.config.name_timeout();
+        let conn = Conn {
+            stream: Arc::clone(&self.stream),
+            deadline: Some(deadline),
+        };
+        // A name may be up to `max_name` characters of up to 4 bytes each, plus whitespace.
+        let name_limit =
+            (self.config.max_name.saturating_mul(4).saturating_add(64)).max(self.config.max_line);
+        let mut reader = LineReader::new(conn, name_limit);
+
+        // 1. The name.
+        let name = match self.read_name(&mut reader) {
+            Ok(name) => name,
+            Err(NoName::Refuse(line)) => return self.refuse(&line),
+            Err(NoName::Gone) => return,
+        };
+
+        // 2. Join the room, then start this client's writer thread.
+        let outbox = Arc::new(Outbox::new(self.config.max_queue));
+        let member = Member::new(self.id, Arc::clone(&outbox), Arc::clone(&self.stream));
+        if let Err(NameInUse) = self.room.add(&name, member) {
+            let reason = format!("name '{name}' is already in use");
+            return self.refuse(&wording::error_line(&reason));
+        }
+        eprintln!("reference-server: {name} joined from {}", self.peer);
+        let mut departure = Departure {
+            room: &self.room,
+            name: &name,
+            id: self.id,
+            outbox: &outbox,
+            stream: &self.stream,
+            writer: None,
+        };
+        match self.spawn_writer(&outbox) {
+            Ok(writer) => departure.writer = Some(writer),
+            Err(e) => {
+                eprintln!("reference-server: {name}: cannot start writer thread: {e}");
+                return; // `departure` removes the user again
+            }
+        }
+        reader.get_mut().deadline = None;
+        reader.set_max_line(self.config.max_line);
+        if let Err(e) = self.stream.set_read_timeout(None) {
+            eprintln!("reference-server: {name}: {e}");
+            return;
+        }
+
+        // 3. Chat until the client leaves, one way or another.
+        self.chat(&name, &mut reader, &outbox);
+
+        // 4. `departure` is dropped here: the seed's `finally`.
+    }
+
+    /// Step 1: the first line is the name (JOIN-1), checked by `validate_name` (INPUT-1, 3, 4).
+    ///
+    /// A blank first line is refused as an empty name rather than skipped (PROTOCOL.md,
+    /// INPUT-1: "at connection time, a blank line is an invalid name").
+    fn read_name(&self, reader: &mut LineReader<Conn>) -> Result<String, NoName> {
+        let refuse = |reason: &str| NoName::Refuse(wording::error_line(reason));
+        let raw = match reader.read_line() {
+            Ok(Some(Line::Text(raw))) => raw,
+            Ok(Some(Line::TooLong)) => {
+                let too_long = chat_protocol::NameError::TooLong {
+                    max: self.config.max_name,
+                };
+                return Err(refuse(&too_long.to_string()));
+            }
+            Err(e) if is_timeout(&e) => {
+                let secs = self.config.name_timeout_secs;
+                return Err(refuse(&format!("no name received within {secs} seconds")));
+            }
+            Ok(None) | Err(_) => return Err(NoName::Gone),
+        };
+        match validate_name(&raw, self.config.max_name) {
+            Ok(name) => Ok(name.to_owned()),
+            Err(e) => Err(refuse(&e.to_string())),
+        }
+    }
+
+    /// Sends one `ERROR: …` line straight to the socket (no writer thread exists yet) and
+    /// closes the connection. Best effort: the client may already be gone.
+    fn refuse(&self, line: &str) {
+        let _ = self.stream.set_write_timeout(Some(Duration::from_secs(1)));
+        let _ = (&*self.stream).write_all(&encode(line));
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    fn spawn_writer(&self, outbox: &Arc<Outbox>) -> io::Result<JoinHandle<()>> {
+        let outbox = Arc::clone(outbox);
+        let stream = Arc::clone(&self.stream);
+        thread::Builder::new()
+            .name(format!("writer-{}", self.id.0))
+            .stack_size(THREAD_STACK_SIZE)
+            .spawn(move || {
+                if run_writer(&outbox, &*stream).is_err() {
+                    // The peer is gone: make sure the handler's read notices too.
+                    let _ = stream.shutdown(Shutdown::Both);
+                }
+            })
+    }
+
+    /// Step 3: every line is a chat message (CHAT-1), `salir` leaves (QUIT-1), blank lines are
+    /// ignored (FRAME-4), over-long lines get an error (INPUT-5). Returns when the client leaves
+    /// or the connection ends.
+    fn chat(&self, name: &str, reader: &mut LineReader<Conn>, outbox: &Outbox) {
+        loop {
+            match reader.read_line() {
+                Ok(Some(Line::Text(text))) => {
+                    if wording::is_quit(&text) {
+                        return;
+                    }
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let line = wording::chat_line(name, &neutralize_controls(&text));
+                    if !self.room.broadcast(name, self.id, &line) {
+                        return; // we were disconnected as too slow
+                    }
+                }
+                Ok(Some(Line::TooLong)) => {
+                    let max = self.config.max_line;
+                    let reason = format!("line longer than {max} bytes was not sent");
+                    if outbox.push(encode(&wording::error_line(&reason))).is_err() {
+                        return; // our own queue is full: too slow
+                    }
+                }
+                Ok(None) | Err(_) => return,
+            }
+        }
+    }
+}
+
+/// The seed's `finally:` block, as a guard: dropping it ends a joined client's membership.
+struct Departure<'a> {
+    room: &'a Room,
+    name: &'a str,
+    id: ClientId,
+    outbox: &'a Outbox,
+    stream: &'a TcpStream,
+    writer: Option<JoinHandle<()>>,
+}
+
+impl Drop for Departure<'_> {
+    fn drop(&mut self) {
+        // Announce the leave (LEAVE-1, LEAVE-2), unless the room already did (too slow).
+        if self.room.remove(self.name, self.id) {
+            eprintln!("reference-server: {} left", self.name);
+        }
+        // Let the writer send what is still queued, but not forever.
+        self.outbox.close();
+        if let Some(writer) = self.writer.take() {
+            self.outbox.wait_finished(FLUSH_GRACE);
+            // Ends a write still blocked on a client that stopped reading.
+            let _ = self.stream.shutdown(Shutdown::Both);
+            let _ = writer.join();
+        } else {
+            let _ = self.stream.shutdown(Shutdown::Both);
+        }
+        // The socket itself is closed when the last `Arc<TcpStream>` is dropped, right after.
+    }
+}
+
+/// The socket as the line reader sees it: during the name phase every read is bounded by
+/// what is left of the name timeout (LIMIT-2), so trickling bytes cannot extend it.
+#[derive(Debug)]
+struct Conn {
+    stream: Arc<TcpStream>,
+    deadline: Option<Instant>,
+}
+
+impl Read for Conn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
+        (&*self.stream).read(buf)
+    }
+}
+
+/// A socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` on Windows.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}

@@ -1,0 +1,315 @@
+//! The room: who is in the chat, behind ONE lock. This is the seed's `self.clients` list plus
+//! its `clients_lock = threading.Lock()`, with `add`, `remove` and `broadcast` as the only
+//! ways to touch it.
+//!
+//! # Concurrency, for a student who knows the seed
+//!
+//! - **One `Mutex` around the whole registry** ([`Room`]), like the seed's `clients_lock`. Every
+//!   operation takes it once and does all its work inside: checking a name and inserting it
+//!   (so two clients can never both get the same name), or sending a line to everyone.
+//! - **Broadcasting under the lock keeps the order.** Because each broadcast puts its line into
+//!   every member's queue while holding the lock, two broadcasts can never interleave: every
+//!   receiver gets all lines (chat, join, leave) in the same relative order (ORDER-2), and each
+//!   sender's lines in the order it sent them (ORDER-1).
+//! - **…but nobody touches a socket under the lock.** The seed calls `sendall` under the lock,
+//!   so one client that stops reading blocks the lock forever. Here broadcasting only pushes
+//!   onto each member's bounded [`Outbox`]; the member's own writer thread does the slow part.
+//!   A member whose outbox overflows is removed right there, its socket is shut down, and its
+//!   leave is announced to the others — still under the same lock, so still in order (SLOW-1).
+//! - **Lock order**: the room lock may be held while taking an outbox's lock, never the other
+//!   way round, so the two cannot deadlock. Logging happens after the lock is released (a
+//!   blocked stderr must not freeze the room).
+//! - **Poisoning**: if a thread panicked while holding the lock, the registry is still used
+//!   (`PoisonError::into_inner`). Every change is one `HashMap` insert or remove, which cannot
+//!   be left half done, so the data is consistent; refusing to serve everyone else because of
+//!   one crashed handler would be worse.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chat_protocol::wording;
+
+use crate::outbox::{Bytes, Outbox, encode};
+
+/// Identifies one connection for its whole life. Names are reused after a leave (CLEAN-1), so
+/// removing "by name" could remove the wrong client; removing "by name and id" cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientId(pub u64);
+
+/// What the room keeps for each member: the seed keeps just the socket; we keep the queue its
+/// writer thread drains, and the socket only to shut it down if the member is too slow.
+#[derive(Debug)]
+pub struct Member {
+    id: ClientId,
+    outbox: Arc<Outbox>,
+    stream: Arc<TcpStream>,
+}
+
+impl Member {
+    /// A member whose lines go to `outbox` and whose connection is `stream`.
+    pub fn new(id: ClientId, outbox: Arc<Outbox>, stream: Arc<TcpStream>) -> Self {
+        Member { id, outbox, stream }
+    }
+
+    /// Disconnects a member that cannot keep up: drops its backlog and shuts its socket down,
+    /// which ends its writer's blocked write and its handler's read.
+    fn disconnect(&self) {
+        self.outbox.close_discarding();
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// The name is taken (INPUT-2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NameInUse;
+
+/// The shared client registry: names → members, behind one lock.
+#[derive(Debug, Default)]
+pub struct Room {
+    members: Mutex<HashMap<String, Member>>,
+}
+
+impl Room {
+    /// An empty room.
+    pub fn new() -> Self {
+        Room::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Member>> {
+        self.members.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds `member` as `name`, or fails with [`NameInUse`] and changes nothing.
+    ///
+    /// All under one lock: the name check and the insertion (no two clients get one name), the
+    /// welcome line as the very first line in the joiner's queue (JOIN-5), and the join line
+    /// to everyone already present (JOIN-2). The join is sent before the joiner is inserted,
+    /// so the joiner never sees its own join (JOIN-3) nor anything older (JOIN-4).
+    pub fn add(&self, name: &str, member: Member) -> Result<(), NameInUse> {
+        let dropped = {
+            let mut members = self.lock();
+            if members.contains_key(name) {
+                return Err(NameInUse);
+            }
+            // Cannot overflow: the queue is empty and a line always fits an empty queue.
+            let _ = member.outbox.push(encode(&wording::welcome_line(name)));
+            let dropped = broadcast_locked(&mut members, None, encode(&wording::join_line(name)));
+            members.insert(name.to_owned(), member);
+            dropped
+        };
+        log_dropped(&dropped);
+        Ok(())
+    }
+
+    /// Removes the member `name` with connection `id` and announces its leave to everyone left
+    /// (LEAVE-1). Returns false, and announces nothing, when it was no longer there (it was
+    /// already disconnected as too slow, and that leave was announced then): so every leave is
+    /// announced exactly once, whichever path notices it first.
+    pub fn remove(&self, name: &str, id: ClientId) -> bool {
+        let dropped = {
+            let mut members = self.lock();
+            if members.get(name).is_none_or(|m| m.id != id) {
+                return false;
+            }
+            members.remove(name);
+            broadcast_locked(&mut members, None, encode(&wording::leave_line(name)))
+        };
+        log_dropped(&dropped);
+        true
+    }
+
+    /// Sends `line` to every member except its sender, `name` with connection `id` (CHAT-1,
+    /// CHAT-2). The line is encoded once and shared by all receivers.
+    ///
+    /// Does nothing if the sender is not (or no longer) a member, so nothing more is delivered
+    /// from a client that has left (LEAVE-3). Returns false in that case.
+    pub fn broadcast(&self, name: &str, id: ClientId, line: &str) -> bool {
+        let bytes = encode(line);
+        let dropped = {
+            let mut members = self.lock();
+            if members.get(name).is_none_or(|m| m.id != id) {
+                return false;
+            }
+            broadcast_locked(&mut members, Some(id), bytes)
+        };
+        log_dropped(&dropped);
+        true
+    }
+
+    /// How many users are in the room.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// True when nobody is in the room.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Queues `line` for every member but `except`, with the lock held. A member whose queue
+/// overflows is removed and disconnected, and its leave is then broadcast the same way (which
+/// may in turn drop another slow member). Returns the names dropped, for logging.
+fn broadcast_locked(
+    members: &mut HashMap<String, Member>,
+    except: Option<ClientId>,
+    line: Bytes,
+) -> Vec<String> {
+    let mut dropped = Vec::new();
+    let mut pending = VecDeque::from([(except, line)]);
+    while let Some((except, line)) = pending.pop_front() {
+        let too_slow: Vec<String> = members
+            .iter()
+            .filter(|(_, m)| Some(m.id) != except)
+            .filter(|(_, m)| m.outbox.push(Arc::clone(&line)).is_err())
+            .map(|(name, _)| name.clone())
+            .collect();
+        for name in too_slow {
+            if let Some(member) = members.remove(&name) {
+                member.disconnect();
+                pending.push_back((None, encode(&wording::leave_line(&name))));
+                dropped.push(name);
+            }
+        }
+    }
+    dropped
+}
+
+fn log_dropped(dropped: &[String]) {
+    for name in dropped {
+        eprintln!("reference-server: {name} disconnected: too slow (outbound queue full)");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::run_writer;
+    use std::net::TcpListener;
+
+    /// A connected socket for a member (the room only ever shuts it down).
+    fn socket(listener: &TcpListener) -> Arc<TcpStream> {
+        Arc::new(TcpStream::connect(listener.local_addr().unwrap()).unwrap())
+    }
+
+    struct Fixture {
+        listener: TcpListener,
+        room: Room,
+        next: u64,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            Fixture {
+                listener: TcpListener::bind("127.0.0.1:0").unwrap(),
+                room: Room::new(),
+                next: 0,
+            }
+        }
+
+        fn member(&mut self, max_queue: usize) -> (ClientId, Arc<Outbox>, Member) {
+            self.next += 1;
+            let id = ClientId(self.next);
+            let outbox = Arc::new(Outbox::new(max_queue));
+            let member = Member::new(id, Arc::clone(&outbox), socket(&self.listener));
+            (id, outbox, member)
+        }
+
+        fn join(&mut self, name: &str) -> (ClientId, Arc<Outbox>) {
+            let (id, outbox, member) = self.member(1 << 20);
+            self.room.add(name, member).unwrap();
+            (id, outbox)
+        }
+    }
+
+    /// Everything queued in `outbox`, as text (closes it).
+    fn drained(outbox: &Outbox) -> String {
+        outbox.close();
+        let mut out = Vec::new();
+        run_writer(outbox, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn join_2_3_5_welcome_first_then_join_to_the_others_only() {
+        let mut f = Fixture::new();
+        let (_, ana) = f.join("ana");
+        let (_, bob) = f.join("bob");
+        assert_eq!(
+            drained(&ana),
+            "Bienvenido al chat, ana. Escribe 'salir' para salir.\nbob se ha unido al chat\n"
+        );
+        assert_eq!(
+            drained(&bob),
+            "Bienvenido al chat, bob. Escribe 'salir' para salir.\n"
+        );
+    }
+
+    #[test]
+    fn input_2_a_taken_name_changes_nothing() {
+        let mut f = Fixture::new();
+        let (_, ana) = f.join("ana");
+        let (_, dup_outbox, dup) = f.member(1 << 20);
+        assert_eq!(f.room.add("ana", dup), Err(NameInUse));
+        assert_eq!(f.room.len(), 1);
+        assert_eq!(drained(&dup_outbox), "");
+        assert_eq!(
+            drained(&ana),
+            "Bienvenido al chat, ana. Escribe 'salir' para salir.\n"
+        );
+    }
+
+    #[test]
+    fn chat_2_leave_3_broadcast_skips_the_sender_and_non_members() {
+        let mut f = Fixture::new();
+        let (ana_id, ana) = f.join("ana");
+        let (_, bob) = f.join("bob");
+        assert!(f.room.broadcast("ana", ana_id, "ana: hola"));
+        assert!(!f.room.broadcast("ana", ClientId(999), "ana: impostor"));
+        assert!(!f.room.broadcast("nadie", ana_id, "nadie: hola"));
+        assert!(drained(&bob).ends_with("\nana: hola\n"));
+        assert!(!drained(&ana).contains("hola"));
+    }
+
+    #[test]
+    fn leave_1_clean_1_remove_announces_once_and_only_for_the_same_connection() {
+        let mut f = Fixture::new();
+        let (_, ana) = f.join("ana");
+        let (bob_id, _) = f.join("bob");
+        assert!(f.room.remove("bob", bob_id));
+        assert!(!f.room.remove("bob", bob_id));
+        // A new "bob" is not removed by the old connection's late cleanup.
+        let (_, _) = f.join("bob");
+        assert!(!f.room.remove("bob", bob_id));
+        assert_eq!(f.room.len(), 2);
+        assert_eq!(
+            drained(&ana),
+            "Bienvenido al chat, ana. Escribe 'salir' para salir.\n\
+             bob se ha unido al chat\nbob ha salido del chat\nbob se ha unido al chat\n"
+        );
+    }
+
+    #[test]
+    fn slow_1_a_member_whose_queue_overflows_is_dropped_and_announced_once() {
+        let mut f = Fixture::new();
+        let (_, ana) = f.join("ana");
+        // slow's queue holds its welcome line and nothing more.
+        let (slow_id, slow_outbox, slow) = f.member(10);
+        f.room.add("slow", slow).unwrap();
+        let (bob_id, _) = f.join("bob"); // overflows slow's queue
+        assert_eq!(f.room.len(), 2);
+        assert!(
+            !f.room.remove("slow", slow_id),
+            "already removed and announced"
+        );
+        assert!(f.room.broadcast("bob", bob_id, "bob: hola"));
+        assert_eq!(
+            drained(&ana),
+            "Bienvenido al chat, ana. Escribe 'salir' para salir.\n\
+             slow se ha unido al chat\nbob se ha unido al chat\nslow ha salido del chat\n\
+             bob: hola\n"
+        );
+        assert_eq!(drained(&slow_outbox), "", "backlog discarded");
+    }
+}

@@ -1,0 +1,123 @@
+//! Limits and scale: LIMIT-1, LIMIT-2, SCALE-1, SCALE-2.
+
+use std::time::Instant;
+
+use chat_protocol::wording;
+
+use crate::support::{Server, TIMEOUT, TestClient, barrier};
+
+/// LIMIT-1: with `--max-clients 2`, a third connection gets `ERROR: server is full` and is
+/// closed; the two present are unaffected.
+#[test]
+fn limit_1_third_client_is_turned_away() {
+    let server = Server::start_with(&["--max-clients", "2"]);
+    let mut ana = server.join("ana");
+    let mut bob = server.join("bob");
+    ana.expect_line(&wording::join_line("bob"));
+
+    let mut third = server.connect();
+    third.expect_error("server is full (2 clients)");
+    third.expect_closed();
+    let mut eager = server.connect();
+    eager.send_line("eve"); // sends its name before reading: still a clean refusal
+    eager.expect_error("server is full (2 clients)");
+    eager.expect_closed();
+
+    barrier(&mut ana, &mut bob);
+    barrier(&mut bob, &mut ana);
+}
+
+/// LIMIT-1: connections count whether or not they have sent a name; once one leaves, a new
+/// client gets in.
+#[test]
+fn limit_1_unnamed_connections_count_and_slots_are_freed() {
+    let server = Server::start_with(&["--max-clients", "2"]);
+    let mut ana = server.join("ana");
+    let silent = server.connect();
+    let mut third = server.connect();
+    third.expect_error("server is full (2 clients)");
+    third.expect_closed();
+
+    silent.close();
+    // The slot is freed when the silent client's handler has ended: retry, bounded.
+    let deadline = Instant::now() + TIMEOUT;
+    let mut bob = loop {
+        let mut bob = server.connect();
+        bob.name = "bob".into();
+        bob.send_line("bob");
+        let first = bob.next_line();
+        if first == wording::welcome_line("bob") {
+            break bob;
+        }
+        assert_eq!(first, wording::error_line("server is full (2 clients)"));
+        assert!(Instant::now() < deadline, "the slot was never freed");
+        std::thread::yield_now();
+    };
+    ana.expect_line(&wording::join_line("bob"));
+    barrier(&mut bob, &mut ana);
+}
+
+/// LIMIT-2: no name within `--name-timeout` → `ERROR: …` and close, also when the name was
+/// started but never finished (trickling bytes does not extend the deadline).
+#[test]
+fn limit_2_name_timeout() {
+    let server = Server::start_with(&["--name-timeout", "1"]);
+    let mut silent = server.connect();
+    let mut partial = server.connect();
+    partial.send_raw(b"an");
+    partial.send_raw(b"a");
+    silent.expect_error("no name received within 1 seconds");
+    silent.expect_closed();
+    partial.expect_error("no name received within 1 seconds");
+    partial.expect_closed();
+}
+
+/// LIMIT-2, SCALE-2: the name timeout only applies before the name: a user that has joined
+/// and stays idle past it is kept. (The silent client's timeout is the proof that the time
+/// has passed; no sleeping.)
+#[test]
+fn scale_2_idle_users_are_kept_past_the_name_timeout() {
+    let server = Server::start_with(&["--name-timeout", "1"]);
+    let mut ana = server.join("ana");
+    let mut bob = server.join("bob");
+    ana.expect_line(&wording::join_line("bob"));
+    let mut silent = server.connect();
+    silent.expect_error("no name received within 1 seconds");
+    silent.expect_closed();
+    barrier(&mut ana, &mut bob);
+    barrier(&mut bob, &mut ana);
+}
+
+/// SCALE-1: 200 users at once; a broadcast reaches every one of them exactly once.
+#[test]
+fn scale_1_two_hundred_users() {
+    let server = Server::start();
+    let mut users: Vec<TestClient> = Vec::new();
+    for i in 0..200 {
+        users.push(server.join(&format!("user{i:03}")));
+    }
+    // Each user has seen the joins of everyone after it, in order.
+    for (i, user) in users.iter_mut().enumerate() {
+        for later in i + 1..200 {
+            user.expect_line(&wording::join_line(&format!("user{later:03}")));
+        }
+    }
+    let (first, rest) = users.split_first_mut().expect("users");
+    for round in 0..3 {
+        let line = first.say(&format!("a todos, ronda {round}"));
+        for user in rest.iter_mut() {
+            user.expect_line(&line);
+        }
+    }
+    // Nothing else arrived anywhere: a sentinel from the first and from the last user.
+    let sentinel = first.say("sentinel-first");
+    for user in rest.iter_mut() {
+        user.expect_line(&sentinel);
+    }
+    let (last, others) = rest.split_last_mut().expect("users");
+    let sentinel = last.say("sentinel-last");
+    first.expect_line(&sentinel);
+    for user in others {
+        user.expect_line(&sentinel);
+    }
+}

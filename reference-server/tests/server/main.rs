@@ -1,0 +1,20 @@
+//! Integration tests of the reference server: real TCP against the built binary, one module
+//! per area of PROTOCOL.md. Every test names the requirement id it checks.
+//!
+//! cli: options, exit codes, the `listening on` line, signals · join: JOIN-* · chat: CHAT-* ·
+//! order: ORDER-*, FRAME-3 under load · leave: QUIT-*, LEAVE-* · cleanup: CLEAN-* ·
+//! framing: FRAME-1, 2, 4 · input: INPUT-* · limits: LIMIT-*, SCALE-* · slow: SLOW-1.
+//! Helpers (server process, scripted client, barriers) live in `support`.
+
+mod support;
+
+mod chat;
+mod cleanup;
+mod cli;
+mod framing;
+mod input;
+mod join;
+mod leave;
+mod limits;
+mod order;
+mod slow;

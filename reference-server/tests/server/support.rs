@@ -1,0 +1,313 @@
+//! Test support: a server process per test, and a scripted client whose failures show the
+//! whole transcript.
+//!
+//! Every wait here is bounded ([`TIMEOUT`]); nothing sleeps to synchronise. To prove that
+//! nothing else arrived, use [`barrier`]: another user sends a unique sentinel and the
+//! observer's very next line must be that sentinel.
+
+#![allow(dead_code)] // not every test module uses every helper
+
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chat_protocol::wording;
+
+/// The longest any single wait may take.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A reference server running as a child process on a free port; killed on drop.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    /// Kept open so the server never gets EPIPE on stdout.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    /// Starts the server with the default options.
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the server with extra options (`--port 0` is added). Set
+    /// `REFERENCE_SERVER_TEST_LOG=1` to see its stderr.
+    pub fn start_with(args: &[&str]) -> Server {
+        let stderr = if std::env::var_os("REFERENCE_SERVER_TEST_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
+            .args(["--port", "0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn reference-server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut stdout = BufReader::new(stdout);
+            let mut line = String::new();
+            let _ = stdout.read_line(&mut line);
+            let _ = tx.send((line, stdout));
+        });
+        let Ok((line, stdout)) = rx.recv_timeout(TIMEOUT) else {
+            let _ = child.kill();
+            panic!("server printed no `listening on` line within {TIMEOUT:?}");
+        };
+        let addr = line
+            .strip_suffix('\n')
+            .and_then(|l| l.strip_prefix("listening on "))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("first stdout line {line:?} is not `listening on ADDR`"));
+        Server {
+            child,
+            addr,
+            _stdout: stdout,
+        }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A raw connection that has not sent anything yet.
+    pub fn connect(&self) -> TestClient {
+        TestClient::connect(self.addr, "(unnamed)")
+    }
+
+    /// Connects, sends `name` and waits for the welcome line (the registration ack, JOIN-5).
+    pub fn join(&self, name: &str) -> TestClient {
+        let mut client = TestClient::connect(self.addr, name);
+        client.send_line(name);
+        client.expect_line(&wording::welcome_line(name));
+        client
+    }
+
+    /// Waits (bounded) for the server process to exit and returns its status.
+    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + TIMEOUT;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            thread::yield_now();
+            thread::sleep(Duration::from_millis(10)); // polling an observable state
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One scripted chat client with a transcript of everything it received.
+pub struct TestClient {
+    pub name: String,
+    stream: TcpStream,
+    buf: Vec<u8>,
+    received: Vec<String>,
+}
+
+impl TestClient {
+    /// Connects to `addr`; `label` names the client in failure messages.
+    pub fn connect(addr: SocketAddr, label: &str) -> TestClient {
+        let stream = TcpStream::connect(addr).expect("connect to the server");
+        TestClient::from_stream(stream, label)
+    }
+
+    /// Wraps an already connected stream.
+    pub fn from_stream(stream: TcpStream, label: &str) -> TestClient {
+        stream
+            .set_read_timeout(Some(TIMEOUT))
+            .expect("set_read_timeout");
+        stream
+            .set_write_timeout(Some(TIMEOUT))
+            .expect("set_write_timeout");
+        stream.set_nodelay(true).expect("set_nodelay");
+        TestClient {
+            name: label.to_owned(),
+            stream,
+            buf: Vec::new(),
+            received: Vec::new(),
+        }
+    }
+
+    /// The underlying socket.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    /// Sends `text` and a `\n`, in one write.
+    pub fn send_line(&mut self, text: &str) {
+        self.send_raw(format!("{text}\n").as_bytes());
+    }
+
+    /// Sends these exact bytes.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream
+            .write_all(bytes)
+            .unwrap_or_else(|e| panic!("[{}] write failed: {e}", self.name));
+    }
+
+    /// Sends `text`, a chat message, and returns the line everyone else must receive.
+    pub fn say(&mut self, text: &str) -> String {
+        self.send_line(text);
+        wording::chat_line(&self.name, text)
+    }
+
+    /// The next line (without `\n`), or `Err` with what happened instead (EOF, timeout, …).
+    pub fn try_next_line(&mut self) -> Result<String, String> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
+                let raw: Vec<u8> = self.buf.drain(..=i).collect();
+                let line = String::from_utf8(raw[..i].to_vec())
+                    .unwrap_or_else(|e| panic!("[{}] server sent invalid UTF-8: {e}", self.name));
+                self.received.push(line.clone());
+                return Ok(line);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!("no complete line within {TIMEOUT:?}"));
+            }
+            let mut chunk = [0_u8; 64 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return Err("connection closed (EOF)".into()),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("read error: {e}")),
+            }
+        }
+    }
+
+    /// The next line; fails the test with the transcript if there is none.
+    pub fn next_line(&mut self) -> String {
+        match self.try_next_line() {
+            Ok(line) => line,
+            Err(why) => self.fail("a line", &why),
+        }
+    }
+
+    /// The next line must be exactly `expected`.
+    pub fn expect_line(&mut self, expected: &str) {
+        match self.try_next_line() {
+            Ok(line) if line == expected => {}
+            Ok(line) => self.fail(expected, &format!("{line:?}")),
+            Err(why) => self.fail(expected, &why),
+        }
+    }
+
+    /// The next line must be `ERROR: {reason}`.
+    pub fn expect_error(&mut self, reason: &str) {
+        self.expect_line(&wording::error_line(reason));
+    }
+
+    /// The server must close the connection (EOF or reset) with no further line.
+    pub fn expect_closed(&mut self) {
+        match self.try_next_line() {
+            Ok(line) => self.fail("the connection to close", &format!("{line:?}")),
+            Err(why) if why.contains("EOF") || why.contains("reset") => {}
+            Err(why) => self.fail("the connection to close", &why),
+        }
+    }
+
+    /// Reads until the connection closes, ignoring what arrives (bounded per read).
+    pub fn drain_until_closed(&mut self) {
+        self.stream
+            .set_read_timeout(Some(TIMEOUT))
+            .expect("set_read_timeout");
+        let mut chunk = [0_u8; 64 * 1024];
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return,
+                Err(e) => self.fail("the connection to close", &format!("read error: {e}")),
+            }
+        }
+    }
+
+    /// Closes the connection cleanly (FIN).
+    pub fn close(self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// Closes the connection with a reset (RST): SO_LINGER 0, then close.
+    pub fn reset(self) {
+        let socket = socket2::SockRef::from(&self.stream);
+        socket.set_linger(Some(Duration::ZERO)).expect("set_linger");
+        drop(self);
+    }
+
+    /// Everything received so far.
+    pub fn received(&self) -> &[String] {
+        &self.received
+    }
+
+    fn fail(&self, expected: &str, actual: &str) -> ! {
+        let mut transcript = String::new();
+        for line in &self.received {
+            transcript.push_str(&format!("\n    {line:?}"));
+        }
+        panic!(
+            "[{}]\n  Expected: {expected:?}\n  Actual:   {actual}\n  Received so far:{transcript}",
+            self.name
+        );
+    }
+}
+
+/// A text no one has sent before, for barriers.
+pub fn unique(tag: &str) -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{tag}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Proves `observer` has received nothing unexpected so far: `sender` sends a unique
+/// sentinel, and the observer's very next line must be it.
+pub fn barrier(sender: &mut TestClient, observer: &mut TestClient) {
+    let expected = sender.say(&unique("sentinel"));
+    observer.expect_line(&expected);
+}
+
+/// Like [`barrier`] for several observers at once.
+pub fn barrier_all(sender: &mut TestClient, observers: &mut [&mut TestClient]) {
+    let expected = sender.say(&unique("sentinel"));
+    for observer in observers {
+        observer.expect_line(&expected);
+    }
+}
+
+/// Number of threads of process `pid` (Linux: entries of /proc/PID/task).
+pub fn thread_count(pid: u32) -> io::Result<usize> {
+    Ok(std::fs::read_dir(format!("/proc/{pid}/task"))?.count())
+}
+
+/// Number of open file descriptors of process `pid` (Linux: entries of /proc/PID/fd).
+pub fn fd_count(pid: u32) -> io::Result<usize> {
+    Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))?.count())
+}
+
+/// Polls `probe` until it returns `want`, up to [`TIMEOUT`]; returns the last value seen.
+pub fn wait_for(want: usize, mut probe: impl FnMut() -> usize) -> usize {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let got = probe();
+        if got == want || Instant::now() >= deadline {
+            return got;
+        }
+        thread::sleep(Duration::from_millis(20)); // polling an observable state
+    }
+}
