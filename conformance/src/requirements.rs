@@ -173,7 +173,7 @@ mod tests {
             Some(RequirementLevel::May)
         );
         assert_eq!(
-            lookup("CLEAN-4").map(|r| r.level),
+            lookup("SLOW-1").map(|r| r.level),
             Some(RequirementLevel::Should)
         );
         assert_eq!(

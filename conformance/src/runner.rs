@@ -105,7 +105,12 @@ async fn run_one(
         test_seed(config.seed, test.id),
     );
     session.shared.server_pid = target.pid();
-    session.script = config.scripts.iter().find(|s| s.id == test.id).cloned();
+    session.script = config
+        .scripts
+        .iter()
+        .chain(crate::scenario::built_in())
+        .find(|s| s.id == test.id)
+        .cloned();
     let transcript = session.shared.transcript.clone();
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, (test.run)(session)).await;

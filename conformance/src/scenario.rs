@@ -276,25 +276,51 @@ fn unescape(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
-/// Every user acts only while connected, and is connected once at a time.
+/// Every user acts only while connected, and is connected once at a time. After `quits`
+/// the user may still see what arrives, wait to be disconnected, or join again.
 fn check_users(steps: &[(usize, Step)]) -> Result<(), (usize, String)> {
-    let mut connected: HashMap<&str, bool> = HashMap::new();
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Off,
+        On,
+        Quitting,
+    }
+    let mut states: HashMap<&str, State> = HashMap::new();
     for (n, step) in steps {
-        let (user, opens, closes) = match step {
-            Step::Joins(u) | Step::Connects(u) => (u, true, false),
-            Step::Quits(u) | Step::Closes(u) | Step::Resets(u) | Step::IsDisconnected(u) => {
-                (u, false, true)
-            }
-            Step::Says(u, _) | Step::Sends(u, _) | Step::Sees(u, _) => (u, false, false),
+        let user = match step {
+            Step::Joins(u)
+            | Step::Connects(u)
+            | Step::Quits(u)
+            | Step::Closes(u)
+            | Step::Resets(u)
+            | Step::IsDisconnected(u)
+            | Step::Says(u, _)
+            | Step::Sends(u, _)
+            | Step::Sees(u, _) => u.as_str(),
         };
-        let is_on = connected.get(user.as_str()).copied().unwrap_or(false);
-        if opens && is_on {
-            return Err((*n, format!("{user} is already connected")));
-        }
-        if !opens && !is_on {
-            return Err((*n, format!("{user} is not connected here (add `{user} joins` first)")));
-        }
-        connected.insert(user, opens || !closes);
+        let state = states.get(user).copied().unwrap_or(State::Off);
+        let next = match (step, state) {
+            (Step::Joins(_) | Step::Connects(_), State::On) => {
+                return Err((*n, format!("{user} is already connected")));
+            }
+            (Step::Joins(_) | Step::Connects(_), _) => State::On,
+            (_, State::Off) => {
+                return Err((
+                    *n,
+                    format!("{user} is not connected here (add `{user} joins` first)"),
+                ));
+            }
+            (Step::Quits(_), State::Quitting) => {
+                return Err((*n, format!("{user} has already quit")));
+            }
+            (Step::Quits(_), _) => State::Quitting,
+            (Step::Says(..) | Step::Sends(..), State::Quitting) => {
+                return Err((*n, format!("{user} has quit: it cannot send any more")));
+            }
+            (Step::Closes(_) | Step::Resets(_) | Step::IsDisconnected(_), _) => State::Off,
+            (_, state) => state,
+        };
+        states.insert(user, next);
     }
     Ok(())
 }
@@ -344,6 +370,7 @@ async fn run_step(
         Step::Joins(u) => {
             let user = s.join(u).await?;
             users.insert(u.clone(), user);
+            order.retain(|o| o != u);
             order.push(u.clone());
         }
         Step::Connects(u) => {
@@ -352,10 +379,16 @@ async fn run_step(
         }
         Step::Says(u, text) => user(users, u)?.say(text).await?,
         Step::Sends(u, bytes) => user(users, u)?.send_raw(bytes).await?,
-        Step::Quits(u) => match user(users, u)?.quit().await {
-            Some(r) => r?,
-            None => return Err(Failure::new("a profile with a quit word", "the profile has none")),
-        },
+        Step::Quits(u) => {
+            match user(users, u)?.quit().await {
+                Some(r) => r?,
+                None => {
+                    return Err(Failure::new("a profile with a quit word", "the profile has none"));
+                }
+            }
+            // A user who quit sends no sentinels.
+            order.retain(|o| o != u);
+        }
         Step::Closes(u) => {
             if let Some(user) = users.remove(u) {
                 user.close().await;
@@ -422,9 +455,31 @@ fn user<'a>(users: &'a mut HashMap<String, User>, name: &str) -> Result<&'a mut 
         .ok_or_else(|| Failure::new(format!("{name} is connected"), "it is not"))
 }
 
-/// Loads the built-in scenarios embedded in the binary.
-pub fn built_in() -> Vec<Arc<Script>> {
-    Vec::new()
+/// The scenarios of the built-in catalogue, embedded in the binary (`conformance/scenarios/`).
+const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "broadcast.conversation.chat",
+        include_str!("../scenarios/broadcast.conversation.chat"),
+    ),
+    (
+        "cleanup.rejoin.chat",
+        include_str!("../scenarios/cleanup.rejoin.chat"),
+    ),
+];
+
+/// The built-in scenarios, parsed once.
+pub fn built_in() -> &'static [Arc<Script>] {
+    static SCRIPTS: std::sync::LazyLock<Vec<Arc<Script>>> = std::sync::LazyLock::new(|| {
+        BUILT_IN
+            .iter()
+            .map(|(file, text)| {
+                let script = Script::parse(&format!("built-in {file}"), text)
+                    .unwrap_or_else(|e| panic!("a built-in scenario is invalid: {e}"));
+                Arc::new(script)
+            })
+            .collect()
+    });
+    &SCRIPTS
 }
 
 #[cfg(test)]
@@ -448,6 +503,11 @@ mod tests {
             Step::Sees("beto".into(), Expect::Chat("ana".into(), "hola que tal".into()))
         );
         assert_eq!(s.steps[5].1, Step::Sends("beto".into(), b"a\x1bb\t\n".to_vec()));
+    }
+
+    #[test]
+    fn the_built_in_scenarios_parse() {
+        assert_eq!(built_in().len(), BUILT_IN.len());
     }
 
     #[test]

@@ -71,6 +71,8 @@ const TRANSCRIPT_LIMIT: usize = 4000;
 pub struct Transcript {
     started: Instant,
     inner: Arc<Mutex<(Vec<TranscriptLine>, usize)>>,
+    /// The same story as protocol events per user (`ana: CHAT beto hola`), for snapshots.
+    events: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Transcript {
@@ -78,6 +80,7 @@ impl Transcript {
         Transcript {
             started: Instant::now(),
             inner: Arc::default(),
+            events: Arc::default(),
         }
     }
     pub fn record(&self, user: &str, direction: Direction, text: &str) {
@@ -94,6 +97,24 @@ impl Transcript {
             text: visible(text),
         });
     }
+    /// Records a protocol event (received, or an action such as `SAY hola`) in the test's
+    /// names; kept up to the same limit as the lines.
+    pub fn event(&self, user: &str, event: String) {
+        let mut events = lock(&self.events);
+        if events.len() < TRANSCRIPT_LIMIT {
+            events.push((user.to_string(), event));
+        }
+    }
+
+    /// Each user's events in order, users sorted by name: stable across runs and wordings.
+    pub fn events_by_user(&self) -> Vec<(String, Vec<String>)> {
+        let mut by_user: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (user, event) in lock(&self.events).iter() {
+            by_user.entry(user.clone()).or_default().push(event.clone());
+        }
+        by_user.into_iter().collect()
+    }
+
     /// The lines so far, plus a note of how many were not kept.
     pub fn lines(&self) -> Vec<TranscriptLine> {
         let inner = lock(&self.inner);

@@ -72,69 +72,16 @@ impl User {
         };
         let _ = stream.set_nodelay(true);
         shared.transcript.record(name, Direction::Event, "connected");
-        let (mut read, writer) = stream.into_split();
+        let (read, writer) = stream.into_split();
         let (tx, inbox) = mpsc::channel(INBOX);
-        let mut decoder = decoder_for(&shared.profile, shared.lexicon.clone());
-        let classifier = Classifier::new(shared.profile.clone(), shared.roster.clone());
-        let (transcript, roster, me) = (
-            shared.transcript.clone(),
-            shared.roster.clone(),
-            name.to_string(),
-        );
-        let reader = tokio::spawn(async move {
-            let mut buf = vec![0u8; 16 * 1024];
-            let deliver = |message: String| {
-                transcript.record(&me, Direction::Received, &roster.normalise(&message));
-                classifier.classify(&message)
-            };
-            let end = loop {
-                let read = if decoder.has_pending() {
-                    match timeout(QUIET, read.read(&mut buf)).await {
-                        Ok(r) => r,
-                        Err(_) => {
-                            if let Some(message) = decoder.flush()
-                                && let Some(event) = deliver(message)
-                                && tx.send(Incoming::Event(event)).await.is_err()
-                            {
-                                return;
-                            }
-                            continue;
-                        }
-                    }
-                } else {
-                    read.read(&mut buf).await
-                };
-                match read {
-                    Ok(0) => break Incoming::Closed,
-                    Ok(n) => {
-                        for message in decoder.feed(&buf[..n]) {
-                            let Some(event) = deliver(message) else { continue };
-                            if let Some(user) = event.user()
-                                && !roster.knows(user)
-                            {
-                                continue; // another test's user on a shared server
-                            }
-                            if tx.send(Incoming::Event(event)).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                    Err(e) => break Incoming::Broken(e.to_string()),
-                }
-            };
-            if let Some(message) = decoder.flush()
-                && let Some(event) = deliver(message)
-            {
-                let _ = tx.send(Incoming::Event(event)).await;
-            }
-            let note = match &end {
-                Incoming::Closed => "closed by the server".to_string(),
-                Incoming::Broken(e) => format!("connection broken: {e}"),
-                Incoming::Event(_) => unreachable!("the loop only ends on a close"),
-            };
-            transcript.record(&me, Direction::Event, &note);
-            let _ = tx.send(end).await;
-        });
+        let reader = Reader {
+            decoder: decoder_for(&shared.profile, shared.lexicon.clone()),
+            classifier: Classifier::new(shared.profile.clone(), shared.roster.clone()),
+            shared: shared.clone(),
+            me: name.to_string(),
+            tx,
+        };
+        let reader = tokio::spawn(reader.run(read));
         Ok(User {
             name: name.to_string(),
             wire: wire.to_string(),
@@ -216,12 +163,14 @@ impl User {
         let p = self.shared.profile.clone();
         self.shared.lexicon.add(p.chat.render(&self.wire, text));
         let message = p.send.render(&self.wire, text);
+        self.shared.transcript.event(&self.name, format!("SAY {text}"));
         self.send_message(&message).await
     }
 
     /// Sends the quit word (QUIT-1). `None` when the profile has no quit word.
     pub async fn quit(&mut self) -> Option<Result<(), Failure>> {
         let quit = self.shared.profile.quit.clone()?;
+        self.shared.transcript.event(&self.name, "QUIT".into());
         Some(self.send_message(&quit.render(&self.wire, "")).await)
     }
 
@@ -230,6 +179,7 @@ impl User {
         self.shared
             .transcript
             .record(&self.name, Direction::Event, "closes (FIN)");
+        self.shared.transcript.event(&self.name, "CLOSE".into());
         if let Some(mut writer) = self.writer.take() {
             let _ = writer.shutdown().await;
         }
@@ -241,6 +191,7 @@ impl User {
         self.shared
             .transcript
             .record(&self.name, Direction::Event, "resets (RST)");
+        self.shared.transcript.event(&self.name, "RESET".into());
         self.reader.abort();
         if let Some(writer) = self.writer.take() {
             // Put the halves back together to reach the socket options.
@@ -377,6 +328,82 @@ impl User {
     /// An event in the test's names (`CHAT ana hola`), for messages.
     pub fn show(&self, event: &Event) -> String {
         self.shared.roster.normalise(&event.to_string())
+    }
+}
+
+/// The task that reads one user's socket: decodes, classifies, records, and delivers.
+struct Reader {
+    decoder: Box<dyn crate::wire::Decoder>,
+    classifier: Classifier,
+    shared: Shared,
+    me: String,
+    tx: mpsc::Sender<Incoming>,
+}
+
+impl Reader {
+    async fn run(mut self, mut read: tokio::net::tcp::OwnedReadHalf) {
+        let mut buf = vec![0u8; 16 * 1024];
+        let end = loop {
+            let read = if self.decoder.has_pending() {
+                match timeout(QUIET, read.read(&mut buf)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        // Quiet with a partial message pending: take it as it is.
+                        if let Some(message) = self.decoder.flush()
+                            && !self.deliver(message).await
+                        {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+            } else {
+                read.read(&mut buf).await
+            };
+            match read {
+                Ok(0) => break Incoming::Closed,
+                Ok(n) => {
+                    for message in self.decoder.feed(&buf[..n]) {
+                        if !self.deliver(message).await {
+                            return;
+                        }
+                    }
+                }
+                Err(e) => break Incoming::Broken(e.to_string()),
+            }
+        };
+        if let Some(message) = self.decoder.flush() {
+            self.deliver(message).await;
+        }
+        let note = match &end {
+            Incoming::Closed => "closed by the server".to_string(),
+            Incoming::Broken(e) => format!("connection broken: {e}"),
+            Incoming::Event(_) => unreachable!("the loop only ends on a close"),
+        };
+        self.shared.transcript.record(&self.me, Direction::Event, &note);
+        self.shared.transcript.event(&self.me, "CLOSED".into());
+        let _ = self.tx.send(end).await;
+    }
+
+    /// Records one message and hands its event to the test; false once the test is gone.
+    async fn deliver(&mut self, message: String) -> bool {
+        let roster = &self.shared.roster;
+        self.shared
+            .transcript
+            .record(&self.me, Direction::Received, &roster.normalise(&message));
+        let Some(event) = self.classifier.classify(&message) else {
+            return true; // matched an `ignore` pattern
+        };
+        if let Some(user) = event.user()
+            && !user.is_empty()
+            && !roster.knows(user)
+        {
+            return true; // another test's user on a shared server
+        }
+        self.shared
+            .transcript
+            .event(&self.me, roster.normalise(&event.to_string()));
+        self.tx.send(Incoming::Event(event)).await.is_ok()
     }
 }
 

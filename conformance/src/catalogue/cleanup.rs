@@ -1,7 +1,403 @@
-//! `cleanup`: (being written)
+//! `cleanup`: after departures the room keeps working — names are free again, no ghost
+//! member breaks anyone's broadcast, hundreds of cycles leave the server healthy, and its
+//! threads and sockets go back to their baseline (CLEAN-*).
 
-use super::TestCase;
+use std::time::Duration;
+
+use super::join::{chat, nothing_else};
+use super::leave::{Departure, depart, joined, left};
+use super::{BUDGET, TestCase, boxed};
+use crate::model::Level;
+use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::target::ProcessStats;
+use crate::user::User;
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
-    vec![]
+    vec![
+        TestCase {
+            id: "cleanup.name_reuse",
+            level: Level::Core,
+            requirement: "CLEAN-1",
+            title: "a departed user's name can be taken again at once",
+            steps: "ana and beto join; beto leaves (the quit word, or a close when the profile \
+                    has none); once ana has seen the leave, a new connection joins as beto; \
+                    its name must be accepted, ana must receive the new join, and the new beto \
+                    and ana must chat both ways.",
+            causes: "the departed client is never removed from the client list (or the name \
+                     set), so its name stays `in use`; it is removed only when a later \
+                     broadcast to it fails.",
+            budget: BUDGET,
+            run: |s| boxed(name_reuse(s)),
+        },
+        TestCase {
+            id: "cleanup.no_ghost",
+            level: Level::Core,
+            requirement: "CLEAN-2",
+            title: "after a reset and a close, the others' messages still reach everyone",
+            steps: "ana, beto and carla join; beto's connection is reset (RST); ana and carla \
+                    see its leave; carla sends three messages, ana must receive each; ana then \
+                    sends a sentinel that carla must receive. Then dani joins, closes its \
+                    connection cleanly (FIN), and the same exchange is repeated.",
+            causes: "the departed client is left in the client list; the next broadcast to it \
+                     raises (BrokenPipe, EBADF, SocketException) and the exception escapes into \
+                     the *sender's* handler, which dies: the innocent sender is disconnected \
+                     and the rest of its broadcast is lost. Catch write errors per client in \
+                     broadcast, and remove clients in `finally`.",
+            budget: BUDGET,
+            run: |s| boxed(no_ghost(s)),
+        },
+        TestCase {
+            id: "cleanup.churn",
+            level: Level::Core,
+            requirement: "CLEAN-3",
+            title: "200 join/leave cycles (quit, FIN, RST) leave the server healthy",
+            steps: "ana joins and stays; 200 users join, ten at a time, and leave again, taking \
+                    turns with the quit word, a clean close and a reset; ana must see each \
+                    join and each leave exactly once; at the end a fresh user and ana must chat \
+                    both ways, and ana must receive nothing else.",
+            causes: "threads or sockets leak per client until the server cannot accept more; a \
+                     departure left in the list breaks later broadcasts; a leave announced \
+                     twice (quit branch and `finally`) or not at all for one kind of \
+                     departure; the client list modified without the lock while a broadcast \
+                     iterates it.",
+            budget: Duration::from_secs(30),
+            run: |s| boxed(churn(s)),
+        },
+        TestCase {
+            id: "cleanup.resources",
+            level: Level::Core,
+            requirement: "CLEAN-4",
+            title: "after 100 abrupt disconnects the server's threads and sockets return to \
+                    baseline",
+            steps: "only when the harness started the server (--server-cmd, Linux): ana joins \
+                    and the server's threads and open file descriptors are measured; 100 \
+                    clients connect and drop (FIN or RST, some before sending a name); a fresh \
+                    user joins, sends a sentinel to ana and leaves; within 5 s the server's \
+                    threads and file descriptors must be back to at most the baseline.",
+            causes: "the socket is not closed in `finally` (a file descriptor leaks per \
+                     client); the handler thread never ends after a drop (e.g. it loops on \
+                     empty reads, or blocks forever on a queue); a writer thread per client \
+                     that is never joined or woken at the end.",
+            budget: Duration::from_secs(30),
+            run: |s| boxed(resources(s)),
+        },
+    ]
+}
+
+/// How `beto` leaves when a test does not care: the quit word if the profile has one.
+fn polite(s: &Session) -> Departure {
+    if s.profile().quit.is_some() {
+        Departure::Quit
+    } else {
+        Departure::Fin
+    }
+}
+
+async fn name_reuse(mut s: Session) -> Outcome {
+    let how = polite(&s);
+    let mut users = s.join_all(&["ana", "beto"]).await?;
+    let old_beto = users.remove(1);
+    let ana = &mut users[0];
+    let wire = old_beto.wire.clone();
+    let kept = depart(old_beto, how).await?;
+    ana.expect(&left(&wire)).await?;
+    drop(kept);
+    // The same wire name again, on a new connection.
+    let mut beto = s.join("beto").await?;
+    ana.expect(&joined(&beto.wire)).await?;
+    beto.say("he vuelto").await?;
+    ana.expect(&chat(&beto, "he vuelto")).await?;
+    ana.say("bienvenido otra vez").await?;
+    beto.expect(&chat(ana, "bienvenido otra vez")).await?;
+    let before = s.barrier(&mut beto, &mut [&mut *ana]).await?;
+    nothing_else(ana, &before[0], "after the new beto's join")?;
+    Ok(())
+}
+
+async fn no_ghost(mut s: Session) -> Outcome {
+    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
+    let beto = users.remove(1);
+    let [ana, carla] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    let wire = beto.wire.clone();
+    depart(beto, Departure::Rst).await?;
+    ana.expect(&left(&wire)).await?;
+    carla.expect(&left(&wire)).await?;
+    still_working(&mut s, ana, carla, "beto", Departure::Rst).await?;
+
+    let mut dani = s.join("dani").await?;
+    ana.expect(&joined(&dani.wire)).await?;
+    carla.expect(&joined(&dani.wire)).await?;
+    // dani's own view is irrelevant; it only has to be a member that then goes away.
+    dani.say("hola y adiós").await?;
+    ana.expect(&chat(&dani, "hola y adiós")).await?;
+    carla.expect(&chat(&dani, "hola y adiós")).await?;
+    let wire = dani.wire.clone();
+    depart(dani, Departure::Fin).await?;
+    ana.expect(&left(&wire)).await?;
+    carla.expect(&left(&wire)).await?;
+    still_working(&mut s, ana, carla, "dani", Departure::Fin).await?;
+    Ok(())
+}
+
+/// After `gone` left: carla's three messages reach ana, and carla is still there to receive
+/// ana's sentinel; neither receives anything else.
+async fn still_working(
+    s: &mut Session,
+    ana: &mut User,
+    carla: &mut User,
+    gone: &str,
+    how: Departure,
+) -> Outcome {
+    for k in 1..=3 {
+        let text = format!("después de {gone} #{k}");
+        carla.say(&text).await?;
+        ana.expect(&chat(carla, &text)).await.map_err(|f| {
+            Failure::new(
+                format!(
+                    "{} (carla's message #{k} after {gone}'s {}: a ghost of {gone} must not \
+                     break carla's broadcast)",
+                    f.expected,
+                    how.describe()
+                ),
+                f.actual,
+            )
+        })?;
+    }
+    let before = s.barrier(ana, &mut [&mut *carla]).await.map_err(|f| {
+        Failure::new(
+            format!(
+                "{} (carla is still connected after {gone} left)",
+                f.expected
+            ),
+            f.actual,
+        )
+    })?;
+    nothing_else(carla, &before[0], &format!("after {gone}'s leave"))?;
+    Ok(())
+}
+
+/// Users per batch in the churn and resource tests.
+const BATCH: usize = 10;
+
+/// The events, shown as a sorted list.
+fn shown(user: &User, events: &[Event]) -> String {
+    let mut shown: Vec<String> = events.iter().map(|e| user.show(e)).collect();
+    shown.sort();
+    shown.join(", ")
+}
+
+/// `ana`'s next `want.len()` events must be exactly `want`, in any order.
+async fn expect_set(ana: &mut User, want: &[Event], what: &str) -> Result<(), Failure> {
+    let mut got = Vec::with_capacity(want.len());
+    for _ in 0..want.len() {
+        match ana.next().await {
+            Ok(event) => got.push(event),
+            Err(f) => {
+                return Err(Failure::new(
+                    format!("{} receives {what}: [{}]", ana.name, shown(ana, want)),
+                    format!(
+                        "{}; received so far: [{}]",
+                        f.actual,
+                        got.iter()
+                            .map(|e| ana.show(e))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    let mut sorted_got: Vec<String> = got.iter().map(|e| ana.show(e)).collect();
+    let mut sorted_want: Vec<String> = want.iter().map(|e| ana.show(e)).collect();
+    sorted_got.sort();
+    sorted_want.sort();
+    if sorted_got != sorted_want {
+        return Err(Failure::new(
+            format!(
+                "{} receives {what}, each exactly once: [{}]",
+                ana.name,
+                sorted_want.join(", ")
+            ),
+            format!("{} received: [{}]", ana.name, sorted_got.join(", ")),
+        ));
+    }
+    Ok(())
+}
+
+/// Joins `names` at the same time; returns them in the order given.
+async fn join_batch(s: &Session, names: &[String]) -> Result<Vec<User>, Failure> {
+    futures::future::try_join_all(names.iter().map(|name| s.join(name))).await
+}
+
+async fn churn(mut s: Session) -> Outcome {
+    let mut ana = s.join("ana").await?;
+    let ways: Vec<Departure> = if s.profile().quit.is_some() {
+        vec![Departure::Quit, Departure::Fin, Departure::Rst]
+    } else {
+        vec![Departure::Fin, Departure::Rst]
+    };
+    const CYCLES: usize = 200;
+    for start in (0..CYCLES).step_by(BATCH) {
+        let names: Vec<String> = (start + 1..=start + BATCH)
+            .map(|i| format!("c{i:03}"))
+            .collect();
+        let batch = join_batch(&s, &names).await?;
+        let joins: Vec<Event> = batch.iter().map(|u| joined(&u.wire)).collect();
+        expect_set(
+            &mut ana,
+            &joins,
+            &format!("the joins of {}…{}", names[0], names[BATCH - 1]),
+        )
+        .await?;
+        let leaves: Vec<Event> = batch.iter().map(|u| left(&u.wire)).collect();
+        let mut quitters = Vec::new();
+        for (i, user) in batch.into_iter().enumerate() {
+            let how = ways[(start + i) % ways.len()];
+            quitters.extend(depart(user, how).await?);
+        }
+        expect_set(
+            &mut ana,
+            &leaves,
+            &format!(
+                "the leaves of {}…{} (quit, FIN and RST)",
+                names[0],
+                names[BATCH - 1]
+            ),
+        )
+        .await?;
+        // Every leave was seen: the quitters may go now.
+        drop(quitters);
+    }
+    let mut zoe = s.join("zoe").await?;
+    ana.expect(&joined(&zoe.wire)).await?;
+    zoe.say("¿sigue vivo el servidor?").await?;
+    ana.expect(&chat(&zoe, "¿sigue vivo el servidor?")).await?;
+    ana.say("sí, sigue").await?;
+    zoe.expect(&chat(&ana, "sí, sigue")).await?;
+    let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
+    nothing_else(
+        &ana,
+        &before[0],
+        &format!("after {CYCLES} join/leave cycles"),
+    )?;
+    Ok(())
+}
+
+/// How long the server may take to release its threads and sockets after the last departure.
+const SETTLE: Duration = Duration::from_secs(5);
+/// How often the server's resources are sampled while waiting for them to settle.
+const POLL: Duration = Duration::from_millis(50);
+
+async fn resources(mut s: Session) -> Outcome {
+    const SKIP: &str = "resource checks need a server started by the harness (--server-cmd), on \
+                        Linux";
+    if s.server_stats().is_none() {
+        return Err(Verdict::Skip(SKIP.into()));
+    }
+    let mut ana = s.join("ana").await?;
+    let Some(baseline) = s.server_stats() else {
+        return Err(Verdict::Skip(SKIP.into()));
+    };
+    const CYCLES: usize = 100;
+    for start in (0..CYCLES).step_by(BATCH) {
+        // Of every four clients, two join and then drop (one FIN, one RST) and two drop
+        // without ever sending a name (one FIN, one RST).
+        let named: Vec<String> = (start..start + BATCH)
+            .filter(|i| i % 4 < 2)
+            .map(|i| format!("r{:03}", i + 1))
+            .collect();
+        let unnamed: Vec<String> = (start..start + BATCH)
+            .filter(|i| i % 4 >= 2)
+            .map(|i| format!("r{:03}", i + 1))
+            .collect();
+        let silent =
+            futures::future::try_join_all(unnamed.iter().map(|name| s.connect(name))).await?;
+        let batch = join_batch(&s, &named).await?;
+        let joins: Vec<Event> = batch.iter().map(|u| joined(&u.wire)).collect();
+        expect_set(&mut ana, &joins, "the joins of this batch").await?;
+        let leaves: Vec<Event> = batch.iter().map(|u| left(&u.wire)).collect();
+        for (k, user) in batch.into_iter().enumerate() {
+            let how = if k % 2 == 0 {
+                Departure::Fin
+            } else {
+                Departure::Rst
+            };
+            depart(user, how).await?;
+        }
+        for (k, user) in silent.into_iter().enumerate() {
+            let how = if k % 2 == 0 {
+                Departure::Fin
+            } else {
+                Departure::Rst
+            };
+            depart(user, how).await?;
+        }
+        expect_set(&mut ana, &leaves, "the leaves of this batch (FIN and RST)").await?;
+    }
+    // The room still works: a fresh user's sentinel reaches ana, with nothing else before it.
+    let mut zoe = s.join("zoe").await?;
+    ana.expect(&joined(&zoe.wire)).await?;
+    let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
+    nothing_else(
+        &ana,
+        &before[0],
+        &format!("after {CYCLES} abrupt disconnects"),
+    )?;
+    let zoe_wire = zoe.wire.clone();
+    zoe.close().await;
+    ana.expect(&left(&zoe_wire)).await?;
+    // Waiting on an observable state: the server's own thread and descriptor counts.
+    let deadline = tokio::time::Instant::now() + SETTLE;
+    let after = loop {
+        let Some(now) = s.server_stats() else {
+            return Err(Failure::new(
+                "the server process is still running after the disconnects",
+                "its /proc entry is gone (the server exited or crashed)",
+            )
+            .into());
+        };
+        if now.threads <= baseline.threads && now.fds <= baseline.fds {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            break now;
+        }
+        tokio::time::sleep(POLL).await;
+    };
+    Err(leak_report(baseline, after, CYCLES).into())
+}
+
+/// Says which resource leaked, with both numbers.
+fn leak_report(baseline: ProcessStats, after: ProcessStats, cycles: usize) -> Failure {
+    let mut leaked = Vec::new();
+    if after.threads > baseline.threads {
+        leaked.push(format!(
+            "{} threads leaked (handler threads that never ended)",
+            after.threads - baseline.threads
+        ));
+    }
+    if after.fds > baseline.fds {
+        leaked.push(format!(
+            "{} file descriptors leaked (sockets never closed)",
+            after.fds - baseline.fds
+        ));
+    }
+    Failure::new(
+        format!(
+            "within {SETTLE:?} of the last of {cycles} disconnects, the server is back to its \
+             baseline with one user connected: at most {} threads and {} open file descriptors",
+            baseline.threads, baseline.fds
+        ),
+        format!(
+            "threads {} → {}, file descriptors {} → {}: {}",
+            baseline.threads,
+            after.threads,
+            baseline.fds,
+            after.fds,
+            leaked.join("; ")
+        ),
+    )
 }

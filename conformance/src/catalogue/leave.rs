@@ -1,7 +1,353 @@
-//! `leave`: (being written)
+//! `leave`: every departure — the quit word, a clean close (FIN), a reset (RST), idle or in
+//! the middle of a line — is announced to everyone else exactly once, and the departed user
+//! is gone for good (LEAVE-*).
 
-use super::TestCase;
+use super::join::{chat, nothing_else};
+use super::{BUDGET, TestCase, boxed};
+use crate::model::Level;
+use crate::profile::Framing;
+use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::user::User;
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
-    vec![]
+    vec![
+        TestCase {
+            id: "leave.quit",
+            level: Level::Core,
+            requirement: "LEAVE-1",
+            title: "a user who quits is announced once to everyone else",
+            steps: "ana, beto and carla join; beto sends the quit word; ana and carla must each \
+                    receive beto's leave line as their next message; then ana and carla each \
+                    send a sentinel, and neither may receive anything else before the other's \
+                    sentinel (no second leave line).",
+            causes: "the leave is announced in the quit branch and again in `finally` (or \
+                     cleanup()); the leave is never broadcast (only the socket is closed); the \
+                     leave is sent to the leaver only.",
+            budget: BUDGET,
+            run: |s| boxed(quit(s)),
+        },
+        TestCase {
+            id: "leave.fin_idle",
+            level: Level::Core,
+            requirement: "LEAVE-2",
+            title: "a user whose client closes the connection (FIN) is announced once",
+            steps: "ana, beto and carla join; beto's client closes its connection cleanly \
+                    without the quit word; ana and carla must each receive beto's leave line, \
+                    and nothing else before sentinels from each other.",
+            causes: "the leave is only announced in the quit branch; `recv()` returning b\"\" \
+                     (or readLine() returning null) is not treated as the end: the handler \
+                     loops on empty reads forever, or skips the cleanup.",
+            budget: BUDGET,
+            run: |s| boxed(abrupt(s, Departure::Fin, false)),
+        },
+        TestCase {
+            id: "leave.rst_idle",
+            level: Level::Core,
+            requirement: "LEAVE-2",
+            title: "a user whose connection is reset (RST) is announced once",
+            steps: "ana, beto and carla join; beto's connection is reset (as when the client \
+                    process is killed); ana and carla must each receive beto's leave line, \
+                    and nothing else before sentinels from each other.",
+            causes: "ConnectionResetError / SocketException escapes the handler without the \
+                     cleanup (no `finally`), so the leave is never announced; the exception is \
+                     caught but the cleanup sits only after the normal end of the loop.",
+            budget: BUDGET,
+            run: |s| boxed(abrupt(s, Departure::Rst, false)),
+        },
+        TestCase {
+            id: "leave.fin_mid_line",
+            level: Level::Core,
+            requirement: "LEAVE-2",
+            title: "a close in the middle of a line: leave announced once, partial line dropped",
+            steps: "ana, beto and carla join; beto writes the start of a message without its \
+                    newline, then closes the connection (FIN); ana and carla must each receive \
+                    beto's leave line, never a chat line with the unfinished text, and nothing \
+                    else before sentinels from each other.",
+            causes: "one recv() is taken as one message, so the unfinished text is broadcast; \
+                     the leftover buffer is flushed as a last message when the connection \
+                     ends; the handler waits for a newline that never comes and never notices \
+                     the close.",
+            budget: BUDGET,
+            run: |s| boxed(abrupt(s, Departure::Fin, true)),
+        },
+        TestCase {
+            id: "leave.rst_mid_line",
+            level: Level::Core,
+            requirement: "LEAVE-2",
+            title: "a reset in the middle of a line: leave announced once, partial line dropped",
+            steps: "ana, beto and carla join; beto writes the start of a message without its \
+                    newline, then its connection is reset (RST); ana and carla must each \
+                    receive beto's leave line, never a chat line with the unfinished text, and \
+                    nothing else before sentinels from each other.",
+            causes: "one recv() is taken as one message, so the unfinished text is broadcast; \
+                     the reset escapes the handler without its cleanup; the leftover buffer is \
+                     flushed as a last message when the read fails.",
+            budget: BUDGET,
+            run: |s| boxed(abrupt(s, Departure::Rst, true)),
+        },
+        TestCase {
+            id: "leave.nothing_after",
+            level: Level::Core,
+            requirement: "LEAVE-3",
+            title: "after a user's leave nothing more comes from it, and it receives nothing",
+            steps: "ana, beto and carla join; beto says `me voy`; beto leaves (the quit word, \
+                    or a close when the profile has none); once ana has seen the leave, ana \
+                    says `¿sigues ahí?`; carla must receive it; after sentinels from carla and \
+                    ana nobody may have received anything from beto after its leave, and beto \
+                    (after a quit) must not receive ana's message before the server closes it.",
+            causes: "the departed client is still in the client list (removed too late, or not \
+                     at all), so it is sent later messages and the failed write kills the \
+                     sender's handler; the leave is announced before the last lines of the \
+                     leaver are relayed; a second leave is announced later.",
+            budget: BUDGET,
+            run: |s| boxed(nothing_after(s)),
+        },
+    ]
+}
+
+/// How a user goes away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Departure {
+    /// The profile's quit word (the user is kept, still reading, until it is dropped).
+    Quit,
+    /// A clean close.
+    Fin,
+    /// A reset.
+    Rst,
+}
+
+impl Departure {
+    /// How a failure message names it.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Departure::Quit => "quit word",
+            Departure::Fin => "close (FIN)",
+            Departure::Rst => "reset (RST)",
+        }
+    }
+}
+
+/// Makes `user` leave. A quitter is handed back: it stays connected (and keeps reading) until
+/// the caller drops it, so the server closes it, not us.
+pub(crate) async fn depart(mut user: User, how: Departure) -> Result<Option<User>, Verdict> {
+    match how {
+        Departure::Quit => match user.quit().await {
+            None => Err(no_quit_word()),
+            Some(sent) => {
+                sent?;
+                Ok(Some(user))
+            }
+        },
+        Departure::Fin => {
+            user.close().await;
+            Ok(None)
+        }
+        Departure::Rst => {
+            user.reset();
+            Ok(None)
+        }
+    }
+}
+
+/// The skip verdict for tests that need the quit word.
+pub(crate) fn no_quit_word() -> Verdict {
+    Verdict::Skip("the profile has no quit word (quit = \"\"), so nothing can be quit".into())
+}
+
+/// `LEAVE user`.
+pub(crate) fn left(wire: &str) -> Event {
+    Event::Leave {
+        user: wire.to_string(),
+    }
+}
+
+/// `JOIN user`.
+pub(crate) fn joined(wire: &str) -> Event {
+    Event::Join {
+        user: wire.to_string(),
+    }
+}
+
+/// Checks what `user` received after `leaver`'s leave line (up to a barrier): a second leave
+/// line is reported as such, anything else as an extra message.
+pub(crate) fn once_then_nothing(
+    user: &User,
+    events: &[Event],
+    leaver: &str,
+    leaver_name: &str,
+) -> Result<(), Failure> {
+    let again = events.iter().filter(|e| **e == left(leaver)).count();
+    if again > 0 {
+        return Err(Failure::new(
+            format!(
+                "{} receives {leaver_name}'s leave line exactly once",
+                user.name
+            ),
+            format!(
+                "{} received it {} times (before the sentinel: [{}])",
+                user.name,
+                again + 1,
+                events
+                    .iter()
+                    .map(|e| user.show(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    nothing_else(user, events, &format!("after {leaver_name}'s leave"))
+}
+
+/// Proves that neither `a` nor `b` received anything more: `a` sends a sentinel that `b` must
+/// receive, then `b` one that `a` must receive. Two round trips, so that a late second leave
+/// line (announced just after the first one) is caught at one of the two.
+async fn settle_pair(
+    s: &mut Session,
+    a: &mut User,
+    b: &mut User,
+    leaver: &str,
+    leaver_name: &str,
+) -> Outcome {
+    let before = s.barrier(a, &mut [&mut *b]).await?;
+    once_then_nothing(b, &before[0], leaver, leaver_name)?;
+    let before = s.barrier(b, &mut [&mut *a]).await?;
+    once_then_nothing(a, &before[0], leaver, leaver_name)?;
+    Ok(())
+}
+
+async fn quit(mut s: Session) -> Outcome {
+    if s.profile().quit.is_none() {
+        return Err(no_quit_word());
+    }
+    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
+    let [ana, beto, carla] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    if let Some(sent) = beto.quit().await {
+        sent?;
+    }
+    let leave = left(&beto.wire);
+    ana.expect(&leave).await?;
+    carla.expect(&leave).await?;
+    let wire = beto.wire.clone();
+    settle_pair(&mut s, ana, carla, &wire, "beto").await
+}
+
+/// The unfinished text a test leaves behind at a drop.
+const PARTIAL: &str = "esto queda a med";
+
+async fn abrupt(mut s: Session, how: Departure, partial: bool) -> Outcome {
+    if partial && s.profile().framing == Framing::Chunk {
+        return Err(Verdict::Skip(
+            "chunk framing: a write is a whole message, there is no partial line".into(),
+        ));
+    }
+    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
+    let mut beto = users.remove(1);
+    let [ana, carla] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    let wire = beto.wire.clone();
+    if partial {
+        // The start of a chat message, in the profile's wording, without its newline.
+        let unfinished = s.profile().send.render(&beto.wire, PARTIAL);
+        beto.send_raw(unfinished.as_bytes()).await?;
+    }
+    let kept = depart(beto, how).await?;
+    for user in [&mut *ana, &mut *carla] {
+        expect_leave(user, &wire, partial).await?;
+    }
+    // Both saw the leave; now prove that nothing else followed it.
+    settle_pair(&mut s, ana, carla, &wire, "beto").await?;
+    drop(kept);
+    Ok(())
+}
+
+/// The next event of `user` must be `leaver`'s leave line; a chat line carrying the partial
+/// text is reported as the partial line being broadcast.
+async fn expect_leave(user: &mut User, leaver: &str, partial: bool) -> Result<(), Failure> {
+    let leave = left(leaver);
+    let expected = format!("{} receives {}", user.name, user.show(&leave));
+    match user.next().await {
+        Ok(got) if got == leave => Ok(()),
+        Ok(Event::Chat { user: from, text }) if partial && from == leaver => Err(Failure::new(
+            format!("{expected}; the unfinished line `{PARTIAL}` left at the drop is discarded"),
+            format!(
+                "{} received {}: the partial line was broadcast as a message",
+                user.name,
+                user.show(&Event::Chat {
+                    user: from.clone(),
+                    text: text.clone()
+                })
+            ),
+        )),
+        Ok(other) => Err(Failure::new(
+            expected,
+            format!("{} received {}", user.name, user.show(&other)),
+        )),
+        Err(failure) => Err(Failure::new(expected, failure.actual)),
+    }
+}
+
+async fn nothing_after(mut s: Session) -> Outcome {
+    let how = if s.profile().quit.is_some() {
+        Departure::Quit
+    } else {
+        Departure::Fin
+    };
+    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
+    let mut beto = users.remove(1);
+    let [ana, carla] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    beto.say("me voy").await?;
+    ana.expect(&chat(&beto, "me voy")).await?;
+    carla.expect(&chat(&beto, "me voy")).await?;
+    let wire = beto.wire.clone();
+    let kept = depart(beto, how).await?;
+    ana.expect(&left(&wire)).await?;
+    carla.expect(&left(&wire)).await?;
+    ana.say("¿sigues ahí?").await?;
+    carla.expect(&chat(ana, "¿sigues ahí?")).await?;
+    let from_carla = s.barrier(carla, &mut [&mut *ana]).await?;
+    let from_ana = s.barrier(ana, &mut [&mut *carla]).await?;
+    for (user, events) in [(&*ana, &from_carla[0]), (&*carla, &from_ana[0])] {
+        let late: Vec<String> = events
+            .iter()
+            .filter(|e| e.user() == Some(wire.as_str()))
+            .map(|e| user.show(e))
+            .collect();
+        if !late.is_empty() {
+            return Err(Failure::new(
+                format!(
+                    "{} receives nothing from beto after beto's leave",
+                    user.name
+                ),
+                format!("{} received after it: {}", user.name, late.join(", ")),
+            )
+            .into());
+        }
+        nothing_else(user, events, "after beto's leave")?;
+    }
+    if let Some(mut beto) = kept {
+        // The quitter: its connection must end without ana's later message reaching it.
+        let before_close = beto.expect_closed().await.map_err(|f| {
+            Failure::new(
+                format!("{}, and beto receives nothing more", f.expected),
+                format!("{} (beto sent the quit word long ago)", f.actual),
+            )
+        })?;
+        if let Some(got) = before_close
+            .iter()
+            .find(|e| **e == chat(ana, "¿sigues ahí?"))
+        {
+            return Err(Failure::new(
+                "beto receives nothing said after its leave",
+                format!("beto received {} after it had quit", beto.show(got)),
+            )
+            .into());
+        }
+    }
+    Ok(())
 }

@@ -62,7 +62,7 @@ where
 
 /// Every built-in test, core groups first, in a stable order.
 pub fn all() -> Vec<TestCase> {
-    [
+    let mut tests = [
         join::tests(),
         broadcast::tests(),
         order::tests(),
@@ -75,7 +75,17 @@ pub fn all() -> Vec<TestCase> {
         slow::tests(),
         scale::tests(),
     ]
-    .concat()
+    .concat();
+    // Tests written in the scenario format go with their group.
+    for script in crate::scenario::built_in() {
+        let case = crate::scenario::test_case(script);
+        let at = tests
+            .iter()
+            .rposition(|t| t.group() == case.group())
+            .map_or(tests.len(), |i| i + 1);
+        tests.insert(at, case);
+    }
+    tests
 }
 
 /// The default budget of one test.

@@ -1,7 +1,153 @@
-//! `quit`: (being written)
+//! `quit`: the quit word is a command, never a chat message, and the server hangs up on the
+//! quitter (QUIT-*).
 
-use super::TestCase;
+use super::join::nothing_else;
+use super::leave::{joined, left, no_quit_word};
+use super::{BUDGET, TestCase, boxed};
+use crate::model::Level;
+use crate::profile::Framing;
+use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::user::User;
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
-    vec![]
+    vec![
+        TestCase {
+            id: "quit.closes",
+            level: Level::Core,
+            requirement: "QUIT-2",
+            title: "after the quit word the server closes the quitter's connection",
+            steps: "ana and beto join; beto sends the quit word; the server must close beto's \
+                    connection, and beto must receive nothing before the close (not its own \
+                    quit word as chat, not its own leave line); ana must receive beto's leave \
+                    line.",
+            causes: "the quit branch breaks out of the loop but the socket is never closed \
+                     (no close() in `finally`); the quit word is not recognised and is relayed \
+                     like any other line; the leave line is broadcast to the leaver too (a \
+                     goodbye line of your own belongs in the profile's `ignore` list).",
+            budget: BUDGET,
+            run: |s| boxed(closes(s)),
+        },
+        TestCase {
+            id: "quit.not_broadcast",
+            level: Level::Core,
+            requirement: "QUIT-1",
+            title: "the quit word is not broadcast as a chat message",
+            steps: "ana and beto join; beto sends the quit word; ana's next message must be \
+                    beto's leave line, never beto's quit word as chat; dani then joins and \
+                    sends a sentinel, and ana must receive nothing else before it.",
+            causes: "the line is broadcast before it is compared with the quit word; the \
+                     comparison misses because the line still has its `\\n` or `\\r\\n` \
+                     (compare the stripped line).",
+            budget: BUDGET,
+            run: |s| boxed(not_broadcast(s)),
+        },
+        TestCase {
+            id: "quit.whitespace",
+            level: Level::Strict,
+            requirement: "QUIT-1",
+            title: "the quit word surrounded by spaces and a tab still quits",
+            steps: "ana and beto join; beto sends the quit word with two spaces before it and \
+                    a space and a tab after it; ana's next message must be beto's leave line \
+                    (not a chat line), and the server must close beto's connection.",
+            causes: "the line is compared with the quit word without stripping the \
+                     surrounding whitespace (`line == \"salir\"` instead of \
+                     `line.strip() == \"salir\"`).",
+            budget: BUDGET,
+            run: |s| boxed(whitespace(s)),
+        },
+    ]
+}
+
+/// The quit message `user` writes, in the profile's wording.
+fn quit_text(s: &Session, user: &User) -> Option<String> {
+    s.profile().quit.as_ref().map(|q| q.render(&user.wire, ""))
+}
+
+/// The events the quitter received before the server closed it must be none: in particular
+/// not its own quit word relayed as chat.
+fn quiet_until_close(quitter: &User, events: &[Event], quit: &str) -> Result<(), Failure> {
+    let own_quit = |e: &&Event| matches!(e, Event::Chat { user, text } if *user == quitter.wire && text.trim() == quit.trim());
+    if let Some(echo) = events.iter().find(own_quit) {
+        return Err(Failure::new(
+            format!(
+                "the server closes {}'s connection without relaying its quit word",
+                quitter.name
+            ),
+            format!(
+                "{} received its own quit word as chat: {}",
+                quitter.name,
+                quitter.show(echo)
+            ),
+        ));
+    }
+    nothing_else(quitter, events, "between its quit word and the close")
+}
+
+async fn closes(s: Session) -> Outcome {
+    let mut users = s.join_all(&["ana", "beto"]).await?;
+    let [ana, beto] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    let Some(quit) = quit_text(&s, beto) else {
+        return Err(no_quit_word());
+    };
+    if let Some(sent) = beto.quit().await {
+        sent?;
+    }
+    let before_close = beto.expect_closed().await?;
+    quiet_until_close(beto, &before_close, &quit)?;
+    ana.expect(&left(&beto.wire)).await?;
+    Ok(())
+}
+
+async fn not_broadcast(mut s: Session) -> Outcome {
+    if s.profile().quit.is_none() {
+        return Err(no_quit_word());
+    }
+    let mut users = s.join_all(&["ana", "beto"]).await?;
+    let [ana, beto] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    if let Some(sent) = beto.quit().await {
+        sent?;
+    }
+    ana.expect(&left(&beto.wire)).await?;
+    // A later joiner's sentinel proves nothing else (a late chat line, a second leave)
+    // followed the leave.
+    let mut dani = s.join("dani").await?;
+    ana.expect(&joined(&dani.wire)).await?;
+    let before = s.barrier(&mut dani, &mut [&mut *ana]).await?;
+    nothing_else(ana, &before[0], "after beto's leave")?;
+    Ok(())
+}
+
+async fn whitespace(s: Session) -> Outcome {
+    if s.profile().framing == Framing::Chunk {
+        return Err(Verdict::Skip(
+            "chunk framing: a write is a whole message, whitespace around the quit word is \
+             not a line-framing question here"
+                .into(),
+        ));
+    }
+    let Some(template) = s.profile().quit.clone() else {
+        return Err(no_quit_word());
+    };
+    if template.has("user") {
+        return Err(Verdict::Skip(format!(
+            "the quit template `{}` contains {{user}}: surrounding whitespace is not defined \
+             for it",
+            template.source()
+        )));
+    }
+    let mut users = s.join_all(&["ana", "beto"]).await?;
+    let [ana, beto] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    let quit = template.render(&beto.wire, "");
+    beto.send_raw(format!("  {quit} \t\n").as_bytes()).await?;
+    ana.expect(&left(&beto.wire)).await?;
+    let before_close = beto.expect_closed().await?;
+    quiet_until_close(beto, &before_close, &quit)?;
+    Ok(())
 }

@@ -1,7 +1,94 @@
-//! `scale`: (being written)
+//! `scale`: hundreds of users at once (SCALE-1), idle users are kept (SCALE-2).
 
-use super::TestCase;
+use std::time::Duration;
+
+use super::join::chat;
+use super::{BUDGET, TestCase, boxed};
+use crate::check::Delivery;
+use crate::model::Level;
+use crate::session::{Outcome, Session};
+use crate::user::User;
 
 pub fn tests() -> Vec<TestCase> {
-    vec![]
+    vec![
+        TestCase {
+            id: "scale.many_users",
+            level: Level::Strict,
+            requirement: "SCALE-1",
+            title: "200 users at once: every broadcast reaches all of them exactly once",
+            steps: "200 users join one after another, each join seen by everyone already \
+                    present; then the first, the 100th and the last each send one message; \
+                    after a sentinel from each of the three, each of the other 199 users must \
+                    have received each message exactly once, all in the same order.",
+            causes: "a fixed-size client table or thread pool (e.g. 100 slots, or \
+                     `listen(5)` with a slow accept loop); broadcast gives up on the rest of \
+                     the list after one failed send; O(n) work per message done while \
+                     holding the lock with a sleep or a blocking call inside.",
+            budget: Duration::from_secs(30),
+            run: |s| boxed(many_users(s)),
+        },
+        TestCase {
+            id: "scale.idle_kept",
+            level: Level::Strict,
+            requirement: "SCALE-2",
+            title: "a user that stays silent for 2 seconds is still connected and reachable",
+            steps: "ana and beto join; ana sends nothing for 2 seconds (it keeps reading); \
+                    then beto says `¿sigues ahí?` and ana must receive it; ana answers and \
+                    beto must receive that.",
+            causes: "a read timeout on the client socket (`settimeout`) taken as a \
+                     disconnection; an idle-kick that is far too eager; the handler treats \
+                     `socket.timeout` like an empty read and cleans up.",
+            budget: BUDGET,
+            run: |s| boxed(idle_kept(s)),
+        },
+    ]
+}
+
+/// Users connected at once.
+const USERS: usize = 200;
+
+async fn many_users(mut s: Session) -> Outcome {
+    let names: Vec<String> = (1..=USERS).map(|i| format!("u{i:03}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut users = s.join_all(&refs).await?;
+    let mut delivery = Delivery::new(s.profile().echo);
+    let senders = [0, USERS / 2 - 1, USERS - 1];
+    for &i in &senders {
+        let user = &mut users[i];
+        let text = format!("hola a todos de parte de {}", user.name);
+        user.say(&text).await?;
+        delivery.sent(&user.wire, &text);
+    }
+    // Each sender's sentinel, seen by everyone else; collect what came before.
+    let mut collected = vec![Vec::new(); users.len()];
+    for &i in &senders {
+        let (left, rest) = users.split_at_mut(i);
+        let (sender, right) = rest.split_first_mut().expect("i < len");
+        let mut observers: Vec<&mut User> = left.iter_mut().chain(right.iter_mut()).collect();
+        let before = s.barrier(sender, &mut observers).await?;
+        let slots = (0..USERS).filter(|&j| j != i);
+        for (slot, events) in slots.zip(before) {
+            collected[slot].extend(events);
+        }
+    }
+    for (user, events) in users.iter().zip(collected) {
+        delivery.name(&user.wire, &user.name);
+        delivery.received(&user.wire, events);
+    }
+    delivery.judge(true)?;
+    Ok(())
+}
+
+async fn idle_kept(s: Session) -> Outcome {
+    let mut users = s.join_all(&["ana", "beto"]).await?;
+    let [ana, beto] = users.as_mut_slice() else {
+        unreachable!()
+    };
+    // deliberate idle period: this test is about time passing, not synchronisation
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    beto.say("¿sigues ahí?").await?;
+    ana.expect(&chat(beto, "¿sigues ahí?")).await?;
+    ana.say("sí, aquí sigo").await?;
+    beto.expect(&chat(ana, "sí, aquí sigo")).await?;
+    Ok(())
 }
