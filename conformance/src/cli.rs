@@ -125,9 +125,20 @@ async fn run(args: Args) -> i32 {
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => Arc::new(p),
+        Err(e) => return usage_error(e),
+    };
     if args.list {
         for t in runner::select(tests, Level::Strict, args.filter.as_deref()) {
-            println!("{:<28} {:<6} {:<8} {}", t.id, t.level, t.requirement, t.title);
+            let skip = profile
+                .skip_rule(t.id)
+                .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
+                .unwrap_or_default();
+            println!(
+                "{:<28} {:<6} {:<8} {}{skip}",
+                t.id, t.level, t.requirement, t.title
+            );
         }
         return 0;
     }
@@ -145,10 +156,6 @@ async fn run(args: Args) -> i32 {
             )),
         };
     }
-    let profile = match Profile::load(&args.profile) {
-        Ok(p) => Arc::new(p),
-        Err(e) => return usage_error(e),
-    };
     let selected = runner::select(tests, args.level, args.filter.as_deref());
     if selected.is_empty() {
         return usage_error(format!(

@@ -132,9 +132,8 @@ async fn run_one(
     };
     result.status = Status::Fail;
     result.detail = format!(
-        "{}\nExpected: {expected}\nActual: {actual}\nReproduce with --seed {}",
-        requirement_line(test),
-        config.seed
+        "{}\nExpected: {expected}\nActual: {actual}",
+        requirement_line(test)
     );
     result.expected = Some(expected);
     result.actual = Some(actual);

@@ -356,6 +356,8 @@ pub async fn execute(mut s: Session) -> Outcome {
         };
         run_step(&mut s, &mut users, &mut order, step).await.map_err(at)?;
     }
+    // The story ends with the last step; closing the connections is not part of it.
+    s.shared.transcript.freeze();
     Ok(())
 }
 

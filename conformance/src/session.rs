@@ -73,6 +73,8 @@ pub struct Transcript {
     inner: Arc<Mutex<(Vec<TranscriptLine>, usize)>>,
     /// The same story as protocol events per user (`ana: CHAT beto hola`), for snapshots.
     events: Arc<Mutex<Vec<(String, String)>>>,
+    /// Set when the test is over: what its users' teardown causes is not part of the story.
+    frozen: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Transcript {
@@ -81,9 +83,13 @@ impl Transcript {
             started: Instant::now(),
             inner: Arc::default(),
             events: Arc::default(),
+            frozen: Arc::default(),
         }
     }
     pub fn record(&self, user: &str, direction: Direction, text: &str) {
+        if self.is_frozen() {
+            return;
+        }
         let mut inner = lock(&self.inner);
         if inner.0.len() >= TRANSCRIPT_LIMIT {
             inner.1 += 1;
@@ -97,9 +103,21 @@ impl Transcript {
             text: visible(text),
         });
     }
+    /// Ends the transcript: later records are ignored.
+    pub fn freeze(&self) {
+        self.frozen.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn is_frozen(&self) -> bool {
+        self.frozen.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Records a protocol event (received, or an action such as `SAY hola`) in the test's
     /// names; kept up to the same limit as the lines.
     pub fn event(&self, user: &str, event: String) {
+        if self.is_frozen() {
+            return;
+        }
         let mut events = lock(&self.events);
         if events.len() < TRANSCRIPT_LIMIT {
             events.push((user.to_string(), event));
@@ -198,6 +216,14 @@ pub struct Shared {
     pub transcript: Transcript,
     /// The server's process id, when the harness started it (for resource checks).
     pub server_pid: Option<u32>,
+}
+
+/// How every sentinel text starts; test messages never do.
+pub const SENTINEL_PREFIX: &str = "sync-";
+
+/// True for the harness's own barrier messages.
+pub fn is_sentinel(text: &str) -> bool {
+    text.starts_with(SENTINEL_PREFIX)
 }
 
 /// The context of one test.
@@ -323,7 +349,7 @@ impl Session {
     /// A fresh sentinel text, unique in this test.
     pub fn sentinel(&mut self) -> String {
         self.sentinels += 1;
-        format!("sync-{}-{}", self.tag, self.sentinels)
+        format!("{SENTINEL_PREFIX}{}-{}", self.tag, self.sentinels)
     }
 
     /// Proves what did not arrive: `sender` sends a unique sentinel; every user in

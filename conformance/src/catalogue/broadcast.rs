@@ -113,7 +113,11 @@ async fn no_echo(mut s: Session) -> Outcome {
             } else {
                 "ana never receives its own `eco?`"
             },
-            format!("ana received it {own} times"),
+            match own {
+                0 => "ana never received it".to_string(),
+                1 => "ana received it once".to_string(),
+                n => format!("ana received it {n} times"),
+            },
         )
         .into());
     }

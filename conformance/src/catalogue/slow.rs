@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use super::input::RawClient;
 use super::{TestCase, boxed};
 use crate::check::Delivery;
@@ -38,6 +40,8 @@ pub fn tests() -> Vec<TestCase> {
 const COUNT: usize = 4000;
 /// Bytes of padding per message (the text is a little longer).
 const PADDING: usize = 3000;
+/// Most messages beto may be ahead of carla's reading (about 200 KB).
+const WINDOW: usize = 64;
 /// ana's receive buffer: small, so a server that blocks on it blocks early.
 const ANA_RECV_BUFFER: u32 = 4096;
 
@@ -76,8 +80,16 @@ async fn consumer(mut s: Session) -> Outcome {
     }
     let written = Arc::new(AtomicUsize::new(0));
     let progress = written.clone();
+    // beto stays at most WINDOW messages ahead of what carla has read, so carla is never
+    // the slow one: only ana's unread data piles up.
+    let window = Arc::new(Semaphore::new(WINDOW));
+    let permits = window.clone();
     let mut sender = tokio::spawn(async move {
         for text in &texts {
+            match permits.acquire().await {
+                Ok(permit) => permit.forget(),
+                Err(_) => break,
+            }
             beto.say(text).await?;
             progress.fetch_add(1, Ordering::Relaxed);
         }
@@ -91,7 +103,10 @@ async fn consumer(mut s: Session) -> Outcome {
         match carla.next().await {
             Ok(event) if event == ana_left => {} // the server may drop ana: fine
             Ok(event) => {
-                chats += usize::from(matches!(event, Event::Chat { .. }));
+                if matches!(event, Event::Chat { .. }) {
+                    chats += 1;
+                    window.add_permits(1);
+                }
                 received.push(event);
             }
             Err(f) => {

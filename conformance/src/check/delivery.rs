@@ -74,6 +74,8 @@ impl Delivery {
             let mut last_by_sender: HashMap<&str, usize> = HashMap::new();
             for event in events {
                 let key = match event {
+                    // The harness's own barrier messages are not part of the traffic judged.
+                    Event::Chat { text, .. } if crate::session::is_sentinel(text) => continue,
                     Event::Chat { user, text } => Sent {
                         sender: user.clone(),
                         text: text.clone(),

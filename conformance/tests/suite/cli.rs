@@ -1,0 +1,137 @@
+//! The command-line contract: scripts and CI rely on exactly these behaviours.
+
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+
+use predicates::prelude::*;
+
+use crate::support::{conformance, path};
+
+#[test]
+fn list_prints_one_test_per_line_id_first() {
+    let out = conformance().arg("--list").assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() >= 30, "only {} tests listed", lines.len());
+    for line in &lines {
+        let mut fields = line.split_whitespace();
+        let id = fields.next().unwrap_or_default();
+        let level = fields.next().unwrap_or_default();
+        assert!(id.contains('.'), "{line}");
+        assert!(level == "core" || level == "strict", "{line}");
+    }
+    assert!(text.contains("join.single"));
+    assert!(text.contains("slow.consumer"));
+}
+
+#[test]
+fn explain_prints_the_requirement_steps_and_causes() {
+    conformance()
+        .args(["--explain", "broadcast.no_echo"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("CHAT-2 (MUST)"))
+        .stdout(predicate::str::contains("What the test does"))
+        .stdout(predicate::str::contains("Usual causes of failure"));
+}
+
+#[test]
+fn explain_of_an_unknown_id_is_a_usage_error() {
+    conformance()
+        .args(["--explain", "join.nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no test has the id `join.nope`"));
+}
+
+#[test]
+fn bad_options_exit_2() {
+    for args in [
+        vec!["--level", "extreme"],
+        vec!["--format", "xml"],
+        vec!["--timeout-ms", "0"],
+        vec!["--timeout-scale", "0"],
+        vec!["--target", "a:1", "--server-cmd", "x {port}"],
+        vec!["--frobnicate"],
+    ] {
+        conformance().args(&args).assert().code(2);
+    }
+}
+
+#[test]
+fn a_bad_profile_exits_2_naming_the_key() {
+    let dir = std::env::temp_dir().join(format!("conformance-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let profile = dir.join("bad.toml");
+    std::fs::write(&profile, "chat = \"{user} says\"\n").unwrap();
+    conformance()
+        .args(["--profile", profile.to_str().unwrap(), "--target", "127.0.0.1:9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("key `chat`: must contain {text}"));
+    conformance()
+        .args(["--profile", "no-such-profile"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown profile `no-such-profile`"));
+}
+
+#[test]
+fn an_unreachable_target_exits_2_quickly_with_one_line() {
+    // A port that was free a moment ago: nothing listens there.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let started = Instant::now();
+    let out = conformance()
+        .args(["--target", &format!("127.0.0.1:{port}")])
+        .assert()
+        .code(2);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_server_command_that_dies_at_once_exits_2() {
+    conformance()
+        .args(["--server-cmd", "python3 -c 'import sys; sys.exit(3)' {port}"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("exit"));
+}
+
+#[test]
+fn a_filter_that_matches_nothing_is_a_usage_error() {
+    conformance()
+        .args(["--filter", "no-such-test", "--target", "127.0.0.1:9"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no test matches"));
+}
+
+#[test]
+fn a_broken_scenario_file_exits_2_with_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("conformance-cli-s-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.chat");
+    std::fs::write(&file, "test a.b\nrequirement CHAT-1\nana dances\n").unwrap();
+    conformance()
+        .args(["--scenario", file.to_str().unwrap()])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("bad.chat:3: unknown step `dances`"));
+}
+
+#[test]
+fn the_fixture_profiles_load() {
+    for profile in ["reference", "seed", "seed-chunk"] {
+        conformance()
+            .args([
+                "--profile",
+                &path(&format!("fixtures/profiles/{profile}.toml")),
+                "--list",
+            ])
+            .assert()
+            .success();
+    }
+}

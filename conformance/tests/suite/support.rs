@@ -1,0 +1,55 @@
+//! Helpers shared by the suite's tests: paths, commands for the fixture servers, and the
+//! `conformance` command with a bound on its run time.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// The workspace root (where PROTOCOL.md and fixtures/ are).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the crate lives in the workspace")
+        .to_path_buf()
+}
+
+/// A path inside the workspace, as a string for command lines.
+pub fn path(relative: &str) -> String {
+    root().join(relative).display().to_string()
+}
+
+/// The `conformance` command, run from the workspace root, never running for long.
+pub fn conformance() -> Command {
+    let mut cmd = Command::cargo_bin("conformance").expect("the conformance binary is built");
+    cmd.current_dir(root())
+        .env_remove("CONFORMANCE_TIMEOUT_SCALE")
+        .env("NO_COLOR", "1")
+        .timeout(Duration::from_secs(240));
+    cmd
+}
+
+/// `--server-cmd` for the seed-style Python fixture server, with extra arguments.
+pub fn seed_server(extra: &str) -> String {
+    let script = path("fixtures/servers/seed_server.py");
+    format!("python3 {script} --port {{port}} {extra}").trim_end().to_string()
+}
+
+/// Checks that the reference server was built next to `conformance` (`cargo test --workspace`
+/// and `make test` build it; `cargo test -p conformance` alone does not).
+pub fn require_reference_server() {
+    let exe = assert_cmd::cargo::cargo_bin("conformance");
+    let dir = exe.parent().expect("binaries live in a directory");
+    let name = format!("reference-server{}", std::env::consts::EXE_SUFFIX);
+    assert!(
+        dir.join(&name).exists(),
+        "{name} is not built next to {}: run `cargo build -p reference-server` \
+         (or `make test`, which builds the whole workspace)",
+        exe.display()
+    );
+}
+
+/// The output of a finished command as text.
+pub fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
