@@ -115,19 +115,20 @@ async fn run_one(
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, (test.run)(session)).await;
     result.duration = started.elapsed();
-    let (expected, actual) = match outcome {
+    let (expected, actual, raised) = match outcome {
         Ok(Ok(())) => return result,
         Ok(Err(Verdict::Skip(reason))) => {
             result.status = Status::Skip;
             result.detail = reason;
             return result;
         }
-        Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual),
+        Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual, failure.raised),
         Err(_) => (
             format!("the test completes within its budget of {budget:?}"),
             "it was still waiting when the budget ran out (see the transcript for the last \
              thing each user received)"
                 .to_string(),
+            Instant::now(),
         ),
     };
     result.status = Status::Fail;
@@ -137,7 +138,7 @@ async fn run_one(
     );
     result.expected = Some(expected);
     result.actual = Some(actual);
-    result.transcript = transcript.lines();
+    result.transcript = transcript.lines_until(raised);
     result
 }
 

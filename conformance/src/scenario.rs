@@ -348,13 +348,12 @@ pub async fn execute(mut s: Session) -> Outcome {
     // Join order, for picking who sends a barrier's sentinel.
     let mut order: Vec<String> = Vec::new();
     for (line, step) in &script.steps {
-        let at = |f: Failure| {
-            Verdict::Fail(Failure::new(
-                format!("{}:{line}: {}", script.source, f.expected),
-                f.actual,
-            ))
-        };
-        run_step(&mut s, &mut users, &mut order, step).await.map_err(at)?;
+        if let Err(mut failure) = run_step(&mut s, &mut users, &mut order, step).await {
+            s.shared.transcript.freeze();
+            // Say which step of which file failed.
+            failure.expected = format!("{}:{line}: {}", script.source, failure.expected);
+            return Err(Verdict::Fail(failure));
+        }
     }
     // The story ends with the last step; closing the connections is not part of it.
     s.shared.transcript.freeze();

@@ -66,11 +66,18 @@ impl Lexicon {
 /// Longest transcript kept for one test; later lines are counted, not stored.
 const TRANSCRIPT_LIMIT: usize = 4000;
 
+/// The lines kept, when each was recorded, and how many were not kept.
+#[derive(Default)]
+struct Lines {
+    kept: Vec<(Instant, TranscriptLine)>,
+    dropped: usize,
+}
+
 /// The timestamped log of what every simulated user sent and received.
 #[derive(Clone)]
 pub struct Transcript {
     started: Instant,
-    inner: Arc<Mutex<(Vec<TranscriptLine>, usize)>>,
+    inner: Arc<Mutex<Lines>>,
     /// The same story as protocol events per user (`ana: CHAT beto hola`), for snapshots.
     events: Arc<Mutex<Vec<(String, String)>>>,
     /// Set when the test is over: what its users' teardown causes is not part of the story.
@@ -91,17 +98,18 @@ impl Transcript {
             return;
         }
         let mut inner = lock(&self.inner);
-        if inner.0.len() >= TRANSCRIPT_LIMIT {
-            inner.1 += 1;
+        if inner.kept.len() >= TRANSCRIPT_LIMIT {
+            inner.dropped += 1;
             return;
         }
-        let at_ms = self.started.elapsed().as_millis() as u64;
-        inner.0.push(TranscriptLine {
-            at_ms,
+        let now = Instant::now();
+        let line = TranscriptLine {
+            at_ms: now.duration_since(self.started).as_millis() as u64,
             user: user.to_string(),
             direction,
             text: visible(text),
-        });
+        };
+        inner.kept.push((now, line));
     }
     /// Ends the transcript: later records are ignored.
     pub fn freeze(&self) {
@@ -135,14 +143,24 @@ impl Transcript {
 
     /// The lines so far, plus a note of how many were not kept.
     pub fn lines(&self) -> Vec<TranscriptLine> {
+        self.lines_until(Instant::now())
+    }
+
+    /// The lines recorded up to `end` (e.g. when a failure was raised).
+    pub fn lines_until(&self, end: Instant) -> Vec<TranscriptLine> {
         let inner = lock(&self.inner);
-        let mut lines = inner.0.clone();
-        if inner.1 > 0 {
+        let mut lines: Vec<TranscriptLine> = inner
+            .kept
+            .iter()
+            .take_while(|(at, _)| *at <= end)
+            .map(|(_, line)| line.clone())
+            .collect();
+        if inner.dropped > 0 {
             lines.push(TranscriptLine {
                 at_ms: self.started.elapsed().as_millis() as u64,
                 user: "-".into(),
                 direction: Direction::Event,
-                text: format!("… {} more lines not kept", inner.1),
+                text: format!("… {} more lines not kept", inner.dropped),
             });
         }
         lines
@@ -162,6 +180,9 @@ pub struct Failure {
     pub expected: String,
     /// What happened instead.
     pub actual: String,
+    /// When the failure was found: the transcript in the report stops here, so that what
+    /// the test's teardown causes (connections closing) is not mistaken for the story.
+    pub raised: Instant,
 }
 
 impl Failure {
@@ -169,6 +190,7 @@ impl Failure {
         Failure {
             expected: expected.into(),
             actual: actual.into(),
+            raised: Instant::now(),
         }
     }
 }

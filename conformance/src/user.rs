@@ -219,9 +219,16 @@ impl User {
         if let Some(end) = &self.ended {
             return Some(end.clone());
         }
+        // Events enter the event log when the test takes them, so the log follows the
+        // script's order, whatever the reader tasks' timing.
         match timeout(wait, self.inbox.recv()).await {
-            Ok(Some(Incoming::Event(e))) => Some(Incoming::Event(e)),
+            Ok(Some(Incoming::Event(e))) => {
+                let shown = self.show(&e);
+                self.shared.transcript.event(&self.name, shown);
+                Some(Incoming::Event(e))
+            }
             Ok(Some(end)) => {
+                self.shared.transcript.event(&self.name, "CLOSED".into());
                 self.ended = Some(end.clone());
                 Some(end)
             }
@@ -381,7 +388,6 @@ impl Reader {
             Incoming::Event(_) => unreachable!("the loop only ends on a close"),
         };
         self.shared.transcript.record(&self.me, Direction::Event, &note);
-        self.shared.transcript.event(&self.me, "CLOSED".into());
         let _ = self.tx.send(end).await;
     }
 
@@ -400,9 +406,6 @@ impl Reader {
         {
             return true; // another test's user on a shared server
         }
-        self.shared
-            .transcript
-            .event(&self.me, roster.normalise(&event.to_string()));
         self.tx.send(Incoming::Event(event)).await.is_ok()
     }
 }

@@ -392,6 +392,12 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
         unreachable!()
     };
 
+    // ana may be disconnected at any time: its leave is fine; anything else is not.
+    let ana_left = Event::Leave {
+        user: ana.wire.clone(),
+    };
+    // Whether beto, carla have already received ana's leave.
+    let mut left_seen = [false, false];
     let done = AtomicBool::new(false);
     let flood = async {
         let piece = vec![b'x'; FLOOD_WRITE];
@@ -417,10 +423,10 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
             rounds += 1;
             let text = format!("beto #{rounds}");
             beto.say(&text).await?;
-            carla.expect(&chat(beto, &text)).await?;
+            left_seen[1] |= expect_past(carla, &chat(beto, &text), &ana_left).await?;
             let text = format!("carla #{rounds}");
             carla.say(&text).await?;
-            beto.expect(&chat(carla, &text)).await?;
+            left_seen[0] |= expect_past(beto, &chat(carla, &text), &ana_left).await?;
         }
         Ok::<_, Failure>(())
     };
@@ -448,34 +454,75 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
         .into());
     }
 
-    // ana may have been disconnected: its leave is fine; anything else is not.
-    let ana_left = Event::Leave {
-        user: ana.wire.clone(),
+    // ana's answer: an error line (then ana is still connected) or the end of the connection.
+    let answer = match flooded {
+        Ok(()) => ana.read_until(|e| matches!(e, Event::Error { .. })).await,
+        Err(_) => (Vec::new(), RawEnd::Broken), // the connection broke during the flood
     };
-    let when = "after the flood (nothing of it is broadcast)";
+    // Whatever ana's handler made of the flood reaches beto and carla before its next
+    // broadcast (ORDER-1): ana's next message if ana is still there, else its leave.
+    let sentinel = match answer.1 {
+        RawEnd::Found | RawEnd::Quiet => {
+            let text = s.sentinel();
+            let p = s.shared.profile.clone();
+            let message = framed(&p, p.send.render(&ana.wire, &text).as_bytes());
+            if ana.write(&message, Some(&text)).await.is_ok() {
+                chat_of(&ana.wire, &text)
+            } else {
+                ana_left.clone()
+            }
+        }
+        RawEnd::Closed | RawEnd::Broken => ana_left.clone(),
+    };
+    let when = "because of ana's flood (nothing of it is broadcast)";
+    for (user, seen) in [(&mut *beto, left_seen[0]), (&mut *carla, left_seen[1])] {
+        if seen && sentinel == ana_left {
+            continue; // ana's leave already came, after everything of ana's
+        }
+        let before = user.collect_until(&sentinel).await?;
+        nothing_else(user, &before, when)?;
+    }
+    if let (got, RawEnd::Quiet) = answer {
+        let got: Vec<Event> = got.into_iter().filter(|e| *e != Event::Prompt).collect();
+        return Err(Failure::new(
+            expected,
+            format!(
+                "ana is still connected and received no error line within {:?} (received: {})",
+                s.shared.timeouts.expect,
+                shown_list(&s, &got)
+            ),
+        )
+        .into());
+    }
+
+    // beto and carla still talk normally.
+    let when = "after the flood";
     let before = s.barrier(beto, &mut [carla]).await?;
     nothing_else(carla, &without(&before[0], &ana_left), when)?;
     let before = s.barrier(carla, &mut [beto]).await?;
     nothing_else(beto, &without(&before[0], &ana_left), when)?;
-
-    if flooded.is_ok() {
-        // Otherwise the connection broke in the middle of the flood: disconnected, fine.
-        let (got, end) = ana.read_until(|e| matches!(e, Event::Error { .. })).await;
-        if let RawEnd::Quiet = end {
-            let got: Vec<Event> = got.into_iter().filter(|e| *e != Event::Prompt).collect();
-            return Err(Failure::new(
-                expected,
-                format!(
-                    "ana is still connected and received no error line within {:?} \
-                     (received: {})",
-                    s.shared.timeouts.expect,
-                    shown_list(&s, &got)
-                ),
-            )
-            .into());
-        }
-    }
     Ok(())
+}
+
+/// The next event of `user` must be `want`, except that `tolerated` may come before it.
+/// Returns whether it did.
+async fn expect_past(user: &mut User, want: &Event, tolerated: &Event) -> Result<bool, Failure> {
+    let before = user.collect_until(want).await?;
+    if before.iter().all(|e| e == tolerated) {
+        return Ok(!before.is_empty());
+    }
+    Err(Failure::new(
+        format!("{} receives {}", user.name, short(&user.show(want))),
+        format!("{} received {} first", user.name, shown_list(user, &before)),
+    ))
+}
+
+/// `CHAT user text` for a wire name.
+fn chat_of(wire: &str, text: &str) -> Event {
+    Event::Chat {
+        user: wire.to_string(),
+        text: text.to_string(),
+    }
 }
 
 /// `events` without any `unwanted`.
