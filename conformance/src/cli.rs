@@ -27,11 +27,13 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
 /// With no target it starts the workspace's reference server on a free port and tests it.
 #[derive(Debug, Parser)]
 #[command(name = "conformance", version, about, long_about = None)]
-#[command(after_help = "Exit codes: 0 all selected tests passed; 1 at least one failed; \
+#[command(
+    after_help = "Exit codes: 0 all selected tests passed; 1 at least one failed; \
     2 usage error, bad profile, or target unreachable.\n\
     Examples:\n  conformance --target 127.0.0.1:8070 --profile my-server.toml\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --profile my-server.toml --level strict\n  \
-    conformance --list\n  conformance --explain leave.rst_idle")]
+    conformance --list\n  conformance --explain leave.rst_idle"
+)]
 pub struct Args {
     /// Test a server that is already running at HOST:PORT.
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
@@ -72,6 +74,10 @@ pub struct Args {
     /// Seed of the randomised parts; printed with every failure to reproduce it.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Start a fresh server for every test (with --server-cmd or the built-in reference
+    /// server), so a bug that breaks the room for good fails only the tests about it.
+    #[arg(long, conflicts_with = "target")]
+    pub isolate: bool,
     /// Run the scenarios in FILE (the step format of fixtures/scenarios/) instead of the
     /// built-in catalogue. May be repeated.
     #[arg(long, value_name = "FILE")]
@@ -185,6 +191,7 @@ async fn run(args: Args) -> i32 {
         },
         scale,
         scripts,
+        isolate: args.isolate.then(|| spec.clone()),
     };
     let show_progress = std::io::stderr().is_terminal() && args.format == Format::Human;
     let total = selected.len();

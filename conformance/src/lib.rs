@@ -12,8 +12,8 @@
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
 pub mod catalogue;
-pub mod cli;
 pub mod check;
+pub mod cli;
 pub mod model;
 pub mod profile;
 pub mod report;

@@ -22,6 +22,9 @@ pub struct RunConfig {
     pub scale: f64,
     /// Scenario files among the tests, attached to their sessions by id.
     pub scripts: Vec<Arc<crate::scenario::Script>>,
+    /// Start a fresh server before each test (spawned servers only), so one bug that
+    /// breaks the room for good is reported by the tests about it, not by every later one.
+    pub isolate: Option<crate::target::TargetSpec>,
 }
 
 /// The tests of `level` (strict includes core) whose id contains `filter`.
@@ -55,6 +58,20 @@ pub async fn run(
     let mut crashed: Option<String> = None;
     for (i, test) in tests.iter().enumerate() {
         progress(i, test, None);
+        if let Some(spec) = config.isolate.as_ref().filter(|_| i > 0) {
+            match Target::start(spec, Duration::from_secs(10).mul_f64(config.scale)).await {
+                Ok(fresh) => std::mem::replace(target, fresh).stop().await,
+                Err(e) => {
+                    let mut result = skeleton(test);
+                    result.status = Status::Fail;
+                    result.detail = format!("the server could not be restarted: {e}");
+                    results.push(result);
+                    progress(i, test, results.last());
+                    continue;
+                }
+            }
+            crashed = None;
+        }
         let result = run_one(target, config, test, crashed.as_deref()).await;
         if crashed.is_none()
             && let Some(exit) = target.has_exited()
@@ -76,18 +93,7 @@ async fn run_one(
     crashed_in: Option<&str>,
 ) -> TestResult {
     let started = Instant::now();
-    let mut result = TestResult {
-        id: test.id.to_string(),
-        level: test.level,
-        requirement: test.requirement.to_string(),
-        title: test.title.to_string(),
-        status: Status::Pass,
-        detail: String::new(),
-        expected: None,
-        actual: None,
-        transcript: Vec::new(),
-        duration: Duration::ZERO,
-    };
+    let mut result = skeleton(test);
     if let Some(rule) = config.profile.skip_rule(test.id) {
         result.status = Status::Skip;
         result.detail = format!("skipped by the profile: {}", rule.reason);
@@ -142,6 +148,22 @@ async fn run_one(
     result
 }
 
+/// A passing result for `test`, to be filled in.
+fn skeleton(test: &TestCase) -> TestResult {
+    TestResult {
+        id: test.id.to_string(),
+        level: test.level,
+        requirement: test.requirement.to_string(),
+        title: test.title.to_string(),
+        status: Status::Pass,
+        detail: String::new(),
+        expected: None,
+        actual: None,
+        transcript: Vec::new(),
+        duration: Duration::ZERO,
+    }
+}
+
 /// `CHAT-1 (MUST): <text>`, from PROTOCOL.md.
 pub fn requirement_line(test: &TestCase) -> String {
     match crate::requirements::lookup(test.requirement) {
@@ -157,7 +179,9 @@ fn server_died(mut result: TestResult, exit: &str) -> TestResult {
         Some(actual) => format!("{actual}\n{note}"),
         None => note.clone(),
     });
-    result.expected.get_or_insert_with(|| "the server keeps running".into());
+    result
+        .expected
+        .get_or_insert_with(|| "the server keeps running".into());
     result.detail = if result.detail.is_empty() {
         format!("Expected: the server keeps running\nActual: {note}")
     } else {

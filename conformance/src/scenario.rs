@@ -125,7 +125,10 @@ impl Script {
             let (first, rest) = split_word(line);
             if matches!(first, "test" | "requirement" | "level" | "title") {
                 if !steps.is_empty() {
-                    return Err(err(n, format!("`{first}` belongs in the header, before the steps")));
+                    return Err(err(
+                        n,
+                        format!("`{first}` belongs in the header, before the steps"),
+                    ));
                 }
                 if rest.is_empty() {
                     return Err(err(n, format!("`{first}` needs a value")));
@@ -144,7 +147,10 @@ impl Script {
         let id = get("test")?;
         let (group, name) = id.split_once('.').unwrap_or(("", ""));
         if group.is_empty() || name.is_empty() || id.contains(char::is_whitespace) {
-            return Err(err(header["test"].0, format!("test id `{id}` must look like group.name")));
+            return Err(err(
+                header["test"].0,
+                format!("test id `{id}` must look like group.name"),
+            ));
         }
         let requirement = get("requirement")?;
         if crate::requirements::lookup(requirement).is_none() {
@@ -344,6 +350,15 @@ pub async fn execute(mut s: Session) -> Outcome {
     let Some(script) = s.script.clone() else {
         return Err(Verdict::Skip("no scenario attached to this test".into()));
     };
+    let quits = script
+        .steps
+        .iter()
+        .any(|(_, step)| matches!(step, Step::Quits(_)));
+    if quits && s.profile().quit.is_none() {
+        return Err(Verdict::Skip(
+            "the scenario uses the quit word, and the profile has none".into(),
+        ));
+    }
     let mut users: HashMap<String, User> = HashMap::new();
     // Join order, for picking who sends a barrier's sentinel.
     let mut order: Vec<String> = Vec::new();
@@ -384,7 +399,10 @@ async fn run_step(
             match user(users, u)?.quit().await {
                 Some(r) => r?,
                 None => {
-                    return Err(Failure::new("a profile with a quit word", "the profile has none"));
+                    return Err(Failure::new(
+                        "a profile with a quit word",
+                        "the profile has none",
+                    ));
                 }
             }
             // A user who quit sends no sentinels.
@@ -501,9 +519,15 @@ mod tests {
         assert_eq!(s.steps[1], (6, Step::Joins("beto".into())));
         assert_eq!(
             s.steps[4].1,
-            Step::Sees("beto".into(), Expect::Chat("ana".into(), "hola que tal".into()))
+            Step::Sees(
+                "beto".into(),
+                Expect::Chat("ana".into(), "hola que tal".into())
+            )
         );
-        assert_eq!(s.steps[5].1, Step::Sends("beto".into(), b"a\x1bb\t\n".to_vec()));
+        assert_eq!(
+            s.steps[5].1,
+            Step::Sends("beto".into(), b"a\x1bb\t\n".to_vec())
+        );
     }
 
     #[test]
@@ -514,14 +538,38 @@ mod tests {
     #[test]
     fn mistakes_are_reported_with_file_and_line() {
         let cases = [
-            ("requirement CHAT-1\nana joins\n", "the header needs a `test` line"),
-            ("test x\nrequirement CHAT-1\nana joins\n", "must look like group.name"),
-            ("test a.b\nrequirement NOPE-1\nana joins\n", ":2: `NOPE-1` is not a requirement"),
-            ("test a.b\nrequirement CHAT-1\nana dances\n", ":3: unknown step `dances`"),
-            ("test a.b\nrequirement CHAT-1\nana says hi\n", ":3: ana is not connected here"),
-            ("test a.b\nrequirement CHAT-1\nana joins\nana joins\n", ":4: ana is already connected"),
-            ("test a.b\nrequirement CHAT-1\nana joins\nana sees HELLO\n", ":4: `sees HELLO`"),
-            ("test a.b\nrequirement CHAT-1\nana joins\nana sends \\q\n", "unknown escape"),
+            (
+                "requirement CHAT-1\nana joins\n",
+                "the header needs a `test` line",
+            ),
+            (
+                "test x\nrequirement CHAT-1\nana joins\n",
+                "must look like group.name",
+            ),
+            (
+                "test a.b\nrequirement NOPE-1\nana joins\n",
+                ":2: `NOPE-1` is not a requirement",
+            ),
+            (
+                "test a.b\nrequirement CHAT-1\nana dances\n",
+                ":3: unknown step `dances`",
+            ),
+            (
+                "test a.b\nrequirement CHAT-1\nana says hi\n",
+                ":3: ana is not connected here",
+            ),
+            (
+                "test a.b\nrequirement CHAT-1\nana joins\nana joins\n",
+                ":4: ana is already connected",
+            ),
+            (
+                "test a.b\nrequirement CHAT-1\nana joins\nana sees HELLO\n",
+                ":4: `sees HELLO`",
+            ),
+            (
+                "test a.b\nrequirement CHAT-1\nana joins\nana sends \\q\n",
+                "unknown escape",
+            ),
             ("test a.b\nrequirement CHAT-1\n", "there are no steps"),
         ];
         for (text, want) in cases {

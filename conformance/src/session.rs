@@ -24,24 +24,41 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// The users of one test: wire name (unique on the server) ↔ script name (`ana`).
 #[derive(Clone, Default)]
-pub struct Roster(Arc<Mutex<HashMap<String, String>>>);
+pub struct Roster(Arc<Mutex<Names>>);
+
+#[derive(Default)]
+struct Names {
+    by_wire: HashMap<String, String>,
+    /// (wire, script), longest wire name first, so `ana_x1` is never half-replaced by a
+    /// shorter name; kept sorted as names are registered.
+    replacements: Vec<(String, String)>,
+}
 
 impl Roster {
     pub fn register(&self, wire: &str, script: &str) {
-        lock(&self.0).insert(wire.to_string(), script.to_string());
+        let mut names = lock(&self.0);
+        if names
+            .by_wire
+            .insert(wire.to_string(), script.to_string())
+            .is_none()
+        {
+            let at = names
+                .replacements
+                .partition_point(|(w, _)| w.len() >= wire.len());
+            names
+                .replacements
+                .insert(at, (wire.to_string(), script.to_string()));
+        }
     }
     /// True when `wire` is one of this test's users (traffic of others is ignored).
     pub fn knows(&self, wire: &str) -> bool {
-        lock(&self.0).contains_key(wire)
+        lock(&self.0).by_wire.contains_key(wire)
     }
     /// Replaces wire names by script names, for transcripts and snapshots.
     pub fn normalise(&self, text: &str) -> String {
         let names = lock(&self.0);
-        let mut pairs: Vec<_> = names.iter().collect();
-        // Longest first, so `ana_x1` is not half-replaced by a shorter name.
-        pairs.sort_by_key(|(wire, _)| std::cmp::Reverse(wire.len()));
         let mut out = text.to_string();
-        for (wire, script) in pairs {
+        for (wire, script) in &names.replacements {
             if out.contains(wire.as_str()) {
                 out = out.replace(wire.as_str(), script);
             }
@@ -65,6 +82,8 @@ impl Lexicon {
 
 /// Longest transcript kept for one test; later lines are counted, not stored.
 const TRANSCRIPT_LIMIT: usize = 4000;
+/// Longest text of one transcript line; the rest is summarised.
+const LINE_LIMIT: usize = 300;
 
 /// The lines kept, when each was recorded, and how many were not kept.
 #[derive(Default)]
@@ -103,14 +122,24 @@ impl Transcript {
             return;
         }
         let now = Instant::now();
+        let text = match text.char_indices().nth(LINE_LIMIT) {
+            Some((cut, _)) => format!("{}… ({} bytes in all)", visible(&text[..cut]), text.len()),
+            None => visible(text),
+        };
         let line = TranscriptLine {
             at_ms: now.duration_since(self.started).as_millis() as u64,
             user: user.to_string(),
             direction,
-            text: visible(text),
+            text,
         };
         inner.kept.push((now, line));
     }
+    /// False once nothing more will be kept (frozen, or full): callers can skip the work of
+    /// preparing a line.
+    pub fn accepts(&self) -> bool {
+        !self.is_frozen() && lock(&self.inner).kept.len() < TRANSCRIPT_LIMIT
+    }
+
     /// Ends the transcript: later records are ignored.
     pub fn freeze(&self) {
         self.frozen.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -349,8 +378,12 @@ impl Session {
                 // Without a welcome line nothing tells us the first user was registered
                 // before the second: accept either order of the first two joins.
                 let first = &mut users[0];
-                let seen_by_first = Event::Join { user: user.wire.clone() };
-                let seen_by_second = Event::Join { user: first.wire.clone() };
+                let seen_by_first = Event::Join {
+                    user: user.wire.clone(),
+                };
+                let seen_by_second = Event::Join {
+                    user: first.wire.clone(),
+                };
                 tokio::select! {
                     r = first.expect(&seen_by_first) => r?,
                     r = user.expect(&seen_by_second) => r?,

@@ -19,7 +19,13 @@ pub fn neutralize_controls(text: &str) -> Cow<'_, str> {
     if text.chars().any(is_dangerous_control) {
         Cow::Owned(
             text.chars()
-                .map(|c| if is_dangerous_control(c) { REPLACEMENT } else { c })
+                .map(|c| {
+                    if is_dangerous_control(c) {
+                        REPLACEMENT
+                    } else {
+                        c
+                    }
+                })
                 .collect(),
         )
     } else {
@@ -57,7 +63,10 @@ pub fn validate_name(raw: &str, max_chars: usize) -> Result<&str, NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if name.chars().any(|c| c.is_control() || is_dangerous_control(c)) {
+    if name
+        .chars()
+        .any(|c| c.is_control() || is_dangerous_control(c))
+    {
         return Err(NameError::ControlCharacters);
     }
     if name.chars().count() > max_chars {
@@ -72,21 +81,33 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_untouched() {
-        assert!(matches!(neutralize_controls("hola ñandú\t🙂"), Cow::Borrowed(_)));
+        assert!(matches!(
+            neutralize_controls("hola ñandú\t🙂"),
+            Cow::Borrowed(_)
+        ));
     }
 
     #[test]
     fn escapes_bells_and_c1_are_replaced() {
-        assert_eq!(neutralize_controls("a\u{1b}[2Jb\u{7}c\u{9b}d\re"), "a�[2Jb�c�d�e");
+        assert_eq!(
+            neutralize_controls("a\u{1b}[2Jb\u{7}c\u{9b}d\re"),
+            "a�[2Jb�c�d�e"
+        );
     }
 
     #[test]
     fn names_are_trimmed_and_checked() {
         assert_eq!(validate_name("  ana \r", 32), Ok("ana"));
         assert_eq!(validate_name(" \t ", 32), Err(NameError::Empty));
-        assert_eq!(validate_name("a\u{1b}b", 32), Err(NameError::ControlCharacters));
+        assert_eq!(
+            validate_name("a\u{1b}b", 32),
+            Err(NameError::ControlCharacters)
+        );
         assert_eq!(validate_name("a\tb", 32), Err(NameError::ControlCharacters));
-        assert_eq!(validate_name(&"ñ".repeat(32), 32), Ok("ñ".repeat(32).as_str()));
+        assert_eq!(
+            validate_name(&"ñ".repeat(32), 32),
+            Ok("ñ".repeat(32).as_str())
+        );
         assert_eq!(
             validate_name(&"x".repeat(33), 32),
             Err(NameError::TooLong { max: 32 })

@@ -104,7 +104,10 @@ async fn no_echo(mut s: Session) -> Outcome {
     beto.expect(&chat(ana, "eco?")).await?;
     let before = s.barrier(beto, &mut [ana]).await?;
     let echo = s.profile().echo;
-    let own = before[0].iter().filter(|e| **e == chat(ana, "eco?")).count();
+    let own = before[0]
+        .iter()
+        .filter(|e| **e == chat(ana, "eco?"))
+        .count();
     let expected_own = usize::from(echo);
     if own != expected_own {
         return Err(Failure::new(

@@ -106,10 +106,10 @@ pub fn tests() -> Vec<TestCase> {
             requirement: "INPUT-5",
             title: "8 MiB without a newline: refused, never broadcast, the room keeps chatting",
             steps: "beto and carla join, then ana; ana streams 8 MiB without a newline (64 KiB \
-                    per write), then a newline; meanwhile beto and carla keep exchanging \
-                    messages; ana must then receive an error line or be disconnected; beto and \
-                    carla exchange sentinels and must have received nothing but each other's \
-                    messages.",
+                    per write), then a newline, while beto and carla keep exchanging messages; \
+                    ana must then receive an error line or be disconnected (either is fine); \
+                    ana's next message (or its leave) must reach beto and carla with nothing \
+                    of the flood before it; beto and carla then exchange sentinels.",
             causes: "`buffer += data` until a newline arrives: memory grows without bound and \
                      the 8 MiB line is finally broadcast; the handler reads the whole line \
                      while holding the lock, stalling everyone else.",
@@ -238,7 +238,7 @@ async fn no_join_seen(s: &mut Session, users: &mut [User], when: &str) -> Outcom
 
 /// `user`'s input was rejected: the next thing it receives must be one error line in the
 /// profile's wording, and then the server must close the connection.
-pub(crate) async fn expect_refused(s: &Session, user: &mut User, why: &str) -> Outcome {
+async fn expect_refused(s: &Session, user: &mut User, why: &str) -> Outcome {
     let template = s.profile().error.source().to_string();
     let expected = format!(
         "{} receives one error line (`{template}`) and is then disconnected, because {why}",
@@ -291,18 +291,15 @@ pub(crate) async fn expect_refused(s: &Session, user: &mut User, why: &str) -> O
     }
     match user.expect_closed().await {
         Ok(after) if after.is_empty() => Ok(()),
-        Ok(after) => {
-            let shown: Vec<String> = after.iter().map(|e| short(&user.show(e))).collect();
-            Err(Failure::new(
-                expected,
-                format!(
-                    "after the error line {} also received: {}",
-                    user.name,
-                    shown.join(", ")
-                ),
-            )
-            .into())
-        }
+        Ok(after) => Err(Failure::new(
+            expected,
+            format!(
+                "after the error line {} also received: {}",
+                user.name,
+                shown_list(user, &after)
+            ),
+        )
+        .into()),
         Err(f) => Err(Failure::new(
             expected,
             format!(
@@ -336,13 +333,13 @@ async fn long_line(mut s: Session) -> Outcome {
     long.truncate(20_000);
     ana.say(&long).await?;
     ana.say("después del error").await?;
-    let after = chat(ana, "después del error");
-    let before = beto.collect_until(&after).await.map_err(|f| {
-        Failure::new(
-            "ana stays connected after its long line: its next message reaches beto",
-            f.actual,
-        )
-    })?;
+    let before = next_line_reaches(
+        beto,
+        ana,
+        "después del error",
+        "ana stays connected after its long line: its next message reaches beto",
+    )
+    .await?;
     nothing_else(
         beto,
         &before,
@@ -461,25 +458,21 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
     };
     // Whatever ana's handler made of the flood reaches beto and carla before its next
     // broadcast (ORDER-1): ana's next message if ana is still there, else its leave.
-    let sentinel = match answer.1 {
-        RawEnd::Found | RawEnd::Quiet => {
-            let text = s.sentinel();
-            let p = s.shared.profile.clone();
-            let message = framed(&p, p.send.render(&ana.wire, &text).as_bytes());
-            if ana.write(&message, Some(&text)).await.is_ok() {
-                chat_of(&ana.wire, &text)
-            } else {
-                ana_left.clone()
-            }
+    let mut ends = vec![ana_left.clone()];
+    if let RawEnd::Found | RawEnd::Quiet = answer.1 {
+        let text = s.sentinel();
+        let p = s.shared.profile.clone();
+        let message = framed(&p, p.send.render(&ana.wire, &text).as_bytes());
+        if ana.write(&message, Some(&text)).await.is_ok() {
+            ends.push(chat_of(&ana.wire, &text));
         }
-        RawEnd::Closed | RawEnd::Broken => ana_left.clone(),
-    };
+    }
     let when = "because of ana's flood (nothing of it is broadcast)";
     for (user, seen) in [(&mut *beto, left_seen[0]), (&mut *carla, left_seen[1])] {
-        if seen && sentinel == ana_left {
+        if seen {
             continue; // ana's leave already came, after everything of ana's
         }
-        let before = user.collect_until(&sentinel).await?;
+        let before = collect_until_any(user, &ends).await?;
         nothing_else(user, &before, when)?;
     }
     if let (got, RawEnd::Quiet) = answer {
@@ -517,6 +510,29 @@ async fn expect_past(user: &mut User, want: &Event, tolerated: &Event) -> Result
     ))
 }
 
+/// Every event of `user` before the first of `ends`, which must come (each event within the
+/// expectation timeout).
+async fn collect_until_any(user: &mut User, ends: &[Event]) -> Result<Vec<Event>, Failure> {
+    let mut before = Vec::new();
+    loop {
+        match user.next().await {
+            Ok(event) if ends.contains(&event) => return Ok(before),
+            Ok(event) => before.push(event),
+            Err(f) => {
+                let ends: Vec<String> = ends.iter().map(|e| user.show(e)).collect();
+                return Err(Failure::new(
+                    format!("{} receives {}", user.name, ends.join(" or ")),
+                    format!(
+                        "{}; received before: {}",
+                        f.actual,
+                        shown_list(user, &before)
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// `CHAT user text` for a wire name.
 fn chat_of(wire: &str, text: &str) -> Event {
     Event::Chat {
@@ -541,15 +557,13 @@ async fn invalid_utf8(mut s: Session) -> Outcome {
     }
     send_text_bytes(ana, &p, b"ho\xff\xfela").await?;
     ana.say("después").await?;
-    let before = beto
-        .collect_until(&chat(ana, "después"))
-        .await
-        .map_err(|f| {
-            Failure::new(
-                "ana's next valid line reaches beto: the handler survived the invalid UTF-8",
-                f.actual,
-            )
-        })?;
+    let before = next_line_reaches(
+        beto,
+        ana,
+        "después",
+        "ana's next valid line reaches beto: the handler survived the invalid UTF-8",
+    )
+    .await?;
     let ana_before = s.barrier(beto, &mut [ana]).await?.remove(0);
 
     let replaced = |text: &str| {
@@ -606,15 +620,13 @@ async fn control_text(mut s: Session) -> Outcome {
     let text = "antes \x1b[2J borra \x1bc reinicia \x07 campana \x08 retroceso \r retorno";
     ana.say(text).await?;
     ana.say("después").await?;
-    let before = beto
-        .collect_until(&chat(ana, "después"))
-        .await
-        .map_err(|f| {
-            Failure::new(
-                "ana's next line reaches beto after the one with control characters",
-                f.actual,
-            )
-        })?;
+    let before = next_line_reaches(
+        beto,
+        ana,
+        "después",
+        "ana's next line reaches beto after the one with control characters",
+    )
+    .await?;
     let ana_before = s.barrier(beto, &mut [ana]).await?.remove(0);
 
     let raw: Vec<String> = before
@@ -671,6 +683,26 @@ fn has_raw_control(text: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
+/// `receiver` collects everything up to `sender`'s chat `text` (already sent), which must
+/// arrive; a failure says so in `expected`'s terms.
+async fn next_line_reaches(
+    receiver: &mut User,
+    sender: &User,
+    text: &str,
+    expected: &str,
+) -> Result<Vec<Event>, Failure> {
+    receiver
+        .collect_until(&chat(sender, text))
+        .await
+        .map_err(|f| {
+            let actual = format!(
+                "{} never received {}'s `{text}`: {}",
+                receiver.name, sender.name, f.actual
+            );
+            Failure::new(expected, cut(&actual, 600))
+        })
+}
+
 /// Sends a chat message whose text is raw bytes (maybe not UTF-8), framed as the profile
 /// says: the send template around it, then a newline or one paced chunk.
 async fn send_text_bytes(user: &mut User, p: &Profile, text: &[u8]) -> Result<(), Failure> {
@@ -699,12 +731,16 @@ pub(crate) fn framed(p: &Profile, message: &[u8]) -> Vec<u8> {
 
 /// An event for a failure message, cut to a readable length.
 pub(crate) fn short(shown: &str) -> String {
-    const MAX: usize = 120;
-    if shown.chars().count() <= MAX {
-        return shown.to_string();
+    cut(shown, 120)
+}
+
+/// `text` cut to `max` characters, saying how long it was.
+fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
     }
-    let head: String = shown.chars().take(MAX).collect();
-    format!("{head}… ({} bytes in all)", shown.len())
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({} bytes in all)", text.len())
 }
 
 /// Anything that shows events in the test's names.

@@ -118,7 +118,9 @@ async fn simultaneous(mut s: Session) -> crate::session::Outcome {
     // The joins may be announced in any order: ana waits until it has seen all eight...
     let expected: Vec<Event> = joined
         .iter()
-        .map(|u| Event::Join { user: u.wire.clone() })
+        .map(|u| Event::Join {
+            user: u.wire.clone(),
+        })
         .collect();
     let mut received = Vec::new();
     while !expected.iter().all(|e| received.contains(e)) {
@@ -163,10 +165,11 @@ async fn not_to_self(mut s: Session) -> crate::session::Outcome {
         unreachable!()
     };
     let before = s.barrier(ana, &mut [beto]).await?;
-    if let Some(own) = before[0]
-        .iter()
-        .find(|e| **e == Event::Join { user: beto.wire.clone() })
-    {
+    if let Some(own) = before[0].iter().find(|e| {
+        **e == Event::Join {
+            user: beto.wire.clone(),
+        }
+    }) {
         return Err(Failure::new(
             "beto never receives its own join line",
             format!("beto received {}", beto.show(own)),

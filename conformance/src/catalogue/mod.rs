@@ -104,14 +104,22 @@ mod tests {
         for t in &tests {
             assert!(ids.insert(t.id), "duplicate id {}", t.id);
             let (group, name) = t.id.split_once('.').expect("group.name");
-            assert!(!group.is_empty() && !name.is_empty() && !name.contains('.'), "{}", t.id);
+            assert!(
+                !group.is_empty() && !name.is_empty() && !name.contains('.'),
+                "{}",
+                t.id
+            );
             assert!(
                 crate::requirements::lookup(t.requirement).is_some(),
                 "{} names {}, which PROTOCOL.md does not define",
                 t.id,
                 t.requirement
             );
-            assert!(!t.title.is_empty() && !t.steps.is_empty() && !t.causes.is_empty(), "{}", t.id);
+            assert!(
+                !t.title.is_empty() && !t.steps.is_empty() && !t.causes.is_empty(),
+                "{}",
+                t.id
+            );
         }
     }
 

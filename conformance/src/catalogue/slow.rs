@@ -22,7 +22,8 @@ pub fn tests() -> Vec<TestCase> {
         title: "a user that never reads does not stall the room: 12 MB still reach the others",
         steps: "carla and beto join, then ana, who never reads anything (a small receive \
                 buffer, never drained); beto sends 4,000 messages of about 3,000 bytes \
-                (12 MB, far more than any socket buffer holds) while carla must receive every \
+                (12 MB, far more than any socket buffer holds), never more than 64 ahead of \
+                what carla has read (so carla is never the slow one); carla must receive every \
                 one, in order, each within the expectation timeout of the previous one; then \
                 beto sends a sentinel and carla must have received each message exactly once. \
                 The server may disconnect ana (carla may then receive ana's leave).",

@@ -55,7 +55,10 @@ impl Delivery {
     }
 
     fn show(&self, wire: &str) -> String {
-        self.names.get(wire).cloned().unwrap_or_else(|| wire.to_string())
+        self.names
+            .get(wire)
+            .cloned()
+            .unwrap_or_else(|| wire.to_string())
     }
 
     /// Checks exactly-once delivery to every other user (CHAT-1, CHAT-2), intact lines
@@ -64,8 +67,7 @@ impl Delivery {
         let index: HashMap<&Sent, usize> =
             self.sent.iter().enumerate().map(|(i, s)| (s, i)).collect();
         let mut problems: Vec<String> = Vec::new();
-        let (mut lost, mut duplicated, mut echoed, mut reordered, mut unexpected) =
-            (0, 0, 0, 0, 0);
+        let (mut lost, mut duplicated, mut echoed, mut reordered, mut unexpected) = (0, 0, 0, 0, 0);
         let mut sequences: Vec<(String, Vec<usize>)> = Vec::new();
         for (receiver, events) in &self.received {
             let who = self.show(receiver);
@@ -262,11 +264,22 @@ mod tests {
     fn every_anomaly_is_counted() {
         let mut d = setup();
         d.received("b", vec![chat("a", "2"), chat("a", "1"), chat("b", "3")]);
-        d.received("c", vec![chat("a", "1"), chat("a", "1"), Event::Other("a: 2b: 3".into())]);
+        d.received(
+            "c",
+            vec![
+                chat("a", "1"),
+                chat("a", "1"),
+                Event::Other("a: 2b: 3".into()),
+            ],
+        );
         let err = d.judge(false).unwrap_err();
-        assert!(err.actual.starts_with(
-            "2 lost, 1 duplicated, 1 echoed, 1 reordered, 1 unexpected, 0 order disagreements"
-        ), "{}", err.actual);
+        assert!(
+            err.actual.starts_with(
+                "2 lost, 1 duplicated, 1 echoed, 1 reordered, 1 unexpected, 0 order disagreements"
+            ),
+            "{}",
+            err.actual
+        );
         assert!(err.actual.contains("lost at c: a \"2\""), "{}", err.actual);
     }
 
@@ -276,7 +289,11 @@ mod tests {
         d.received("c", vec![chat("a", "1"), chat("b", "3"), chat("a", "2")]);
         d.received("d", vec![chat("b", "3"), chat("a", "1"), chat("a", "2")]);
         let err = d.judge(true).unwrap_err();
-        assert!(err.actual.contains("1 order disagreements"), "{}", err.actual);
+        assert!(
+            err.actual.contains("1 order disagreements"),
+            "{}",
+            err.actual
+        );
         assert!(d.judge(false).is_ok());
     }
 }

@@ -248,7 +248,9 @@ impl Profile {
 
     /// The skip rule that applies to a test id, if any.
     pub fn skip_rule(&self, test_id: &str) -> Option<&SkipRule> {
-        self.skip.iter().find(|rule| wildcard_match(&rule.id, test_id))
+        self.skip
+            .iter()
+            .find(|rule| wildcard_match(&rule.id, test_id))
     }
 }
 
@@ -265,8 +267,7 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];

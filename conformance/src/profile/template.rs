@@ -31,7 +31,10 @@ pub enum TemplateError {
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TemplateError::Unclosed => write!(f, "a `{{` is never closed (write `{{{{` for a literal brace)"),
+            TemplateError::Unclosed => write!(
+                f,
+                "a `{{` is never closed (write `{{{{` for a literal brace)"
+            ),
             TemplateError::Unknown { name, allowed } => {
                 write!(f, "unknown placeholder {{{name}}}; allowed here: {allowed}")
             }
@@ -75,7 +78,11 @@ impl Template {
                             .map(|a| format!("{{{a}}}"))
                             .collect::<Vec<_>>()
                             .join(", ");
-                        let allowed = if allowed.is_empty() { "none".into() } else { allowed };
+                        let allowed = if allowed.is_empty() {
+                            "none".into()
+                        } else {
+                            allowed
+                        };
                         return Err(TemplateError::Unknown { name, allowed });
                     }
                     if pieces.contains(&Piece::Placeholder(name.clone())) {

@@ -4,7 +4,10 @@ use super::*;
 fn the_reference_profile_matches_the_reference_wording() {
     let p = Profile::reference();
     assert_eq!(p.framing, Framing::Line);
-    assert_eq!(p.join.render("ana", ""), chat_protocol::wording::join_line("ana"));
+    assert_eq!(
+        p.join.render("ana", ""),
+        chat_protocol::wording::join_line("ana")
+    );
     let caps = p.chat.captures("ana: hola: qué tal").unwrap();
     assert_eq!(caps.user, Some("ana"));
     assert_eq!(caps.text, Some("hola: qué tal"));
@@ -37,7 +40,10 @@ fn a_full_profile_parses() {
     assert_eq!(p.chat.captures("[ana] hi").unwrap().user, Some("ana"));
     assert!(p.ignore[0].is_match("Bienvenido, ana"));
     assert!(!p.ignore[0].is_match("¡Bienvenido!"));
-    assert_eq!(p.skip_rule("leave.rst").unwrap().reason, "no leaves in this assignment");
+    assert_eq!(
+        p.skip_rule("leave.rst").unwrap().reason,
+        "no leaves in this assignment"
+    );
     assert!(p.skip_rule("join.single").is_none());
     assert_eq!(p.pace_ms, 40);
 }
@@ -47,17 +53,29 @@ fn bad_profiles_name_the_key_and_the_problem() {
     let cases = [
         ("framing = \"lines\"", "framing"),
         ("chat = \"{user} says\"", "chat` : must contain {text}"),
-        ("join = \"{usr} joined\"", "join` : unknown placeholder {usr}"),
+        (
+            "join = \"{usr} joined\"",
+            "join` : unknown placeholder {usr}",
+        ),
         ("ignore = [\"(\"]", "ignore` : bad regex"),
         ("colour = true", "unknown field `colour`"),
-        ("skip = [{ id = \"x\", reason = \"\" }]", "skip` : entry `x` needs a `reason`"),
+        (
+            "skip = [{ id = \"x\", reason = \"\" }]",
+            "skip` : entry `x` needs a `reason`",
+        ),
         ("join = \"{user\"", "join` : a `{` is never closed"),
-        ("chat = \"{user}{text}\"", "chat` : two placeholders need literal text"),
+        (
+            "chat = \"{user}{text}\"",
+            "chat` : two placeholders need literal text",
+        ),
     ];
     for (text, expected) in cases {
         let err = Profile::parse("p.toml", text).unwrap_err().to_string();
         let expected = expected.replace("` : ", "`: ");
-        assert!(err.contains(&expected), "{text:?}: got {err:?}, want {expected:?}");
+        assert!(
+            err.contains(&expected),
+            "{text:?}: got {err:?}, want {expected:?}"
+        );
     }
 }
 
@@ -65,8 +83,13 @@ fn bad_profiles_name_the_key_and_the_problem() {
 fn unknown_built_in_names_are_reported() {
     let err = Profile::load("refrence").unwrap_err().to_string();
     assert!(err.contains("unknown profile `refrence`"), "{err}");
-    let err = Profile::load("missing/profile.toml").unwrap_err().to_string();
-    assert!(err.contains("cannot read profile missing/profile.toml"), "{err}");
+    let err = Profile::load("missing/profile.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cannot read profile missing/profile.toml"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -93,7 +93,10 @@ mod tests {
     #[test]
     fn coalesced_messages_are_cut_apart() {
         let mut d = decoder(&["ana se unió", "ana: hola", "beto: chau"]);
-        assert_eq!(d.feed("ana se unióana: holabeto: chau".as_bytes()), ["ana se unió", "ana: hola", "beto: chau"]);
+        assert_eq!(
+            d.feed("ana se unióana: holabeto: chau".as_bytes()),
+            ["ana se unió", "ana: hola", "beto: chau"]
+        );
         assert!(!d.has_pending());
     }
 
@@ -114,7 +117,10 @@ mod tests {
     #[test]
     fn unknown_text_is_cut_at_the_next_known_message_or_flushed() {
         let mut d = decoder(&["ana: hola"]);
-        assert_eq!(d.feed(b"Bienvenido!ana: hola"), ["Bienvenido!", "ana: hola"]);
+        assert_eq!(
+            d.feed(b"Bienvenido!ana: hola"),
+            ["Bienvenido!", "ana: hola"]
+        );
         assert!(d.feed(b"ERROR: nombre en uso").is_empty());
         assert_eq!(d.flush().as_deref(), Some("ERROR: nombre en uso"));
     }

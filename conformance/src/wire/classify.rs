@@ -100,8 +100,14 @@ mod tests {
         assert_eq!(ev("ana se ha unido al chat"), "JOIN ana");
         assert_eq!(ev("ana ha salido del chat"), "LEAVE ana");
         assert_eq!(ev("ana: hola"), "CHAT ana hola");
-        assert_eq!(ev("ana: se ha unido al chat"), "CHAT ana se ha unido al chat");
-        assert_eq!(ev("ERROR: name must not be empty"), "ERROR name must not be empty");
+        assert_eq!(
+            ev("ana: se ha unido al chat"),
+            "CHAT ana se ha unido al chat"
+        );
+        assert_eq!(
+            ev("ERROR: name must not be empty"),
+            "ERROR name must not be empty"
+        );
         assert_eq!(
             ev("Bienvenido al chat, ana. Escribe 'salir' para salir."),
             "WELCOME ana"
@@ -119,7 +125,9 @@ mod tests {
         let c = classifier(p, &["ana"]);
         assert_eq!(c.classify("Bienvenido, ana"), None);
         assert_eq!(
-            c.classify("\u{1b}[1;32m[ana]\u{1b}[0m hola").unwrap().to_string(),
+            c.classify("\u{1b}[1;32m[ana]\u{1b}[0m hola")
+                .unwrap()
+                .to_string(),
             "CHAT ana hola"
         );
     }

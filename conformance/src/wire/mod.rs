@@ -44,11 +44,22 @@ pub enum Event {
     /// The server's prompt for the name.
     Prompt,
     /// The welcome line sent to a joiner.
-    Welcome { user: String },
-    Join { user: String },
-    Leave { user: String },
-    Chat { user: String, text: String },
-    Error { reason: String },
+    Welcome {
+        user: String,
+    },
+    Join {
+        user: String,
+    },
+    Leave {
+        user: String,
+    },
+    Chat {
+        user: String,
+        text: String,
+    },
+    Error {
+        reason: String,
+    },
     /// A message that fits no template.
     Other(String),
 }

@@ -65,7 +65,12 @@ fn a_bad_profile_exits_2_naming_the_key() {
     let profile = dir.join("bad.toml");
     std::fs::write(&profile, "chat = \"{user} says\"\n").unwrap();
     conformance()
-        .args(["--profile", profile.to_str().unwrap(), "--target", "127.0.0.1:9"])
+        .args([
+            "--profile",
+            profile.to_str().unwrap(),
+            "--target",
+            "127.0.0.1:9",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("key `chat`: must contain {text}"));
@@ -73,13 +78,19 @@ fn a_bad_profile_exits_2_naming_the_key() {
         .args(["--profile", "no-such-profile"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unknown profile `no-such-profile`"));
+        .stderr(predicate::str::contains(
+            "unknown profile `no-such-profile`",
+        ));
 }
 
 #[test]
 fn an_unreachable_target_exits_2_quickly_with_one_line() {
     // A port that was free a moment ago: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let started = Instant::now();
     let out = conformance()
         .args(["--target", &format!("127.0.0.1:{port}")])
@@ -94,7 +105,10 @@ fn an_unreachable_target_exits_2_quickly_with_one_line() {
 #[test]
 fn a_server_command_that_dies_at_once_exits_2() {
     conformance()
-        .args(["--server-cmd", "python3 -c 'import sys; sys.exit(3)' {port}"])
+        .args([
+            "--server-cmd",
+            "python3 -c 'import sys; sys.exit(3)' {port}",
+        ])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("exit"));
@@ -119,7 +133,9 @@ fn a_broken_scenario_file_exits_2_with_file_and_line() {
         .args(["--scenario", file.to_str().unwrap()])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("bad.chat:3: unknown step `dances`"));
+        .stderr(predicate::str::contains(
+            "bad.chat:3: unknown step `dances`",
+        ));
 }
 
 #[test]

@@ -18,7 +18,10 @@ fn stable(report: &str) -> String {
     for line in report.lines() {
         let trimmed = line.trim_start();
         let is_transcript = trimmed.starts_with('+')
-            && trimmed.split_whitespace().next().is_some_and(|t| t.ends_with("ms"));
+            && trimmed
+                .split_whitespace()
+                .next()
+                .is_some_and(|t| t.ends_with("ms"));
         if is_transcript {
             let mut words = trimmed.split_whitespace();
             words.next();

@@ -48,7 +48,10 @@ fn junit_has_one_testcase_per_test_and_goes_to_the_output_file() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("passed, 0 failed"), "{stderr}");
     let xml = std::fs::read_to_string(&file).unwrap();
-    let listed = conformance().args(["--list", "--filter", "broadcast."]).output().unwrap();
+    let listed = conformance()
+        .args(["--list", "--filter", "broadcast."])
+        .output()
+        .unwrap();
     let expected = stdout(&listed).lines().count();
     assert_eq!(xml.matches("<testcase ").count(), expected, "{xml}");
     assert!(!xml.contains("<failure"), "{xml}");

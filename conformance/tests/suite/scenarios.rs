@@ -29,7 +29,11 @@ async fn run_script(script: Arc<Script>) -> String {
         .expect("the scenario finishes in time");
     target.stop().await;
     if let Err(verdict) = outcome {
-        panic!("{} failed: {verdict:?}\n{:#?}", script.id, transcript.lines());
+        panic!(
+            "{} failed: {verdict:?}\n{:#?}",
+            script.id,
+            transcript.lines()
+        );
     }
     let mut text = String::new();
     for (user, events) in transcript.events_by_user() {
@@ -56,7 +60,9 @@ async fn scenario_transcripts_are_stable() {
     require_reference_server();
     let mut scripts: Vec<Arc<Script>> = scenario::built_in().to_vec();
     for file in scenario_files() {
-        scripts.push(Arc::new(Script::load(&file).expect("fixture scenarios parse")));
+        scripts.push(Arc::new(
+            Script::load(&file).expect("fixture scenarios parse"),
+        ));
     }
     assert!(scripts.len() >= 5);
     for script in scripts {
@@ -83,5 +89,8 @@ fn every_fixture_scenario_passes_through_the_cli() {
     let out = cmd.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains(&format!("{} tests", scenario_files().len())), "{text}");
+    assert!(
+        text.contains(&format!("{} tests", scenario_files().len())),
+        "{text}"
+    );
 }

@@ -32,7 +32,9 @@ pub fn conformance() -> Command {
 /// `--server-cmd` for the seed-style Python fixture server, with extra arguments.
 pub fn seed_server(extra: &str) -> String {
     let script = path("fixtures/servers/seed_server.py");
-    format!("python3 {script} --port {{port}} {extra}").trim_end().to_string()
+    format!("python3 {script} --port {{port}} {extra}")
+        .trim_end()
+        .to_string()
 }
 
 /// Checks that the reference server was built next to `conformance` (`cargo test --workspace`

@@ -99,7 +99,6 @@ impl Server {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return Some(status);
             }
-            thread::yield_now();
             thread::sleep(Duration::from_millis(10)); // polling an observable state
         }
         None
