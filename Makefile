@@ -47,5 +47,9 @@ unit:
 fixtures-smoke:
 	python3 fixtures/servers/smoke_test.py
 
+soak:
+	$(CARGO) build --release -q -p reference-server -p conformance
+	python3 scripts/soak.py --runs $(RUNS)
+
 clean:
 	$(CARGO) clean

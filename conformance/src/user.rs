@@ -260,33 +260,32 @@ impl User {
     /// The next event must be `want`.
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
-        match self.next_incoming(self.timeout()).await {
-            Some(Incoming::Event(got)) if &got == want => Ok(()),
-            Some(Incoming::Event(got)) => Err(Failure::new(
-                expected,
-                format!("{} received {}", self.name, self.show(&got)),
-            )),
-            Some(end) => Err(Failure::new(expected, describe_end(&end))),
-            None => Err(Failure::new(
-                expected,
-                format!("nothing within {:?}", self.timeout()),
-            )),
-        }
+        self.expect_that(expected, |got| got == want).await
     }
 
     /// Consumes the welcome line (JOIN-5), or fails with what came instead.
     pub async fn expect_welcome(&mut self) -> Result<(), Failure> {
-        let want = Event::Welcome {
-            user: self.wire.clone(),
-        };
         let expected = format!(
             "{} receives the welcome line (its name was accepted)",
             self.name
         );
+        let wire = self.wire.clone();
+        // A welcome template without {user} captures nothing: accept that too.
+        self.expect_that(
+            expected,
+            |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
+        )
+        .await
+    }
+
+    /// The next event must satisfy `accept`; `expected` says what that means.
+    pub async fn expect_that(
+        &mut self,
+        expected: String,
+        accept: impl FnOnce(&Event) -> bool,
+    ) -> Result<(), Failure> {
         match self.next_incoming(self.timeout()).await {
-            Some(Incoming::Event(got)) if got == want => Ok(()),
-            // A welcome template without {user} captures nothing: accept it too.
-            Some(Incoming::Event(Event::Welcome { user })) if user.is_empty() => Ok(()),
+            Some(Incoming::Event(got)) if accept(&got) => Ok(()),
             Some(Incoming::Event(got)) => Err(Failure::new(
                 expected,
                 format!("{} received {}", self.name, self.show(&got)),

@@ -134,7 +134,11 @@ async fn no_echo(mut s: Session) -> Outcome {
 }
 
 /// Sentinels from each user to all others, then the delivery check.
-async fn settle(s: &mut Session, users: &mut [User], delivery: &mut Delivery) -> Outcome {
+pub(crate) async fn settle(
+    s: &mut Session,
+    users: &mut [User],
+    delivery: &mut Delivery,
+) -> Outcome {
     let mut collected: Vec<Vec<Event>> = vec![Vec::new(); users.len()];
     for i in 0..users.len() {
         let (left, rest) = users.split_at_mut(i);
@@ -167,19 +171,16 @@ async fn exactly_once(mut s: Session) -> Outcome {
     settle(&mut s, &mut users, &mut delivery).await
 }
 
-/// `n` users each send `count` messages at the same time; then everything is checked.
-pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
-    let names: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let users = s.join_all(&refs).await?;
-    let mut delivery = Delivery::new(s.profile().echo);
-    // Every user sends concurrently from its own task; the text carries sender and number,
-    // padded so that interleaved writes produce recognisably torn lines.
+/// Every user sends its texts concurrently from its own task, recorded in `delivery`;
+/// returns the users once all have sent.
+pub(crate) async fn send_concurrently(
+    users: Vec<User>,
+    texts: impl Fn(&User) -> Vec<String>,
+    delivery: &mut Delivery,
+) -> Result<Vec<User>, Failure> {
     let mut tasks = Vec::new();
     for mut user in users {
-        let texts: Vec<String> = (1..=count)
-            .map(|k| format!("{}-{k:04}-{}", user.name, "x".repeat(24)))
-            .collect();
+        let texts = texts(&user);
         for text in &texts {
             delivery.sent(&user.wire, text);
         }
@@ -194,9 +195,26 @@ pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
     for task in tasks {
         match task.await {
             Ok(result) => users.push(result?),
-            Err(e) => return Err(Failure::new("every sender finishes", e.to_string()).into()),
+            Err(e) => return Err(Failure::new("every sender finishes", e.to_string())),
         }
     }
+    Ok(users)
+}
+
+/// `n` users each send `count` messages at the same time; then everything is checked.
+pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
+    let names: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let users = s.join_all(&refs).await?;
+    let mut delivery = Delivery::new(s.profile().echo);
+    // The text carries sender and number, padded so that interleaved writes produce
+    // recognisably torn lines.
+    let texts = |user: &User| -> Vec<String> {
+        (1..=count)
+            .map(|k| format!("{}-{k:04}-{}", user.name, "x".repeat(24)))
+            .collect()
+    };
+    let mut users = send_concurrently(users, texts, &mut delivery).await?;
     settle(s, &mut users, &mut delivery).await
 }
 

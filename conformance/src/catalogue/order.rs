@@ -1,10 +1,11 @@
 //! `order`: per-sender order at every receiver (ORDER-1), and one total order that every
 //! receiver agrees on (ORDER-2).
 
+use super::broadcast::{send_concurrently, settle};
 use super::{BUDGET, TestCase, boxed};
 use crate::check::Delivery;
 use crate::model::Level;
-use crate::session::{Failure, Outcome, Session};
+use crate::session::{Outcome, Session};
 use crate::user::User;
 
 pub fn tests() -> Vec<TestCase> {
@@ -61,50 +62,14 @@ async fn per_sender(mut s: Session) -> Outcome {
 
 async fn total(mut s: Session) -> Outcome {
     let names = ["ana", "beto", "carla", "dani", "eva", "fede"];
-    let users = s.join_all(&names).await?;
+    let mut users = s.join_all(&names).await?;
     let mut delivery = Delivery::new(s.profile().echo);
-    let mut users = users.into_iter();
-    let mut listener = users.next().expect("six users");
-    let mut tasks = Vec::new();
-    for mut user in users {
-        let texts: Vec<String> = (1..=60).map(|k| format!("{} #{k:02}", user.name)).collect();
-        for text in &texts {
-            delivery.sent(&user.wire, text);
-        }
-        tasks.push(tokio::spawn(async move {
-            for text in &texts {
-                user.say(text).await?;
-            }
-            Ok::<User, Failure>(user)
-        }));
-    }
-    let mut senders = Vec::new();
-    for task in tasks {
-        match task.await {
-            Ok(result) => senders.push(result?),
-            Err(e) => return Err(Failure::new("every sender finishes", e.to_string()).into()),
-        }
-    }
-    // Each sender's sentinel, seen by everyone else; collect what came before.
-    let mut collected = vec![Vec::new(); senders.len() + 1];
-    for i in 0..senders.len() {
-        let (left, rest) = senders.split_at_mut(i);
-        let (sender, right) = rest.split_first_mut().expect("i < len");
-        let mut observers: Vec<&mut User> = std::iter::once(&mut listener)
-            .chain(left.iter_mut())
-            .chain(right.iter_mut())
-            .collect();
-        let before = s.barrier(sender, &mut observers).await?;
-        let slots = std::iter::once(0).chain((1..=senders.len()).filter(|&j| j != i + 1));
-        for (slot, events) in slots.zip(before) {
-            collected[slot].extend(events);
-        }
-    }
-    let everyone = std::iter::once(&listener).chain(senders.iter());
-    for (user, events) in everyone.zip(collected) {
-        delivery.name(&user.wire, &user.name);
-        delivery.received(&user.wire, events);
-    }
-    delivery.judge(true)?;
-    Ok(())
+    // ana only listens; the five others send at once.
+    let listener = users.remove(0);
+    let texts = |user: &User| -> Vec<String> {
+        (1..=60).map(|k| format!("{} #{k:02}", user.name)).collect()
+    };
+    let mut users = send_concurrently(users, texts, &mut delivery).await?;
+    users.insert(0, listener);
+    settle(&mut s, &mut users, &mut delivery).await
 }

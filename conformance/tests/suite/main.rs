@@ -1,7 +1,7 @@
 //! The `conformance` binary's own tests, run against real servers. One module per area:
 //! - `cli`: arguments, exit codes, `--list`, `--explain`, bad profiles, unreachable targets;
 //! - `reports`: the JSON and JUnit formats of real runs;
-//! - `servers`: the reference server passes strict; the faithful Python fixtures pass core;
+//! - `servers`: the reference server passes strict (the fixtures: see `tests/judgement.rs`);
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
 //! - `failures`: what a student sees when their server is wrong (snapshot of the report).
 

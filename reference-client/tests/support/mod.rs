@@ -132,6 +132,23 @@ pub fn polite_room(name: &'static str) -> impl FnOnce(&mut Peer) + Send + 'stati
     }
 }
 
+/// The client binary, as an `assert_cmd` command with the usual deadline.
+pub fn client() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(client_path());
+    cmd.timeout(DEADLINE);
+    cmd
+}
+
+/// Runs the client against `server` with `args` (besides `--port`), pipes `stdin` into it and
+/// waits for it to exit; the caller asserts on the outcome.
+pub fn run_client(server: &FakeServer, args: &[&str], stdin: &str) -> assert_cmd::assert::Assert {
+    client()
+        .args(server.port_args())
+        .args(args)
+        .write_stdin(stdin)
+        .assert()
+}
+
 /// A client process whose standard input the test writes (and closes) when it wants, with its
 /// standard output read line by line as it comes.
 pub struct Running {
@@ -191,6 +208,13 @@ impl Running {
             stderr: err,
             seen: Vec::new(),
         }
+    }
+
+    /// Starts the client against `server` as `--name {name}`.
+    pub fn named(server: &FakeServer, name: &str) -> Self {
+        let mut args = server.port_args().to_vec();
+        args.extend(["--name".to_owned(), name.to_owned()]);
+        Self::start(&args)
     }
 
     /// Waits (bounded) for a stdout line containing `needle` and returns it.

@@ -2,7 +2,7 @@
 
 use chat_protocol::wording;
 
-use crate::support::{Server, barrier, fd_count, thread_count, wait_for};
+use crate::support::{Server, barrier, barrier_each_way, fd_count, thread_count, wait_for};
 
 /// CLEAN-1: after a leave (by `salir`, FIN or RST) the name can be used again.
 #[test]
@@ -10,8 +10,7 @@ fn clean_1_name_is_free_again_after_any_leave() {
     let server = Server::start();
     let mut ana = server.join("ana");
     for how in ["salir", "fin", "rst"] {
-        let mut bob = server.join("bob");
-        ana.expect_line(&wording::join_line("bob"));
+        let mut bob = server.join_seen_by("bob", &mut [&mut ana]);
         match how {
             "salir" => bob.send_line("salir"),
             "fin" => bob.close(),
@@ -19,10 +18,8 @@ fn clean_1_name_is_free_again_after_any_leave() {
         }
         ana.expect_line(&wording::leave_line("bob"));
     }
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
-    barrier(&mut bob, &mut ana);
-    barrier(&mut ana, &mut bob);
+    let mut bob = server.join_seen_by("bob", &mut [&mut ana]);
+    barrier_each_way(&mut bob, &mut ana);
 }
 
 /// CLEAN-2: after departures the room keeps working for everyone else: no ghost member
@@ -30,21 +27,16 @@ fn clean_1_name_is_free_again_after_any_leave() {
 #[test]
 fn clean_2_room_keeps_working_after_departures() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut eve = server.join("eve");
-    ana.expect_line(&wording::join_line("eve"));
+    let [mut ana, mut eve] = server.room(["ana", "eve"]);
     for i in 0..5 {
         let name = format!("ghost{i}");
-        let mut ghost = server.join(&name);
-        ana.expect_line(&wording::join_line(&name));
-        eve.expect_line(&wording::join_line(&name));
+        let mut ghost = server.join_seen_by(&name, &mut [&mut ana, &mut eve]);
         ghost.send_raw(b"medio");
         ghost.reset();
         ana.expect_line(&wording::leave_line(&name));
         eve.expect_line(&wording::leave_line(&name));
         for _ in 0..3 {
-            let line = ana.say("sigo aqui");
-            eve.expect_line(&line);
+            ana.say_to("sigo aqui", &mut [&mut eve]);
         }
     }
     barrier(&mut eve, &mut ana);
@@ -88,10 +80,8 @@ fn clean_3_4_hundreds_of_abrupt_leaves_return_to_baseline() {
     }
 
     // CLEAN-3: still accepting, still delivering.
-    let mut ana = server.join("ana");
-    watcher.expect_line(&wording::join_line("ana"));
-    barrier(&mut ana, &mut watcher);
-    barrier(&mut watcher, &mut ana);
+    let mut ana = server.join_seen_by("ana", &mut [&mut watcher]);
+    barrier_each_way(&mut ana, &mut watcher);
     ana.send_line("salir");
     watcher.expect_line(&wording::leave_line("ana"));
     ana.expect_closed();

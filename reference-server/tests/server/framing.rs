@@ -2,20 +2,13 @@
 
 use chat_protocol::wording;
 
-use crate::support::{Server, TestClient, barrier};
-
-fn pair(server: &Server) -> (TestClient, TestClient) {
-    let mut ana = server.join("ana");
-    let bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
-    (ana, bob)
-}
+use crate::support::{Server, barrier};
 
 /// FRAME-1: `\r\n` is accepted and the `\r` is not part of the line.
 #[test]
 fn frame_1_crlf_line_endings() {
     let server = Server::start();
-    let (mut ana, mut bob) = pair(&server);
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_raw(b"hola\r\n");
     ana.expect_line(&wording::chat_line("bob", "hola"));
     barrier(&mut ana, &mut bob);
@@ -27,8 +20,7 @@ fn frame_1_crlf_line_endings() {
 fn frame_2_one_byte_at_a_time() {
     let server = Server::start();
     let mut ana = server.join("ana");
-    let mut bob = server.connect();
-    bob.name = "bób".into();
+    let mut bob = server.connect_as("bób");
     for byte in "bób\r\n".bytes() {
         bob.send_raw(&[byte]);
     }
@@ -45,7 +37,7 @@ fn frame_2_one_byte_at_a_time() {
 #[test]
 fn frame_2_utf8_character_split_across_writes() {
     let server = Server::start();
-    let (mut ana, mut bob) = pair(&server);
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     let smile = "🙂".as_bytes();
     bob.send_raw(b"a");
     bob.send_raw(&smile[..1]);
@@ -62,8 +54,7 @@ fn frame_2_utf8_character_split_across_writes() {
 fn frame_2_several_lines_in_one_write() {
     let server = Server::start();
     let mut ana = server.join("ana");
-    let mut bob = server.connect();
-    bob.name = "bob".into();
+    let mut bob = server.connect_as("bob");
     bob.send_raw(b"bob\nuno\ndos\ntr");
     bob.expect_line(&wording::welcome_line("bob"));
     ana.expect_line(&wording::join_line("bob"));
@@ -81,7 +72,7 @@ fn frame_2_several_lines_in_one_write() {
 #[test]
 fn frame_4_blank_lines_are_ignored() {
     let server = Server::start();
-    let (mut ana, mut bob) = pair(&server);
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_raw(b"\n\r\n   \n\t \t\r\n");
     barrier(&mut bob, &mut ana); // ana got nothing from bob's blank lines
     barrier(&mut ana, &mut bob); // bob got no reply to them

@@ -4,7 +4,7 @@ use std::thread;
 
 use chat_protocol::wording;
 
-use crate::support::{Server, TestClient, barrier, barrier_all};
+use crate::support::{Server, TestClient, barrier, barrier_all, barrier_each_way};
 
 /// A present user, ana, who must not see anything because of someone else's bad name.
 fn with_observer(server: &Server) -> TestClient {
@@ -15,10 +15,8 @@ fn with_observer(server: &Server) -> TestClient {
 fn refused_name(server: &Server, ana: &mut TestClient, raw: &[u8], reason: &str) {
     let mut client = server.connect();
     client.send_raw(raw);
-    client.expect_error(reason);
-    client.expect_closed();
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob")); // not a join of the refused name
+    client.expect_refused(reason);
+    let mut bob = server.join_seen_by("bob", &mut [&mut *ana]); // not a join of the refused name
     barrier(&mut bob, ana);
     bob.send_line("salir");
     ana.expect_line(&wording::leave_line("bob"));
@@ -40,16 +38,13 @@ fn input_1_blank_names_are_refused() {
 fn input_2_duplicate_name_is_refused() {
     let server = Server::start();
     let mut ana = with_observer(&server);
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let mut bob = server.join_seen_by("bob", &mut [&mut ana]);
     for raw in [&b"bob\n"[..], b"  bob \r\n"] {
         let mut dup = server.connect();
         dup.send_raw(raw);
-        dup.expect_error("name 'bob' is already in use");
-        dup.expect_closed();
+        dup.expect_refused("name 'bob' is already in use");
     }
-    barrier(&mut bob, &mut ana);
-    barrier(&mut ana, &mut bob);
+    barrier_each_way(&mut bob, &mut ana);
 }
 
 /// INPUT-3: a name over 32 characters is refused; exactly 32 (multi-byte) is fine.
@@ -72,8 +67,7 @@ fn input_3_long_names_are_refused() {
         "name is longer than 32 characters",
     );
     let max = "ñ".repeat(32);
-    let mut ok = server.join(&max);
-    ana.expect_line(&wording::join_line(&max));
+    let mut ok = server.join_seen_by(&max, &mut [&mut ana]);
     barrier(&mut ok, &mut ana);
 }
 
@@ -120,17 +114,14 @@ fn input_4_control_characters_in_names_are_refused() {
 #[test]
 fn input_5_over_long_line_is_refused_and_connection_stays() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
 
     bob.send_line(&"z".repeat(4097));
     bob.expect_error("line longer than 4096 bytes was not sent");
     barrier(&mut bob, &mut ana); // ana got nothing
 
     let exact = "w".repeat(4096);
-    let line = bob.say(&exact);
-    ana.expect_line(&line);
+    let line = bob.say_to(&exact, &mut [&mut ana]);
     bob.send_raw(format!("{exact}\r\n").as_bytes());
     ana.expect_line(&line);
     barrier(&mut ana, &mut bob); // bob got no error for those
@@ -140,13 +131,10 @@ fn input_5_over_long_line_is_refused_and_connection_stays() {
 #[test]
 fn input_5_max_line_option() {
     let server = Server::start_with(&["--max-line", "10"]);
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_line("12345678901");
     bob.expect_error("line longer than 10 bytes was not sent");
-    let line = bob.say("1234567890");
-    ana.expect_line(&line);
+    bob.say_to("1234567890", &mut [&mut ana]);
 }
 
 /// INPUT-5: a peer streaming megabytes without a newline: others keep chatting meanwhile,
@@ -154,13 +142,7 @@ fn input_5_max_line_option() {
 #[test]
 fn input_5_megabytes_without_newline() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    let mut eve = server.join("eve");
-    for line in [wording::join_line("bob"), wording::join_line("eve")] {
-        ana.expect_line(&line);
-    }
-    bob.expect_line(&wording::join_line("eve"));
+    let [mut ana, mut bob, mut eve] = server.room(["ana", "bob", "eve"]);
 
     let mut stream = bob.stream().try_clone().expect("clone socket");
     let streamer = thread::spawn(move || {
@@ -173,9 +155,7 @@ fn input_5_megabytes_without_newline() {
     });
     let mut chat = Vec::new();
     for i in 0..20 {
-        let line = ana.say(&format!("mientras tanto {i}"));
-        eve.expect_line(&line);
-        chat.push(line);
+        chat.push(ana.say_to(&format!("mientras tanto {i}"), &mut [&mut eve]));
     }
     streamer.join().expect("streamer thread");
 
@@ -188,9 +168,7 @@ fn input_5_megabytes_without_newline() {
     assert_eq!(got.iter().filter(|l| **l == error).count(), 1, "{got:#?}");
     got.retain(|l| *l != error);
     assert_eq!(got, chat);
-    let line = bob.say("ya termine");
-    ana.expect_line(&line);
-    eve.expect_line(&line);
+    bob.say_to("ya termine", &mut [&mut ana, &mut eve]);
     barrier_all(&mut ana, &mut [&mut bob, &mut eve]); // bob got exactly one error
 }
 
@@ -199,9 +177,7 @@ fn input_5_megabytes_without_newline() {
 #[test]
 fn input_6_invalid_utf8_is_replaced() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_raw(b"hola \xff\xfe mundo \xc3\n");
     ana.expect_line(&wording::chat_line(
         "bob",
@@ -209,8 +185,7 @@ fn input_6_invalid_utf8_is_replaced() {
     ));
     bob.send_raw(b"\x80\n");
     ana.expect_line(&wording::chat_line("bob", "\u{FFFD}"));
-    let line = bob.say("bien");
-    ana.expect_line(&line);
+    bob.say_to("bien", &mut [&mut ana]);
     barrier(&mut ana, &mut bob);
 }
 
@@ -219,9 +194,7 @@ fn input_6_invalid_utf8_is_replaced() {
 #[test]
 fn input_7_control_characters_are_neutralised() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_raw("a\u{1b}[2Jb\u{7}c\u{8}d\re\u{9b}f\u{7f}g\tend\0\n".as_bytes());
     ana.expect_line(&wording::chat_line(
         "bob",

@@ -9,13 +9,11 @@ use crate::support::{Server, barrier, barrier_all};
 fn join_1_name_is_the_first_line_trimmed() {
     let server = Server::start();
     let mut ana = server.join("ana");
-    let mut bob = server.connect();
+    let mut bob = server.connect_as("bob");
     bob.send_raw(b" \t bob  \r\n");
     bob.expect_line(&wording::welcome_line("bob"));
-    bob.name = "bob".into();
     ana.expect_line(&wording::join_line("bob"));
-    let hello = bob.say("hola");
-    ana.expect_line(&hello);
+    bob.say_to("hola", &mut [&mut ana]);
 }
 
 /// JOIN-2: every other user sees a join exactly once.
@@ -23,11 +21,8 @@ fn join_1_name_is_the_first_line_trimmed() {
 fn join_2_every_other_user_sees_the_join_once() {
     let server = Server::start();
     let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
-    let mut eve = server.join("eve");
-    ana.expect_line(&wording::join_line("eve"));
-    bob.expect_line(&wording::join_line("eve"));
+    let mut bob = server.join_seen_by("bob", &mut [&mut ana]);
+    let mut eve = server.join_seen_by("eve", &mut [&mut ana, &mut bob]);
     barrier_all(&mut eve, &mut [&mut ana, &mut bob]);
 }
 
@@ -35,9 +30,7 @@ fn join_2_every_other_user_sees_the_join_once() {
 #[test]
 fn join_3_joiner_does_not_see_its_own_join() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     barrier(&mut ana, &mut bob);
 }
 
@@ -45,11 +38,8 @@ fn join_3_joiner_does_not_see_its_own_join() {
 #[test]
 fn join_4_no_history() {
     let server = Server::start();
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
-    let before = ana.say("antes de eve");
-    bob.expect_line(&before);
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
+    ana.say_to("antes de eve", &mut [&mut bob]);
     let mut eve = server.join("eve");
     barrier(&mut ana, &mut eve);
 }
@@ -75,10 +65,7 @@ fn join_6_silent_client_does_not_block_others() {
     let _silent = server.connect();
     let mut half = server.connect();
     half.send_raw(b"nombre a med"); // a partial name, never finished
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
-    let hello = bob.say("hola");
-    ana.expect_line(&hello);
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
+    bob.say_to("hola", &mut [&mut ana]);
     barrier(&mut ana, &mut bob);
 }

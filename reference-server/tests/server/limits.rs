@@ -4,27 +4,22 @@ use std::time::Instant;
 
 use chat_protocol::wording;
 
-use crate::support::{Server, TIMEOUT, TestClient, barrier};
+use crate::support::{Server, TIMEOUT, TestClient, barrier, barrier_each_way};
 
 /// LIMIT-1: with `--max-clients 2`, a third connection gets `ERROR: server is full` and is
 /// closed; the two present are unaffected.
 #[test]
 fn limit_1_third_client_is_turned_away() {
     let server = Server::start_with(&["--max-clients", "2"]);
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
 
     let mut third = server.connect();
-    third.expect_error("server is full (2 clients)");
-    third.expect_closed();
+    third.expect_refused("server is full (2 clients)");
     let mut eager = server.connect();
     eager.send_line("eve"); // sends its name before reading: still a clean refusal
-    eager.expect_error("server is full (2 clients)");
-    eager.expect_closed();
+    eager.expect_refused("server is full (2 clients)");
 
-    barrier(&mut ana, &mut bob);
-    barrier(&mut bob, &mut ana);
+    barrier_each_way(&mut ana, &mut bob);
 }
 
 /// LIMIT-1: connections count whether or not they have sent a name; once one leaves, a new
@@ -35,15 +30,13 @@ fn limit_1_unnamed_connections_count_and_slots_are_freed() {
     let mut ana = server.join("ana");
     let silent = server.connect();
     let mut third = server.connect();
-    third.expect_error("server is full (2 clients)");
-    third.expect_closed();
+    third.expect_refused("server is full (2 clients)");
 
     silent.close();
     // The slot is freed when the silent client's handler has ended: retry, bounded.
     let deadline = Instant::now() + TIMEOUT;
     let mut bob = loop {
-        let mut bob = server.connect();
-        bob.name = "bob".into();
+        let mut bob = server.connect_as("bob");
         bob.send_line("bob");
         let first = bob.next_line();
         if first == wording::welcome_line("bob") {
@@ -66,10 +59,8 @@ fn limit_2_name_timeout() {
     let mut partial = server.connect();
     partial.send_raw(b"an");
     partial.send_raw(b"a");
-    silent.expect_error("no name received within 1 seconds");
-    silent.expect_closed();
-    partial.expect_error("no name received within 1 seconds");
-    partial.expect_closed();
+    silent.expect_refused("no name received within 1 seconds");
+    partial.expect_refused("no name received within 1 seconds");
 }
 
 /// LIMIT-2, SCALE-2: the name timeout only applies before the name: a user that has joined
@@ -78,14 +69,10 @@ fn limit_2_name_timeout() {
 #[test]
 fn scale_2_idle_users_are_kept_past_the_name_timeout() {
     let server = Server::start_with(&["--name-timeout", "1"]);
-    let mut ana = server.join("ana");
-    let mut bob = server.join("bob");
-    ana.expect_line(&wording::join_line("bob"));
+    let [mut ana, mut bob] = server.room(["ana", "bob"]);
     let mut silent = server.connect();
-    silent.expect_error("no name received within 1 seconds");
-    silent.expect_closed();
-    barrier(&mut ana, &mut bob);
-    barrier(&mut bob, &mut ana);
+    silent.expect_refused("no name received within 1 seconds");
+    barrier_each_way(&mut ana, &mut bob);
 }
 
 /// SCALE-1: 200 users at once; a broadcast reaches every one of them exactly once.

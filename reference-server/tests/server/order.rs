@@ -6,24 +6,11 @@ use std::thread;
 
 use chat_protocol::wording;
 
-use crate::support::{Server, TestClient};
+use crate::support::Server;
 
 const USERS: usize = 10;
 const MESSAGES: usize = 100;
 const CHURN: usize = 10;
-
-/// Joins every user in turn; each earlier user must see each later join (JOIN-2).
-fn join_all(server: &Server, names: &[String]) -> Vec<TestClient> {
-    let mut clients: Vec<TestClient> = Vec::new();
-    for name in names {
-        let client = server.join(name);
-        for earlier in &mut clients {
-            earlier.expect_line(&wording::join_line(name));
-        }
-        clients.push(client);
-    }
-    clients
-}
 
 /// ORDER-1, ORDER-2, CHAT-1, FRAME-3: 10 users send 100 messages each, all at once, while
 /// another client joins and leaves 10 times. Every user receives every other user's message
@@ -33,7 +20,7 @@ fn join_all(server: &Server, names: &[String]) -> Vec<TestClient> {
 fn order_1_2_concurrent_senders_and_churn() {
     let server = Server::start();
     let names: Vec<String> = (0..USERS).map(|i| format!("u{i}")).collect();
-    let clients = join_all(&server, &names);
+    let clients = server.join_all(&names);
     let start = Arc::new(Barrier::new(USERS + 1));
 
     let handles: Vec<_> = clients

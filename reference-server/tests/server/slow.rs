@@ -6,7 +6,7 @@ use std::thread;
 
 use chat_protocol::wording;
 
-use crate::support::{Server, TestClient, barrier};
+use crate::support::{Server, TestClient, barrier, barrier_each_way};
 
 /// ana (who will stop reading), bob (sends) and eve (reads) in the room, all joins seen.
 /// `ana_rcvbuf` shrinks ana's socket receive buffer, so her backlog reaches the server sooner.
@@ -69,8 +69,7 @@ fn slow_1_a_user_who_stops_reading_stalls_nobody() {
     if leaves == 1 {
         bob.expect_line(&wording::leave_line("ana"));
     }
-    barrier(&mut bob, &mut eve);
-    barrier(&mut eve, &mut bob);
+    barrier_each_way(&mut bob, &mut eve);
     drop(ana);
 }
 
@@ -105,13 +104,10 @@ fn slow_1_small_queue_disconnects_the_slow_user_once() {
     assert_eq!(leaves, 1, "ana was never disconnected");
     bob.expect_line(&wording::leave_line("ana"));
     // No second leave, to anyone.
-    barrier(&mut bob, &mut eve);
-    barrier(&mut eve, &mut bob);
+    barrier_each_way(&mut bob, &mut eve);
 
     // ana's connection was closed by the server.
     ana.drain_until_closed();
-    let mut ana = server.join("ana");
-    eve.expect_line(&wording::join_line("ana"));
-    bob.expect_line(&wording::join_line("ana"));
+    let mut ana = server.join_seen_by("ana", &mut [&mut eve, &mut bob]);
     barrier(&mut ana, &mut eve);
 }

@@ -84,12 +84,47 @@ impl Server {
         TestClient::connect(self.addr, "(unnamed)")
     }
 
+    /// A raw connection that has not sent anything yet, already called `name` (in failure
+    /// messages and by [`TestClient::say`]) for a test that sends the name itself.
+    pub fn connect_as(&self, name: &str) -> TestClient {
+        TestClient::connect(self.addr, name)
+    }
+
     /// Connects, sends `name` and waits for the welcome line (the registration ack, JOIN-5).
     pub fn join(&self, name: &str) -> TestClient {
         let mut client = TestClient::connect(self.addr, name);
         client.send_line(name);
         client.expect_line(&wording::welcome_line(name));
         client
+    }
+
+    /// Joins as `name`; each of `others` must then see its join line (JOIN-2).
+    pub fn join_seen_by(&self, name: &str, others: &mut [&mut TestClient]) -> TestClient {
+        let client = self.join(name);
+        for other in others {
+            other.expect_line(&wording::join_line(name));
+        }
+        client
+    }
+
+    /// Joins every user in turn; each earlier user must see each later join (JOIN-2).
+    pub fn join_all(&self, names: &[impl AsRef<str>]) -> Vec<TestClient> {
+        let mut clients: Vec<TestClient> = Vec::new();
+        for name in names {
+            let mut earlier: Vec<&mut TestClient> = clients.iter_mut().collect();
+            let client = self.join_seen_by(name.as_ref(), &mut earlier);
+            clients.push(client);
+        }
+        clients
+    }
+
+    /// [`Server::join_all`] for a few users at once, all joins seen:
+    /// `let [mut ana, mut bob] = server.room(["ana", "bob"]);`
+    pub fn room<const N: usize>(&self, names: [&str; N]) -> [TestClient; N] {
+        match self.join_all(&names).try_into() {
+            Ok(clients) => clients,
+            Err(_) => unreachable!("join_all returns one client per name"),
+        }
     }
 
     /// Waits (bounded) for the server process to exit and returns its status.
@@ -167,6 +202,16 @@ impl TestClient {
         wording::chat_line(&self.name, text)
     }
 
+    /// Sends `text`, a chat message; each of `receivers` must get it as its next line.
+    /// Returns that line.
+    pub fn say_to(&mut self, text: &str, receivers: &mut [&mut TestClient]) -> String {
+        let line = self.say(text);
+        for receiver in receivers {
+            receiver.expect_line(&line);
+        }
+        line
+    }
+
     /// The next line (without `\n`), or `Err` with what happened instead (EOF, timeout, …).
     pub fn try_next_line(&mut self) -> Result<String, String> {
         let deadline = Instant::now() + TIMEOUT;
@@ -211,6 +256,12 @@ impl TestClient {
     /// The next line must be `ERROR: {reason}`.
     pub fn expect_error(&mut self, reason: &str) {
         self.expect_line(&wording::error_line(reason));
+    }
+
+    /// The next line must be `ERROR: {reason}`, and then the server must close the connection.
+    pub fn expect_refused(&mut self, reason: &str) {
+        self.expect_error(reason);
+        self.expect_closed();
     }
 
     /// The server must close the connection (EOF or reset) with no further line.
@@ -279,6 +330,12 @@ pub fn unique(tag: &str) -> String {
 pub fn barrier(sender: &mut TestClient, observer: &mut TestClient) {
     let expected = sender.say(&unique("sentinel"));
     observer.expect_line(&expected);
+}
+
+/// [`barrier`] both ways: first `a` sends and `b` observes, then `b` sends and `a` observes.
+pub fn barrier_each_way(a: &mut TestClient, b: &mut TestClient) {
+    barrier(a, b);
+    barrier(b, a);
 }
 
 /// Like [`barrier`] for several observers at once.
