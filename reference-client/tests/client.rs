@@ -8,17 +8,9 @@
 
 mod support;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-use support::{DEADLINE, FakeServer, Running, closed_port, polite_room};
-
-/// The client binary, as an `assert_cmd` command with the usual deadline.
-fn client() -> Command {
-    let mut cmd = Command::new(support::client_path());
-    cmd.timeout(DEADLINE);
-    cmd
-}
+use support::{FakeServer, Running, client, closed_port, polite_room, run_client};
 
 mod cli {
     use super::*;
@@ -82,10 +74,7 @@ mod sending {
     #[test]
     fn piped_name_messages_and_salir_are_sent_exactly() {
         let server = FakeServer::start(polite_room("ana"));
-        client()
-            .args(server.port_args())
-            .write_stdin("ana\nhola\n¿qué tal? ñandú 🙂\nsalir\n")
-            .assert()
+        run_client(&server, &[], "ana\nhola\n¿qué tal? ñandú 🙂\nsalir\n")
             .success()
             .stdout(predicate::str::starts_with("Nombre de usuario: "))
             .stdout(predicate::str::contains(
@@ -98,22 +87,14 @@ mod sending {
     #[test]
     fn end_of_input_sends_salir() {
         let server = FakeServer::start(polite_room("ana"));
-        client()
-            .args(server.port_args())
-            .write_stdin("ana\nhola")
-            .assert()
-            .success();
+        run_client(&server, &[], "ana\nhola").success();
         assert_eq!(server.received(), "ana\nhola\nsalir\n");
     }
 
     #[test]
     fn name_flag_skips_the_prompt() {
         let server = FakeServer::start(polite_room("bea"));
-        client()
-            .args(server.port_args())
-            .args(["--name", "bea"])
-            .write_stdin("hola\nsalir\n")
-            .assert()
+        run_client(&server, &["--name", "bea"], "hola\nsalir\n")
             .success()
             .stdout(predicate::str::contains("Nombre de usuario").not());
         assert_eq!(server.received(), "bea\nhola\nsalir\n");
@@ -124,23 +105,15 @@ mod sending {
     #[test]
     fn blank_lines_are_skipped_and_salir_is_trimmed() {
         let server = FakeServer::start(polite_room("ana"));
-        client()
-            .args(server.port_args())
-            .write_stdin("\n  ana  \n\n   \nhola\r\n  salir \t\nnunca\n")
-            .assert()
-            .success();
+        let typed = "\n  ana  \n\n   \nhola\r\n  salir \t\nnunca\n";
+        run_client(&server, &[], typed).success();
         assert_eq!(server.received(), "ana\nhola\nsalir\n");
     }
 
     #[test]
     fn end_of_input_before_a_name_sends_nothing() {
         let server = FakeServer::start(|peer| peer.read_to_end());
-        client()
-            .args(server.port_args())
-            .write_stdin("")
-            .assert()
-            .success()
-            .stderr("");
+        run_client(&server, &[], "").success().stderr("");
         assert_eq!(server.received(), "");
     }
 }
@@ -158,9 +131,7 @@ mod receiving {
             peer.send(b"bea: chau\n");
             peer.read_until_quit();
         });
-        let mut args = server.port_args().to_vec();
-        args.extend(["--name".to_owned(), "ana".to_owned()]);
-        let mut client = Running::start(&args);
+        let mut client = Running::named(&server, "ana");
         client.expect_stdout("bea: hola ana");
         client.type_in("hola bea\n");
         client.expect_stdout("bea: chau");
@@ -187,11 +158,7 @@ mod receiving {
             peer.read_until_quit();
             peer.send(b"Hasta luego, ana\n");
         });
-        client()
-            .args(server.port_args())
-            .args(["--name", "ana"])
-            .write_stdin("salir\n")
-            .assert()
+        run_client(&server, &["--name", "ana"], "salir\n")
             .success()
             .stdout("Hasta luego, ana\n");
     }
@@ -205,11 +172,7 @@ mod receiving {
             peer.send("eve: \u{9b}c1\n".as_bytes());
             peer.read_until_quit();
         });
-        let output = client()
-            .args(server.port_args())
-            .args(["--name", "ana"])
-            .write_stdin("salir\n")
-            .assert()
+        let output = run_client(&server, &["--name", "ana"], "salir\n")
             .success()
             .get_output()
             .clone();
@@ -232,11 +195,7 @@ mod receiving {
             peer.send(b"eve: sigue\n");
             peer.read_until_quit();
         });
-        client()
-            .args(server.port_args())
-            .args(["--name", "ana"])
-            .write_stdin("salir\n")
-            .assert()
+        run_client(&server, &["--name", "ana"], "salir\n")
             .success()
             .stdout("eve: \u{FFFD}\u{FFFD} hola \u{FFFD}\neve: sigue\n")
             .stderr("");
@@ -254,9 +213,7 @@ mod server_close {
             peer.expect_line("ana");
             peer.send(b"ERROR: name 'ana' is already in use\n");
         });
-        let mut args = server.port_args().to_vec();
-        args.extend(["--name".to_owned(), "ana".to_owned()]);
-        let client = Running::start(&args);
+        let client = Running::named(&server, "ana");
         let finished = client.finish();
         assert_eq!(finished.status.code(), Some(1), "{finished:#?}");
         assert_eq!(finished.stdout, ["ERROR: name 'ana' is already in use\n"]);
@@ -272,9 +229,7 @@ mod server_close {
             peer.expect_line("hola");
             peer.send(b"bea: adios\n");
         });
-        let mut args = server.port_args().to_vec();
-        args.extend(["--name".to_owned(), "ana".to_owned()]);
-        let mut client = Running::start(&args);
+        let mut client = Running::named(&server, "ana");
         client.type_in("hola\n");
         let finished = client.finish();
         assert_eq!(finished.status.code(), Some(1), "{finished:#?}");
