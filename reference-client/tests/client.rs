@@ -5,12 +5,13 @@
 //! - `sending`: what reaches the server from piped standard input (name, messages, `salir`).
 //! - `receiving`: what the client prints, while typing and after `salir` (INPUT-6, INPUT-7).
 //! - `server_close`: the server closing the connection first.
+//! - `with_the_reference_server`: two real clients chatting through the real server.
 
 mod support;
 
 use predicates::prelude::*;
 
-use support::{FakeServer, Running, client, closed_port, polite_room, run_client};
+use support::{FakeServer, RealServer, Running, client, closed_port, polite_room, run_client};
 
 mod cli {
     use super::*;
@@ -236,5 +237,38 @@ mod server_close {
         assert_eq!(finished.stdout, ["bea: adios\n"]);
         assert_eq!(finished.stderr.lines().count(), 1, "{finished:#?}");
         assert_eq!(server.received(), "ana\nhola\n");
+    }
+}
+
+mod with_the_reference_server {
+    use super::*;
+
+    /// The "done when": two reference clients chat through the reference server.
+    #[test]
+    fn two_clients_chat_join_and_leave() {
+        let server = RealServer::start();
+        let mut ana = Running::named_at(server.port_args(), "ana");
+        ana.expect_stdout("Bienvenido al chat, ana.");
+        let mut beto = Running::named_at(server.port_args(), "beto");
+        beto.expect_stdout("Bienvenido al chat, beto.");
+        ana.expect_stdout("beto se ha unido al chat");
+
+        beto.type_in("hola ana\n");
+        assert_eq!(ana.expect_stdout("beto:"), "beto: hola ana\n");
+        ana.type_in("hola beto, ¿qué tal?\n");
+        assert_eq!(beto.expect_stdout("ana:"), "ana: hola beto, ¿qué tal?\n");
+
+        ana.type_in("salir\n");
+        beto.expect_stdout("ana ha salido del chat");
+        let ana = ana.finish();
+        assert!(ana.status.success(), "ana: {ana:?}");
+        // End of input quits too: beto's client sends `salir` and exits cleanly.
+        beto.close_input();
+        let beto = beto.finish();
+        assert!(beto.status.success(), "beto: {beto:?}");
+        assert!(
+            !beto.stdout.iter().any(|l| l.contains("beto:")),
+            "no echo: {beto:?}"
+        );
     }
 }

@@ -212,7 +212,12 @@ impl Running {
 
     /// Starts the client against `server` as `--name {name}`.
     pub fn named(server: &FakeServer, name: &str) -> Self {
-        let mut args = server.port_args().to_vec();
+        Self::named_at(server.port_args(), name)
+    }
+
+    /// Starts the client with `--port PORT --name {name}`.
+    pub fn named_at(port_args: [String; 2], name: &str) -> Self {
+        let mut args = port_args.to_vec();
         args.extend(["--name".to_owned(), name.to_owned()]);
         Self::start(&args)
     }
@@ -244,6 +249,11 @@ impl Running {
             .write_all(text.as_bytes())
             .expect("write the client's stdin");
         stdin.flush().expect("flush the client's stdin");
+    }
+
+    /// Closes the client's standard input (end of input, like Ctrl-D).
+    pub fn close_input(&mut self) {
+        drop(self.stdin.take());
     }
 
     /// Waits (bounded) for the client to exit, standard input still open, and collects what it
@@ -284,5 +294,59 @@ impl Drop for Running {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
+    }
+}
+
+/// The real reference server, started on a free port; killed when dropped. It is built next to
+/// the client by `cargo test --workspace` (and `make test`).
+pub struct RealServer {
+    child: Child,
+    port: u16,
+}
+
+impl RealServer {
+    /// Starts `reference-server --port 0` and reads its `listening on HOST:PORT` line.
+    pub fn start() -> Self {
+        let path = assert_cmd::cargo::cargo_bin("reference-server");
+        assert!(
+            path.exists(),
+            "{} is not built: run `cargo build -p reference-server` (make test builds it)",
+            path.display()
+        );
+        let mut child = Command::new(path)
+            .args(["--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the reference server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(DEADLINE)
+            .expect("the server prints its listening line");
+        let port = line
+            .trim()
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("not a listening line: {line:?}"));
+        RealServer { child, port }
+    }
+
+    /// `--port PORT` for a client.
+    pub fn port_args(&self) -> [String; 2] {
+        ["--port".to_owned(), self.port.to_string()]
+    }
+}
+
+impl Drop for RealServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
