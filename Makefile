@@ -7,6 +7,7 @@
 #                                 ... against any running server
 #   make test                     formatting, lints, every test
 #   make soak [RUNS=20]           the suite over and over, reporting any test that ever failed
+#   make bench                    the reference server against its peers, as ratios (README: Performance)
 
 CARGO ?= cargo
 HOST ?= 127.0.0.1
@@ -16,7 +17,7 @@ RUNS ?= 20
 
 CONFORMANCE_ARGS = --level $(LEVEL) $(if $(TARGET),--target $(TARGET)) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-.PHONY: all build run client conformance test fmt-check lint unit fixtures-smoke soak clean
+.PHONY: all build run client conformance test fmt-check lint unit fixtures-smoke soak bench clean
 
 all: build
 
@@ -51,5 +52,32 @@ soak:
 	$(CARGO) build --release -q -p reference-server -p conformance
 	python3 scripts/soak.py --runs $(RUNS)
 
+bench:
+	$(CARGO) build --release -q -p reference-server -p conformance -p chat-bench
+	./target/release/chat-bench
+
 clean:
 	$(CARGO) clean
+
+# Fuzzing (not in CI; needs the nightly toolchain and `cargo install cargo-fuzz`): each
+# target of fuzz/ for FUZZ_SECONDS, from the committed seeds (fuzz/seeds/, the inputs that
+# found bugs among them) and the local corpus it grows (fuzz/corpus/, not committed).
+# RUSTC_BOOTSTRAP=1 lets a stable toolchain stand in (FUZZ_TOOLCHAIN=).
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS = line_reader names profile template decoders
+FUZZ_TOOLCHAIN ?= +nightly
+
+.PHONY: fuzz soak-server
+fuzz:
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus/$$t && \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) $(FUZZ_TOOLCHAIN) fuzz run -O $$t corpus/$$t seeds/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 || exit 1; \
+	done
+
+# The reference server under minutes of churn, bursts, slow readers and nameless
+# connections, sampling its threads, fds and RSS (not in CI; SOAK_SECONDS to change).
+SOAK_SECONDS ?= 180
+soak-server:
+	$(CARGO) build --release -q -p reference-server
+	python3 scripts/soak_server.py --seconds $(SOAK_SECONDS)

@@ -1,4 +1,5 @@
-//! The command line: `conformance [--target HOST:PORT | --server-cmd CMD] [options]`.
+//! The command line: `conformance [--target HOST:PORT | --server-cmd CMD] [options]` runs the
+//! suite; `conformance load [options]` measures a server under load (see [`crate::load`]).
 //!
 //! Exit codes: 0 every selected test passed; 1 at least one failed; 2 usage error, bad
 //! profile or scenario, or a target that could not be reached or started.
@@ -8,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::catalogue::{self, TestCase};
 use crate::model::{Level, RunReport, TestResult};
@@ -32,19 +33,16 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
     2 usage error, bad profile, or target unreachable.\n\
     Examples:\n  conformance --target 127.0.0.1:8070 --profile my-server.toml\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --profile my-server.toml --level strict\n  \
-    conformance --list\n  conformance --explain leave.rst_idle"
+    conformance --list\n  conformance --explain leave.rst_idle\n  \
+    conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
-    /// Test a server that is already running at HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
-    pub target: Option<String>,
-    /// Start the server with this shell command ({port} becomes a free port), test it, stop
-    /// it; also checks its threads and file descriptors after churn (Linux).
-    #[arg(long, value_name = "CMD")]
-    pub server_cmd: Option<String>,
-    /// The server's wording: a built-in name (`reference`) or a TOML file.
-    #[arg(long, default_value = "reference", value_name = "NAME|FILE")]
-    pub profile: String,
+    /// With no command, the suite runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub server: ServerArgs,
     /// core: the MUST requirements; strict: core plus input, limits, slow readers, scale.
     #[arg(long, value_enum, default_value_t = Level::Core)]
     pub level: Level,
@@ -84,6 +82,40 @@ pub struct Args {
     pub scenario: Vec<PathBuf>,
 }
 
+/// Which server, and how it words things: shared by the suite and `conformance load`.
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// The server is already running at HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
+    pub target: Option<String>,
+    /// Start the server with this shell command ({port} becomes a free port), and stop it
+    /// at the end; the suite also checks its threads and file descriptors after churn (Linux).
+    #[arg(long, value_name = "CMD")]
+    pub server_cmd: Option<String>,
+    /// The server's wording: a built-in name (`reference`) or a TOML file.
+    #[arg(long, default_value = "reference", value_name = "NAME|FILE")]
+    pub profile: String,
+}
+
+impl ServerArgs {
+    /// The target these options name; neither option: the workspace's reference server.
+    pub fn spec(&self) -> TargetSpec {
+        match (&self.target, &self.server_cmd) {
+            (Some(address), _) => TargetSpec::Address(address.clone()),
+            (None, Some(cmd)) => TargetSpec::Command(cmd.clone()),
+            (None, None) => TargetSpec::Reference,
+        }
+    }
+}
+
+/// What to do instead of running the suite.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Measure a server under load: deliveries per second, end-to-end latency, and
+    /// exactly-once delivery of every message.
+    Load(crate::load::LoadArgs),
+}
+
 fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if (0.1..=100.0).contains(&f) => Ok(f),
@@ -93,12 +125,15 @@ fn parse_scale(text: &str) -> Result<f64, String> {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let args = Args::parse();
+    let mut args = Args::parse();
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime.block_on(run(args)),
+        Ok(runtime) => match args.command.take() {
+            Some(Command::Load(load)) => runtime.block_on(crate::load::main(load)),
+            None => runtime.block_on(run(args)),
+        },
         Err(e) => {
             eprintln!("conformance: cannot start the async runtime: {e}");
             2
@@ -131,7 +166,7 @@ async fn run(args: Args) -> i32 {
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
-    let profile = match Profile::load(&args.profile) {
+    let profile = match Profile::load(&args.server.profile) {
         Ok(p) => Arc::new(p),
         Err(e) => return usage_error(e),
     };
@@ -171,11 +206,7 @@ async fn run(args: Args) -> i32 {
         ));
     }
     let scale = args.timeout_scale;
-    let spec = match (&args.target, &args.server_cmd) {
-        (Some(address), _) => TargetSpec::Address(address.clone()),
-        (None, Some(cmd)) => TargetSpec::Command(cmd.clone()),
-        (None, None) => TargetSpec::Reference,
-    };
+    let spec = args.server.spec();
     let mut target = match Target::start(&spec, Duration::from_secs(10).mul_f64(scale)).await {
         Ok(t) => t,
         Err(e) => return usage_error(e),

@@ -8,12 +8,14 @@
 //! - [`catalogue`]: the tests, one module per group, each tied to a PROTOCOL.md id;
 //! - [`scenario`]: the step format teachers write tests in (`fixtures/scenarios/`);
 //! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON and JUnit output;
+//! - [`load`]: `conformance load`, the load generator and its measurements;
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod load;
 pub mod model;
 pub mod profile;
 pub mod report;

@@ -1,8 +1,18 @@
 //! Runs the selected tests one after another against one target: gives each a fresh
 //! session (unique names, its own seed and transcript), bounds it by its budget, turns what
-//! it returned into a [`TestResult`], and notices when the server itself has died.
+//! it returned into a [`TestResult`], and notices when the server itself has gone wrong:
+//!
+//! - it exited (a spawned server): the failing test says so, the rest are not run;
+//! - it stopped answering: a test failed without the server sending a single byte, and a
+//!   fresh probe (two users join) fails too — the failing test says what the probe got
+//!   (refused, closed at once, nothing), the rest are not run, so a server that never
+//!   answers costs two timeouts, not one per test;
+//! - it kept using CPU through the end of a failing test (a spawned server): the failure
+//!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
+//!   follows (see [`cpu_watch`]).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::catalogue::TestCase;
@@ -10,6 +20,10 @@ use crate::model::{Level, Status, TestResult};
 use crate::profile::Profile;
 use crate::session::{Session, Timeouts, Verdict};
 use crate::target::Target;
+
+mod cpu_watch;
+
+use cpu_watch::CpuWatch;
 
 /// Everything a run needs besides the target.
 #[derive(Clone)]
@@ -47,6 +61,9 @@ pub fn test_seed(seed: u64, id: &str) -> u64 {
     hash
 }
 
+/// How long a failing test's server gets to finish exiting, if it is exiting.
+const EXIT_GRACE: Duration = Duration::from_millis(300);
+
 /// Runs `tests` in order; `progress` is told when each starts and ends.
 pub async fn run(
     target: &mut Target,
@@ -55,7 +72,8 @@ pub async fn run(
     mut progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
 ) -> Vec<TestResult> {
     let mut results = Vec::with_capacity(tests.len());
-    let mut crashed: Option<String> = None;
+    // Why the remaining tests are not run, once the server has exited or stopped answering.
+    let mut stopped: Option<String> = None;
     for (i, test) in tests.iter().enumerate() {
         progress(i, test, None);
         if let Some(spec) = config.isolate.as_ref().filter(|_| i > 0) {
@@ -70,39 +88,79 @@ pub async fn run(
                     continue;
                 }
             }
-            crashed = None;
+            stopped = None;
         }
-        let result = run_one(target, config, test, crashed.as_deref()).await;
-        if crashed.is_none()
-            && let Some(exit) = target.has_exited()
-        {
-            crashed = Some(test.id.to_string());
-            results.push(server_died(result, &exit));
-        } else {
+        if let Some(reason) = &stopped {
+            let mut result = skeleton(test);
+            result.status = Status::Skip;
+            result.detail = format!("not run: {reason}");
             results.push(result);
+            progress(i, test, results.last());
+            continue;
         }
+        let (mut result, received) = run_one(target, config, test).await;
+        let failed = result.status == Status::Fail;
+        // A failure may be the server dying: give its exit a moment to become visible.
+        let exited = if failed {
+            target.exited_within(EXIT_GRACE).await
+        } else {
+            target.has_exited()
+        };
+        let mut unanswered = None;
+        if failed && received == 0 && config.isolate.is_none() && exited.is_none() {
+            unanswered = probe(target, config).await.err();
+        }
+        if let Some(exit) = exited.or_else(|| target.has_exited()) {
+            stopped = Some(format!("the server exited during {}", test.id));
+            result = with_note(
+                result,
+                &format!("the server process exited during this test: {exit}"),
+            );
+        } else if let Some(why) = unanswered {
+            stopped = Some(format!(
+                "the server stopped answering during {} (then a fresh connection got: {why})",
+                test.id
+            ));
+            result = with_note(
+                result,
+                &format!(
+                    "the server sent nothing at all during this test, and then two fresh users \
+                     could not join either: {why}; the remaining tests are not run"
+                ),
+            );
+        }
+        results.push(result);
         progress(i, test, results.last());
     }
     results
 }
 
-async fn run_one(
-    target: &Target,
-    config: &RunConfig,
-    test: &TestCase,
-    crashed_in: Option<&str>,
-) -> TestResult {
+/// Whether the server still serves: two fresh users join (each must see what the profile
+/// says a joiner sees, and the first must see the second's join). Bounded by the
+/// expectation timeouts. `Err` says what went wrong.
+async fn probe(target: &Target, config: &RunConfig) -> Result<(), String> {
+    let session = Session::new(
+        config.profile.clone(),
+        target.addr(),
+        config.timeouts,
+        test_seed(config.seed, "runner.probe"),
+    );
+    let bound = config.timeouts.expect * 4 + config.timeouts.connect;
+    match tokio::time::timeout(bound, session.join_all(&["probe", "probe2"])).await {
+        Ok(Ok(_users)) => Ok(()),
+        Ok(Err(failure)) => Err(failure.actual),
+        Err(_) => Err(format!("they were still waiting after {bound:?}")),
+    }
+}
+
+/// Runs one test; also returns how many bytes the server sent to its users.
+async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestResult, u64) {
     let started = Instant::now();
     let mut result = skeleton(test);
     if let Some(rule) = config.profile.skip_rule(test.id) {
         result.status = Status::Skip;
         result.detail = format!("skipped by the profile: {}", rule.reason);
-        return result;
-    }
-    if let Some(id) = crashed_in {
-        result.status = Status::Skip;
-        result.detail = format!("not run: the server exited during {id}");
-        return result;
+        return (result, 0);
     }
     let mut session = Session::new(
         config.profile.clone(),
@@ -118,15 +176,19 @@ async fn run_one(
         .find(|s| s.id == test.id)
         .cloned();
     let transcript = session.shared.transcript.clone();
+    let received = Arc::clone(&session.shared.received);
+    let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, (test.run)(session)).await;
+    let cpu = cpu.and_then(CpuWatch::stop);
     result.duration = started.elapsed();
+    let received = received.load(Ordering::Relaxed);
     let (expected, actual, raised) = match outcome {
-        Ok(Ok(())) => return result,
+        Ok(Ok(())) => return (result, received),
         Ok(Err(Verdict::Skip(reason))) => {
             result.status = Status::Skip;
             result.detail = reason;
-            return result;
+            return (result, received);
         }
         Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual, failure.raised),
         Err(_) => (
@@ -145,7 +207,10 @@ async fn run_one(
     result.expected = Some(expected);
     result.actual = Some(actual);
     result.transcript = transcript.lines_until(raised);
-    result
+    if let Some(note) = cpu.and_then(|c| c.note()) {
+        result = with_note(result, &note);
+    }
+    (result, received)
 }
 
 /// A passing result for `test`, to be filled in.
@@ -172,12 +237,12 @@ pub fn requirement_line(test: &TestCase) -> String {
     }
 }
 
-fn server_died(mut result: TestResult, exit: &str) -> TestResult {
-    let note = format!("the server process exited during this test: {exit}");
+/// Adds what the runner noticed about the server to a test's result, which fails.
+fn with_note(mut result: TestResult, note: &str) -> TestResult {
     result.status = Status::Fail;
     result.actual = Some(match result.actual.take() {
         Some(actual) => format!("{actual}\n{note}"),
-        None => note.clone(),
+        None => note.to_string(),
     });
     result
         .expected

@@ -267,6 +267,9 @@ pub struct Shared {
     pub transcript: Transcript,
     /// The server's process id, when the harness started it (for resource checks).
     pub server_pid: Option<u32>,
+    /// Bytes the server sent to this test's users, all connections together: zero after a
+    /// failed test means the server never answered (the runner then checks it is alive).
+    pub received: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// How every sentinel text starts; test messages never do.
@@ -302,6 +305,7 @@ impl Session {
                 lexicon: Lexicon::default(),
                 transcript: Transcript::new(),
                 server_pid: None,
+                received: Arc::default(),
             },
             script: None,
             rng,

@@ -203,6 +203,22 @@ impl Target {
         Some(description)
     }
 
+    /// Like [`has_exited`](Self::has_exited), but gives a spawned server up to `wait` to
+    /// finish exiting: a server that crashes closes its sockets a moment before its exit
+    /// status can be read, and the crash belongs to the test that saw the sockets close.
+    pub async fn exited_within(&mut self, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(exit) = self.has_exited() {
+                return Some(exit);
+            }
+            if self.process.is_none() || tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Threads, open file descriptors and resident memory of a spawned server, from `/proc`.
     /// `None` for an address target, once the server has exited, or off Linux.
     pub fn stats(&self) -> Option<ProcessStats> {
@@ -691,6 +707,28 @@ pub fn process_stats(pid: u32) -> Option<ProcessStats> {
     proc_stats(pid)
 }
 
+/// CPU time `pid` has used so far (user + system, all its threads), from
+/// `/proc/<pid>/stat`; `None` when it is gone, or off Linux.
+#[cfg(target_os = "linux")]
+pub fn process_cpu_time(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (_, rest) = stat.rsplit_once(')')?;
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    // SAFETY: sysconf(3) only reads a configuration value.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    let ticks = u64::try_from(ticks).ok().filter(|&t| t > 0)?;
+    Some(Duration::from_millis(
+        (utime + stime).saturating_mul(1000) / ticks,
+    ))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
+    None
+}
+
 /// `/proc` stats of `pid`; `None` when it is gone or a zombie.
 #[cfg(target_os = "linux")]
 fn proc_stats(pid: u32) -> Option<ProcessStats> {
@@ -923,6 +961,21 @@ mod tests {
         assert!(description.contains("panic: ghost client"), "{description}");
         assert_eq!(target.stats(), None);
         target.stop().await;
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn cpu_time_is_read_for_a_live_process_only() {
+        let me = std::process::id();
+        let before = process_cpu_time(me).unwrap();
+        // Burn a little CPU, observably: the counter must not go backwards.
+        let mut x = 0_u64;
+        for i in 0..2_000_000_u64 {
+            x = x.wrapping_mul(31).wrapping_add(i);
+        }
+        assert!(x != 1);
+        assert!(process_cpu_time(me).unwrap() >= before);
+        assert_eq!(process_cpu_time(u32::MAX), None);
     }
 
     #[test]

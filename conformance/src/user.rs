@@ -1,25 +1,42 @@
 //! A simulated user: one TCP connection, a reader task that decodes and classifies what
 //! arrives into an inbox, and methods that read like a transcript — `say`, `expect`,
 //! `quit`, `close`, `reset`.
+//!
+//! Whatever the server sends, a user's memory stays bounded: lines are cut at
+//! [`MAX_MESSAGE`](crate::wire::MAX_MESSAGE), and the inbox holds at most [`INBOX`] events and
+//! [`INBOX_BYTES`] bytes of them; past that the reader stops reading and TCP pushes back on
+//! the server. When an expectation times out, the failure says whether the server had sent
+//! anything at all on the connection, and shows a message that was still arriving.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
-use tokio::sync::mpsc;
+use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
 use crate::model::Direction;
 use crate::session::{Failure, Shared};
-use crate::wire::{Classifier, Event, decoder_for};
+use crate::wire::{Classifier, Event, decoder_for, visible};
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
 /// as whole (only used when bytes are pending).
 const QUIET: Duration = Duration::from_millis(150);
+/// Most events a barrier collects before its sentinel: beyond that the server is flooding.
+const MAX_BEFORE_BARRIER: usize = 100_000;
 /// Events buffered per user before its reader stops reading (TCP back-pressure).
-const INBOX: usize = 8192;
+pub const INBOX: usize = 8192;
+/// Bytes of messages buffered per user before its reader stops reading: a server that floods
+/// long lines costs a bounded amount of memory.
+pub const INBOX_BYTES: usize = 2 * 1024 * 1024;
+/// Longest event shown in a failure message or event log; the rest is summarised.
+const SHOWN_CHARS: usize = 300;
+/// Bytes of a message still arriving that a timeout failure quotes.
+const PENDING_SHOWN: usize = 80;
 
 /// What the reader task hands to the test.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +48,34 @@ pub enum Incoming {
     Broken(String),
 }
 
+/// What the reader task knows about its connection, for the test's failure messages.
+#[derive(Default)]
+struct Watch {
+    /// Bytes received on this connection.
+    bytes: AtomicU64,
+    /// The start of a message still arriving (at most [`PENDING_SHOWN`] bytes), and its
+    /// length so far.
+    pending: Mutex<(Vec<u8>, usize)>,
+}
+
+impl Watch {
+    /// Notes the decoder's message in progress: its length so far (counting what was cut
+    /// from an overlong one) and its start, kept from the last time there was one to show.
+    fn set_pending(&self, decoder: &dyn crate::wire::Decoder) {
+        let (bytes, len) = (decoder.pending(), decoder.pending_len());
+        let mut pending = crate::session::lock(&self.pending);
+        if len == 0 {
+            pending.0.clear();
+        } else if !bytes.is_empty() && pending.1 != len {
+            pending.0.clear();
+            pending
+                .0
+                .extend_from_slice(&bytes[..bytes.len().min(PENDING_SHOWN)]);
+        }
+        pending.1 = len;
+    }
+}
+
 /// One simulated user.
 pub struct User {
     /// The name the test knows it by (`ana`).
@@ -39,7 +84,11 @@ pub struct User {
     pub wire: String,
     shared: Shared,
     writer: Option<OwnedWriteHalf>,
-    inbox: mpsc::Receiver<Incoming>,
+    /// Each event with the bytes of [`INBOX_BYTES`] it holds.
+    inbox: mpsc::Receiver<(Incoming, u32)>,
+    /// What is left of [`INBOX_BYTES`]; given back as events are taken.
+    budget: Arc<Semaphore>,
+    watch: Arc<Watch>,
     reader: JoinHandle<()>,
     /// Set once the inbox has reported the end of the connection.
     ended: Option<Incoming>,
@@ -76,12 +125,16 @@ impl User {
             .record(name, Direction::Event, "connected");
         let (read, writer) = stream.into_split();
         let (tx, inbox) = mpsc::channel(INBOX);
+        let budget = Arc::new(Semaphore::new(INBOX_BYTES));
+        let watch = Arc::new(Watch::default());
         let reader = Reader {
             decoder: decoder_for(&shared.profile, shared.lexicon.clone()),
             classifier: Classifier::new(shared.profile.clone(), shared.roster.clone()),
             shared: shared.clone(),
             me: name.to_string(),
             tx,
+            budget: Arc::clone(&budget),
+            watch: Arc::clone(&watch),
         };
         let reader = tokio::spawn(reader.run(read));
         Ok(User {
@@ -90,6 +143,8 @@ impl User {
             shared,
             writer: Some(writer),
             inbox,
+            budget,
+            watch,
             reader,
             ended: None,
         })
@@ -226,9 +281,28 @@ impl User {
             )),
             None => Err(Failure::new(
                 format!("{} receives another message", self.name),
-                format!("nothing within {:?}", self.timeout()),
+                self.silence(),
             )),
         }
+    }
+
+    /// What a timed-out wait saw: nothing, with what the connection had sent so far.
+    fn silence(&self) -> String {
+        let waited = format!("nothing within {:?}", self.timeout());
+        if self.watch.bytes.load(Ordering::Relaxed) == 0 {
+            return format!("{waited}: the server has sent nothing at all on this connection");
+        }
+        let (start, len) = crate::session::lock(&self.watch.pending).clone();
+        if len == 0 {
+            return waited;
+        }
+        let more = if len > start.len() { "…" } else { "" };
+        format!(
+            "{waited}; a message was still arriving, without its end: \"{}{more}\" ({len} bytes \
+             so far; {} bytes received on this connection in all)",
+            visible(&String::from_utf8_lossy(&start)),
+            self.watch.bytes.load(Ordering::Relaxed)
+        )
     }
 
     async fn next_incoming(&mut self, wait: Duration) -> Option<Incoming> {
@@ -237,7 +311,11 @@ impl User {
         }
         // Events enter the event log when the test takes them, so the log follows the
         // script's order, whatever the reader tasks' timing.
-        match timeout(wait, self.inbox.recv()).await {
+        let received = timeout(wait, self.inbox.recv()).await;
+        if let Ok(Some((_, cost))) = &received {
+            self.budget.add_permits(*cost as usize);
+        }
+        match received.map(|r| r.map(|(incoming, _)| incoming)) {
             Ok(Some(Incoming::Event(e))) => {
                 let shown = self.show(&e);
                 self.shared.transcript.event(&self.name, shown);
@@ -291,34 +369,49 @@ impl User {
                 format!("{} received {}", self.name, self.show(&got)),
             )),
             Some(end) => Err(Failure::new(expected, describe_end(&end))),
-            None => Err(Failure::new(
-                expected,
-                format!("nothing within {:?}", self.timeout()),
-            )),
+            None => Err(Failure::new(expected, self.silence())),
         }
     }
 
     /// Every event before `until`, which must arrive within the timeout (a barrier).
     pub async fn collect_until(&mut self, until: &Event) -> Result<Vec<Event>, Failure> {
-        let deadline = tokio::time::Instant::now() + self.timeout();
+        // The timeout bounds silence, not the whole wait: a receiver working through a long
+        // backlog (900 messages in broadcast.concurrent) is making progress, and the
+        // sentinel comes after the backlog. The test's budget still bounds the whole test.
         let mut before = Vec::new();
         loop {
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            match self.next_incoming(left).await {
+            let failed = match self.next_incoming(self.timeout()).await {
                 Some(Incoming::Event(got)) if &got == until => return Ok(before),
-                Some(Incoming::Event(got)) => before.push(got),
-                other => {
-                    let actual = match other {
-                        Some(end) => describe_end(&end),
-                        None => format!("it did not arrive within {:?}", self.timeout()),
-                    };
-                    let got: Vec<String> = before.iter().map(|e| self.show(e)).collect();
-                    return Err(Failure::new(
-                        format!("{} receives {}", self.name, self.show(until)),
-                        format!("{actual}; received before: [{}]", got.join(", ")),
-                    ));
+                Some(Incoming::Event(got)) if before.len() < MAX_BEFORE_BARRIER => {
+                    before.push(got);
+                    continue;
                 }
-            }
+                Some(Incoming::Event(_)) => {
+                    format!("more than {MAX_BEFORE_BARRIER} other messages arrived first")
+                }
+                Some(end) => describe_end(&end),
+                None => self.silence(),
+            };
+            return Err(Failure::new(
+                format!("{} receives {}", self.name, self.show(until)),
+                format!("{failed}; {}", self.summarise(&before)),
+            ));
+        }
+    }
+
+    /// `received before: [the last few events]`, with a count when there were many.
+    fn summarise(&self, events: &[Event]) -> String {
+        const SHOWN: usize = 8;
+        let skipped = events.len().saturating_sub(SHOWN);
+        let last: Vec<String> = events[skipped..].iter().map(|e| self.show(e)).collect();
+        if skipped == 0 {
+            format!("received before: [{}]", last.join(", "))
+        } else {
+            format!(
+                "received before: {} messages, the last {SHOWN}: [{}]",
+                events.len(),
+                last.join(", ")
+            )
         }
     }
 
@@ -349,7 +442,11 @@ impl User {
 
     /// An event in the test's names (`CHAT ana hola`), for messages.
     pub fn show(&self, event: &Event) -> String {
-        self.shared.roster.normalise(&event.to_string())
+        let shown = self.shared.roster.normalise(&event.to_string());
+        match shown.char_indices().nth(SHOWN_CHARS) {
+            Some((cut, _)) => format!("{}… ({} bytes in all)", &shown[..cut], shown.len()),
+            None => shown,
+        }
     }
 }
 
@@ -359,7 +456,9 @@ struct Reader {
     classifier: Classifier,
     shared: Shared,
     me: String,
-    tx: mpsc::Sender<Incoming>,
+    tx: mpsc::Sender<(Incoming, u32)>,
+    budget: Arc<Semaphore>,
+    watch: Arc<Watch>,
 }
 
 impl Reader {
@@ -371,7 +470,9 @@ impl Reader {
                     Ok(r) => r,
                     Err(_) => {
                         // Quiet with a partial message pending: take it as it is.
-                        if let Some(message) = self.decoder.flush()
+                        let flushed = self.decoder.flush();
+                        self.watch.set_pending(self.decoder.as_ref());
+                        if let Some(message) = flushed
                             && !self.deliver(message).await
                         {
                             return;
@@ -385,7 +486,11 @@ impl Reader {
             match read {
                 Ok(0) => break Incoming::Closed,
                 Ok(n) => {
-                    for message in self.decoder.feed(&buf[..n]) {
+                    self.watch.bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    self.shared.received.fetch_add(n as u64, Ordering::Relaxed);
+                    let messages = self.decoder.feed(&buf[..n]);
+                    self.watch.set_pending(self.decoder.as_ref());
+                    for message in messages {
                         if !self.deliver(message).await {
                             return;
                         }
@@ -405,7 +510,7 @@ impl Reader {
         self.shared
             .transcript
             .record(&self.me, Direction::Event, &note);
-        let _ = self.tx.send(end).await;
+        let _ = self.tx.send((end, 0)).await;
     }
 
     /// Records one message and hands its event to the test; false once the test is gone.
@@ -430,7 +535,17 @@ impl Reader {
         {
             return true; // another test's user on a shared server
         }
-        self.tx.send(Incoming::Event(event)).await.is_ok()
+        // Wait for room in the inbox's byte budget: while the test does not take events,
+        // this reader stops reading and the server's writes back up.
+        let cost = message.len().clamp(1, INBOX_BYTES);
+        let Ok(permit) = self.budget.acquire_many(cost as u32).await else {
+            return false;
+        };
+        permit.forget();
+        self.tx
+            .send((Incoming::Event(event), cost as u32))
+            .await
+            .is_ok()
     }
 }
 

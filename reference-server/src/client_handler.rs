@@ -33,6 +33,9 @@ use crate::room::{ClientId, Member, NameInUse, Room};
 /// shut down anyway (a client that sent `salir` and stopped reading must not keep a thread).
 const FLUSH_GRACE: Duration = Duration::from_secs(5);
 
+/// Most lines of one client broadcast together (see [`ClientHandler::chat`]).
+const MAX_BURST: usize = 64;
+
 /// Serves one connection, from its first byte to its cleanup. Create it in the accept loop,
 /// move it into a new thread and call [`ClientHandler::run`] there.
 #[derive(Debug)]
@@ -181,29 +184,39 @@ impl ClientHandler {
     /// Step 3: every line is a chat message (CHAT-1), `salir` leaves (QUIT-1), blank lines are
     /// ignored (FRAME-4), over-long lines get an error (INPUT-5). Returns when the client leaves
     /// or the connection ends.
+    ///
+    /// Lines that have already arrived together are broadcast together (up to
+    /// [`MAX_BURST`]): one lock and one queue entry per receiver for the whole burst, so a
+    /// fast sender does not make the room pay per line. Every line read is broadcast before
+    /// the loop ends, however it ends.
     fn chat(&self, name: &str, reader: &mut LineReader<Conn>, outbox: &Outbox) {
+        let mut burst: Vec<String> = Vec::new();
         loop {
-            match reader.read_line() {
+            let end = match reader.read_line() {
+                Ok(Some(Line::Text(text))) if wording::is_quit(&text) => true,
                 Ok(Some(Line::Text(text))) => {
-                    if wording::is_quit(&text) {
-                        return;
+                    if !text.trim().is_empty() {
+                        burst.push(wording::chat_line(name, &neutralize_controls(&text)));
                     }
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    let line = wording::chat_line(name, &neutralize_controls(&text));
-                    if !self.room.broadcast(name, self.id, &line) {
-                        return; // we were disconnected as too slow
-                    }
+                    false
                 }
                 Ok(Some(Line::TooLong)) => {
                     let max = self.config.max_line;
                     let reason = format!("line longer than {max} bytes was not sent");
-                    if outbox.push(encode(&wording::error_line(&reason))).is_err() {
-                        return; // our own queue is full: too slow
-                    }
+                    // Full: our own queue overflowed, we are too slow.
+                    outbox.push(encode(&wording::error_line(&reason))).is_err()
                 }
-                Ok(None) | Err(_) => return,
+                Ok(None) | Err(_) => true,
+            };
+            let more_waiting = !end && burst.len() < MAX_BURST && reader.has_line_buffered();
+            if !more_waiting && !burst.is_empty() {
+                if !self.room.broadcast_all(name, self.id, &burst) {
+                    return; // we were disconnected as too slow
+                }
+                burst.clear();
+            }
+            if end {
+                return;
             }
         }
     }

@@ -64,6 +64,12 @@ impl<R: Read> LineReader<R> {
         self.max_line = max_line;
     }
 
+    /// True when a whole line is already buffered, so the next [`read_line`](Self::read_line)
+    /// returns without reading (the server broadcasts such a burst in one go).
+    pub fn has_line_buffered(&self) -> bool {
+        !self.discarding && self.chunk[self.pos..self.filled].contains(&b'\n')
+    }
+
     /// The underlying reader.
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
@@ -182,6 +188,17 @@ mod tests {
             lines.push(line);
         }
         lines
+    }
+
+    #[test]
+    fn has_line_buffered_says_whether_the_next_line_needs_a_read() {
+        let mut reader = LineReader::new(Chunks::new(["uno\ndos\ntr", "es\n"]), 100);
+        assert!(!reader.has_line_buffered(), "nothing read yet");
+        assert_eq!(reader.read_line().unwrap(), Some(text("uno")));
+        assert!(reader.has_line_buffered());
+        assert_eq!(reader.read_line().unwrap(), Some(text("dos")));
+        assert!(!reader.has_line_buffered(), "only half of `tres` is here");
+        assert_eq!(reader.read_line().unwrap(), Some(text("tres")));
     }
 
     #[test]

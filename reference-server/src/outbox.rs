@@ -27,10 +27,28 @@ pub type Bytes = Arc<[u8]>;
 
 /// Turns a protocol line (without `\n`) into the bytes sent on the wire.
 pub fn encode(line: &str) -> Bytes {
-    let mut bytes = Vec::with_capacity(line.len() + 1);
-    bytes.extend_from_slice(line.as_bytes());
-    bytes.push(b'\n');
+    encode_all(std::slice::from_ref(&line))
+}
+
+/// Turns several protocol lines into one buffer of wire bytes, each line ended by `\n`.
+pub fn encode_all(lines: &[impl AsRef<str>]) -> Bytes {
+    let len = lines.iter().map(|l| l.as_ref().len() + 1).sum();
+    let mut bytes = Vec::with_capacity(len);
+    for line in lines {
+        bytes.extend_from_slice(line.as_ref().as_bytes());
+        bytes.push(b'\n');
+    }
     bytes.into()
+}
+
+/// Whether a writer must be woken after [`Outbox::enqueue`].
+#[must_use]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The queue was empty, so the writer may be asleep: call [`Outbox::wake`].
+    Writer,
+    /// The writer is awake already (or the outbox is closed).
+    Nobody,
 }
 
 /// The queue is full: the client has more than `--max-queue` bytes waiting. The caller should
@@ -86,9 +104,19 @@ impl Outbox {
     /// disconnects a client that keeps up. After [`close`](Self::close) lines are silently
     /// dropped: the client is leaving.
     pub fn push(&self, line: Bytes) -> Result<(), Overflow> {
+        if self.enqueue(line)? == Wake::Writer {
+            self.wake();
+        }
+        Ok(())
+    }
+
+    /// Queues `line` like [`push`](Self::push) but leaves waking the writer to the caller,
+    /// who must call [`wake`](Self::wake) when told to — the room does it after releasing
+    /// its lock, so no thread waits on the room lock while another makes a wake-up call.
+    pub fn enqueue(&self, line: Bytes) -> Result<Wake, Overflow> {
         let mut state = self.state();
         if state.closed {
-            return Ok(());
+            return Ok(Wake::Nobody);
         }
         if state.bytes > 0 && state.bytes + line.len() > self.max_bytes {
             return Err(Overflow);
@@ -96,12 +124,17 @@ impl Outbox {
         let was_empty = state.queue.is_empty();
         state.bytes += line.len();
         state.queue.push_back(line);
-        drop(state);
         // The writer only ever waits when the queue is empty, so only then can it be asleep.
-        if was_empty {
-            self.wake_writer.notify_one();
-        }
-        Ok(())
+        Ok(if was_empty {
+            Wake::Writer
+        } else {
+            Wake::Nobody
+        })
+    }
+
+    /// Wakes the writer (after [`enqueue`](Self::enqueue) said so).
+    pub fn wake(&self) {
+        self.wake_writer.notify_one();
     }
 
     /// Accepts no more lines. The writer still sends what is queued, then exits.

@@ -195,7 +195,10 @@ impl Profile {
             .ignore
             .iter()
             .map(|pattern| {
-                Regex::new(&format!("^(?:{pattern})$"))
+                // Checked alone first: `a)|(b` must be an error, not a pattern that escapes
+                // the anchoring group (`^(?:a)|(b)$` would ignore every line starting `a`).
+                Regex::new(pattern)
+                    .and_then(|_| Regex::new(&format!("^(?:{pattern})$")))
                     .map_err(|e| key_err("ignore", format!("bad regex `{pattern}`: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;

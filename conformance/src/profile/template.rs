@@ -23,10 +23,19 @@ pub struct Template {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
     Unclosed,
-    Unknown { name: String, allowed: String },
+    Unknown {
+        name: String,
+        allowed: String,
+    },
     Repeated(String),
     Adjacent,
+    /// Longer than [`MAX_TEMPLATE`] bytes.
+    TooLong,
 }
+
+/// Longest template accepted, in bytes. Server messages are lines of a few dozen bytes; a
+/// template of megabytes would only make a matcher too big to build.
+pub const MAX_TEMPLATE: usize = 4096;
 
 impl fmt::Display for TemplateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -42,6 +51,9 @@ impl fmt::Display for TemplateError {
             TemplateError::Adjacent => {
                 write!(f, "two placeholders need literal text between them")
             }
+            TemplateError::TooLong => {
+                write!(f, "longer than {MAX_TEMPLATE} bytes")
+            }
         }
     }
 }
@@ -50,6 +62,9 @@ impl Template {
     /// Parses `text`; `allowed` lists the placeholder names this template may use.
     /// `{{` and `}}` stand for literal braces.
     pub fn parse(text: &str, allowed: &[&str]) -> Result<Template, TemplateError> {
+        if text.len() > MAX_TEMPLATE {
+            return Err(TemplateError::TooLong);
+        }
         let mut pieces = Vec::new();
         let mut literal = String::new();
         let mut chars = text.chars().peekable();
@@ -111,7 +126,9 @@ impl Template {
             }
         }
         pattern.push('$');
-        let matcher = Regex::new(&pattern).expect("escaped template pattern is a valid regex");
+        // Escaped literals and fixed groups: the only way to fail is a matcher too big to
+        // build, which the length bound rules out; still an error, never a panic.
+        let matcher = Regex::new(&pattern).map_err(|_| TemplateError::TooLong)?;
         Ok(Template {
             source: text.to_string(),
             pieces,

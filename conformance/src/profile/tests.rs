@@ -58,6 +58,8 @@ fn bad_profiles_name_the_key_and_the_problem() {
             "join` : unknown placeholder {usr}",
         ),
         ("ignore = [\"(\"]", "ignore` : bad regex"),
+        // Found by fuzzing: balanced only with the anchoring group around it.
+        ("ignore = [\"a)|(b\"]", "ignore` : bad regex `a)|(b`"),
         ("colour = true", "unknown field `colour`"),
         (
             "skip = [{ id = \"x\", reason = \"\" }]",
@@ -100,4 +102,15 @@ fn wildcards() {
     assert!(!wildcard_match("leave.*", "join.single"));
     assert!(wildcard_match("join.single", "join.single"));
     assert!(!wildcard_match("a*b*c", "acb"));
+}
+
+/// Found by fuzzing (regression): a template too long to compile used to panic
+/// (`CompiledTooBig`); it is an error that names the key.
+#[test]
+fn an_enormous_template_is_an_error_not_a_panic() {
+    let text = format!("chat = \"{} {{user}}: {{text}}\"", "x".repeat(10_000));
+    let err = Profile::parse("p.toml", &text).unwrap_err().to_string();
+    assert!(err.contains("key `chat`: longer than 4096 bytes"), "{err}");
+    let at_limit = format!("{{user}}: {{text}}{}", "x".repeat(4096 - 14));
+    assert!(Template::parse(&at_limit, &["user", "text"]).is_ok());
 }

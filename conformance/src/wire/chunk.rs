@@ -5,7 +5,7 @@
 //! stream at the longest expected message that starts it; unknown text is cut where the next
 //! expected message begins, or taken whole when the connection goes quiet.
 
-use super::{Decoder, lossy};
+use super::{Decoder, MAX_MESSAGE, lossy};
 use crate::session::Lexicon;
 
 /// Splits a terminator-less stream using the messages the test expects.
@@ -13,14 +13,37 @@ pub struct ChunkDecoder {
     buf: Vec<u8>,
     expected: Lexicon,
     prompt: Option<Vec<u8>>,
+    /// Bytes of unknown text already dropped from the front of `buf` (a flood).
+    skipped: usize,
+    /// `buf[1..scanned]` holds no start of an expected message (as of the last feed).
+    scanned: usize,
+    max: usize,
 }
 
 impl ChunkDecoder {
     pub fn new(prompt: &str, expected: Lexicon) -> Self {
+        Self::with_limit(prompt, expected, MAX_MESSAGE)
+    }
+
+    /// A decoder that keeps at most `max` bytes of unknown text.
+    pub fn with_limit(prompt: &str, expected: Lexicon, max: usize) -> Self {
         ChunkDecoder {
             buf: Vec::new(),
             expected,
             prompt: (!prompt.is_empty()).then(|| prompt.as_bytes().to_vec()),
+            skipped: 0,
+            scanned: 1,
+            max,
+        }
+    }
+
+    /// The unknown text `buf[..at]` as one message (or the note of a cut flood).
+    fn unknown(&mut self, at: usize) -> String {
+        if self.skipped > 0 {
+            let total = std::mem::take(&mut self.skipped) + at;
+            format!("<{total} bytes of unexpected text, cut>")
+        } else {
+            lossy(&self.buf[..at])
         }
     }
 }
@@ -33,10 +56,21 @@ impl Decoder for ChunkDecoder {
         if let Some(prompt) = &self.prompt {
             candidates.push(prompt.clone());
         }
+        candidates.retain(|c| !c.is_empty());
         // Longest first, so `ana: hola mundo` wins over `ana: hola`.
         candidates.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        let longest = candidates.first().map_or(0, Vec::len);
+        let mut first_bytes = [false; 256];
+        for c in &candidates {
+            first_bytes[usize::from(c[0])] = true;
+        }
+        let starts_here = |rest: &[u8]| {
+            first_bytes[usize::from(rest[0])] && candidates.iter().any(|c| rest.starts_with(c))
+        };
         while !self.buf.is_empty() {
-            if let Some(c) = candidates.iter().find(|c| self.buf.starts_with(c)) {
+            if self.skipped == 0
+                && let Some(c) = candidates.iter().find(|c| self.buf.starts_with(c))
+            {
                 // A longer expected message may still be arriving: wait for it.
                 if candidates
                     .iter()
@@ -46,35 +80,63 @@ impl Decoder for ChunkDecoder {
                 }
                 out.push(lossy(c));
                 self.buf.drain(..c.len());
+                self.scanned = 1;
                 if self.prompt.as_deref() == Some(c.as_slice()) {
                     self.prompt = None;
                 }
                 continue;
             }
-            if candidates.iter().any(|c| c.starts_with(&self.buf)) {
+            if self.skipped == 0 && candidates.iter().any(|c| c.starts_with(&self.buf)) {
                 break; // the start of an expected message: wait for the rest
             }
             // Unknown text: it ends where the next expected message starts.
-            let next = (1..self.buf.len())
-                .find(|&at| candidates.iter().any(|c| self.buf[at..].starts_with(c)));
+            let from = self.scanned.max(1);
+            let next = (from..self.buf.len()).find(|&at| starts_here(&self.buf[at..]));
             match next {
-                Some(at) => out.push(lossy(&self.buf.drain(..at).collect::<Vec<_>>())),
-                None => break, // may still grow; flushed when the connection goes quiet
+                Some(at) => {
+                    let message = self.unknown(at);
+                    out.push(message);
+                    self.buf.drain(..at);
+                    self.scanned = 1;
+                }
+                None => {
+                    // May still grow; flushed when the connection goes quiet. Positions
+                    // with a whole candidate's length after them need no second look.
+                    self.scanned = self.buf.len().saturating_sub(longest).max(from);
+                    break;
+                }
             }
+        }
+        if self.buf.len() > self.max {
+            // A flood of unknown text: count it, keep only what may start a message.
+            let drop = self.buf.len() - longest.min(self.buf.len());
+            self.skipped += drop;
+            self.buf.drain(..drop);
+            self.scanned = 1;
         }
         out
     }
 
     fn flush(&mut self) -> Option<String> {
-        if self.buf.is_empty() {
-            None
-        } else {
-            Some(lossy(&std::mem::take(&mut self.buf)))
+        if self.buf.is_empty() && self.skipped == 0 {
+            return None;
         }
+        let message = self.unknown(self.buf.len());
+        self.buf.clear();
+        self.scanned = 1;
+        Some(message)
     }
 
     fn has_pending(&self) -> bool {
-        !self.buf.is_empty()
+        !self.buf.is_empty() || self.skipped > 0
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn pending_len(&self) -> usize {
+        self.skipped + self.buf.len()
     }
 }
 
@@ -123,5 +185,35 @@ mod tests {
         );
         assert!(d.feed(b"ERROR: nombre en uso").is_empty());
         assert_eq!(d.flush().as_deref(), Some("ERROR: nombre en uso"));
+    }
+
+    #[test]
+    fn a_flood_of_unknown_text_is_cut_and_memory_stays_bounded() {
+        let lexicon = Lexicon::default();
+        lexicon.add("ana: hola".into());
+        let mut d = ChunkDecoder::with_limit("", lexicon, 1000);
+        for _ in 0..1000 {
+            // Bytes that start no expected message, and bytes that start one ('a').
+            assert!(d.feed(&[b'x'; 300]).is_empty());
+            assert!(d.feed(&[b'a'; 300]).is_empty());
+            assert!(d.buf.len() <= 1000 + 300, "{}", d.buf.len());
+        }
+        assert_eq!(
+            d.feed(b"ana: hola"),
+            ["<600000 bytes of unexpected text, cut>", "ana: hola"]
+        );
+        assert!(!d.has_pending());
+    }
+
+    #[test]
+    fn a_cut_flood_is_reported_when_the_connection_goes_quiet() {
+        let mut d = ChunkDecoder::with_limit("", Lexicon::default(), 10);
+        assert!(d.feed(&[0xff; 25]).is_empty());
+        assert!(d.has_pending());
+        assert_eq!(
+            d.flush().as_deref(),
+            Some("<25 bytes of unexpected text, cut>")
+        );
+        assert_eq!(d.flush(), None);
     }
 }

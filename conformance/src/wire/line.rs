@@ -46,31 +46,29 @@ impl Decoder for LineDecoder {
         if !self.take_prompt(&mut out) {
             return out;
         }
-        loop {
-            match self.buf.iter().position(|&b| b == b'\n') {
-                Some(at) => {
-                    let mut line: Vec<u8> = self.buf.drain(..=at).collect();
-                    line.pop();
-                    if line.last() == Some(&b'\r') {
-                        line.pop();
-                    }
-                    if self.skipping > 0 {
-                        let total = self.skipping + line.len();
-                        self.skipping = 0;
-                        out.push(format!("<a line of {total} bytes, cut>"));
-                    } else {
-                        out.push(lossy(&line));
-                    }
-                }
-                None => {
-                    if self.buf.len() > self.max {
-                        self.skipping += self.buf.len();
-                        self.buf.clear();
-                    }
-                    return out;
-                }
+        // Lines are cut at offsets and the buffer is shifted once at the end, so a read
+        // full of short lines costs one pass, not one shift per line.
+        let mut start = 0;
+        while let Some(len) = self.buf[start..].iter().position(|&b| b == b'\n') {
+            let mut line = &self.buf[start..start + len];
+            start += len + 1;
+            if let Some(stripped) = line.strip_suffix(b"\r") {
+                line = stripped;
+            }
+            if self.skipping > 0 || line.len() > self.max {
+                let total = self.skipping + line.len();
+                self.skipping = 0;
+                out.push(format!("<a line of {total} bytes, cut>"));
+            } else {
+                out.push(lossy(line));
             }
         }
+        self.buf.drain(..start);
+        if self.buf.len() > self.max {
+            self.skipping += self.buf.len();
+            self.buf.clear();
+        }
+        out
     }
 
     fn flush(&mut self) -> Option<String> {
@@ -91,6 +89,14 @@ impl Decoder for LineDecoder {
 
     fn has_pending(&self) -> bool {
         !self.buf.is_empty() || self.skipping > 0
+    }
+
+    fn pending(&self) -> &[u8] {
+        &self.buf
+    }
+
+    fn pending_len(&self) -> usize {
+        self.skipping + self.buf.len()
     }
 }
 
@@ -139,5 +145,23 @@ mod tests {
             assert!(d.buf.len() <= 110);
         }
         assert_eq!(d.feed(b"\nok\n"), ["<a line of 100000 bytes, cut>", "ok"]);
+    }
+
+    #[test]
+    fn a_read_full_of_empty_lines_gives_each_of_them() {
+        let mut d = LineDecoder::new("", 10);
+        let got = d.feed(&[b'\n'; 10_000]);
+        assert_eq!(got.len(), 10_000);
+        assert!(got.iter().all(String::is_empty));
+        assert!(!d.has_pending());
+    }
+
+    #[test]
+    fn a_pending_partial_line_is_visible() {
+        let mut d = LineDecoder::new("", 100);
+        assert!(d.feed(b"Bienv").is_empty());
+        assert_eq!(d.pending(), b"Bienv");
+        assert_eq!(d.feed(b"enido\n"), ["Bienvenido"]);
+        assert!(d.pending().is_empty());
     }
 }

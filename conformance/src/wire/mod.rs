@@ -28,6 +28,13 @@ pub trait Decoder: Send {
     fn flush(&mut self) -> Option<String>;
     /// True when bytes are waiting for the rest of their message.
     fn has_pending(&self) -> bool;
+    /// The bytes waiting for the rest of their message (at most [`MAX_MESSAGE`] of them),
+    /// so a timeout can say what was arriving.
+    fn pending(&self) -> &[u8];
+    /// How long the message still arriving is so far, counting what was cut from it.
+    fn pending_len(&self) -> usize {
+        self.pending().len()
+    }
 }
 
 /// A decoder for the profile's framing.

@@ -3,12 +3,15 @@
 //! - `reports`: the JSON and JUnit formats of real runs;
 //! - `servers`: the reference server passes strict (the fixtures: see `tests/judgement.rs`);
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
-//! - `failures`: what a student sees when their server is wrong (snapshot of the report).
+//! - `failures`: what a student sees when their server is wrong (snapshot of the report);
+//! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments.
 
 mod support;
 
 mod cli;
 mod failures;
+mod hostile;
+mod load;
 mod reports;
 mod scenarios;
 mod servers;

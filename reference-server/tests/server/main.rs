@@ -3,7 +3,8 @@
 //!
 //! cli: options, exit codes, the `listening on` line, signals · join: JOIN-* · chat: CHAT-* ·
 //! order: ORDER-*, FRAME-3 under load · leave: QUIT-*, LEAVE-* · cleanup: CLEAN-* ·
-//! framing: FRAME-1, 2, 4 · input: INPUT-* · limits: LIMIT-*, SCALE-* · slow: SLOW-1.
+//! framing: FRAME-1, 2, 4 · input: INPUT-* · limits: LIMIT-*, SCALE-* · slow: SLOW-1 ·
+//! flood: connection floods and running out of file descriptors (LIMIT-1, LIMIT-2).
 //! Helpers (server process, scripted client, barriers) live in `support`.
 
 mod support;
@@ -11,6 +12,7 @@ mod support;
 mod chat;
 mod cleanup;
 mod cli;
+mod flood;
 mod framing;
 mod input;
 mod join;

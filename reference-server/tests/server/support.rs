@@ -37,14 +37,31 @@ impl Server {
     /// Starts the server with extra options (`--port 0` is added). Set
     /// `REFERENCE_SERVER_TEST_LOG=1` to see its stderr.
     pub fn start_with(args: &[&str]) -> Server {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_reference-server"));
+        command.args(["--port", "0"]).args(args);
+        Server::spawn(command)
+    }
+
+    /// Starts the server with extra options and at most `fds` open file descriptors
+    /// (`ulimit -n`, through `sh`, which then becomes the server).
+    pub fn start_with_fd_limit(fds: u32, args: &[&str]) -> Server {
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "ulimit -n \"$0\" && exec \"$@\""])
+            .arg(fds.to_string())
+            .arg(env!("CARGO_BIN_EXE_reference-server"))
+            .args(["--port", "0"])
+            .args(args);
+        Server::spawn(command)
+    }
+
+    fn spawn(mut command: Command) -> Server {
         let stderr = if std::env::var_os("REFERENCE_SERVER_TEST_LOG").is_some() {
             Stdio::inherit()
         } else {
             Stdio::null()
         };
-        let mut child = Command::new(env!("CARGO_BIN_EXE_reference-server"))
-            .args(["--port", "0"])
-            .args(args)
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+"""Soak test of the reference server (`make soak-server`): minutes of churn, bursts, slow
+readers and nameless connections against a release build, while its threads, open file
+descriptors and resident memory are sampled from /proc. Healthy users chat through all of
+it and must lose nothing.
+
+What runs at once, for --seconds (default 180):
+
+- HEALTHY users join at the start and stay; each sends a numbered message every
+  --interval-ms, and now and then a burst of 100 in one write. Every healthy user must
+  receive every other's messages exactly once and in order (CHAT-1, ORDER-1).
+- two churn loops: join, say something, leave (by `salir`, a clean close or a reset, in
+  turn), over and over (CLEAN-3);
+- slow readers: users with a tiny receive buffer that never read; the server must cut them
+  off (SLOW-1) while the room goes on; a new one replaces each after a while;
+- nameless connections, one every half second, that never send a name (LIMIT-2).
+
+At the end the activity stops, the healthy users exchange a last marker, and the script
+waits (bounded) for the server's threads and descriptors to settle. It prints the figures
+(start, peak in each half, end) and fails (exit 1) when a healthy user lost, doubled or
+reordered a message, or when threads, descriptors or memory did not come back down.
+
+Python 3.11, standard library only. Loopback only; every wait is bounded.
+
+Usage: python3 scripts/soak_server.py [--seconds 180] [--server target/release/reference-server]
+"""
+
+import argparse
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+
+HEALTHY = 12
+BURST = 100
+SETTLE = 15.0            # seconds the server gets to release what the churn left behind
+RSS_SLACK_KIB = 32 * 1024
+TIMEOUT = 10.0
+
+
+def proc_stats(pid):
+    """(threads, fds, rss_kib) of a live process."""
+    threads = len(os.listdir(f"/proc/{pid}/task"))
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    with open(f"/proc/{pid}/status") as status:
+        rss = next(int(l.split()[1]) for l in status if l.startswith("VmRSS:"))
+    return threads, fds, rss
+
+
+class Lines:
+    """Line reader over a socket, with a timeout."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def next(self, timeout=TIMEOUT):
+        self.sock.settimeout(timeout)
+        while b"\n" not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                return None
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("utf-8", "replace")
+
+
+def join(addr, name, rcvbuf=None):
+    sock = socket.socket()
+    if rcvbuf:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    sock.settimeout(TIMEOUT)
+    sock.connect(addr)
+    sock.sendall(f"{name}\n".encode())
+    lines = Lines(sock)
+    first = lines.next()
+    if first is None or not first.startswith("Bienvenido"):
+        sock.close()
+        raise RuntimeError(f"{name} was not welcomed: {first!r}")
+    return sock, lines
+
+
+class Healthy:
+    """A user that stays all along, sends numbered messages and checks what it receives."""
+
+    def __init__(self, index, addr, stop):
+        self.name = f"sano{index}"
+        self.sock, self.lines = join(addr, self.name)
+        self.stop = stop
+        self.sent = 0
+        self.seen = defaultdict(list)        # sender -> sequence numbers, as received
+        self.ended = set()                   # senders whose end marker arrived
+        self.error = None
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def read(self):
+        try:
+            while True:
+                line = self.lines.next(timeout=120)
+                if line is None:
+                    self.error = "the server closed the connection"
+                    return
+                who, sep, text = line.partition(": ")
+                if not sep or not who.startswith("sano"):
+                    continue
+                if text.startswith("m "):
+                    self.seen[who].append(int(text.split()[1]))
+                elif text == "end":
+                    self.ended.add(who)
+        except (OSError, ValueError) as exc:
+            self.error = f"read failed: {exc}"
+
+    def send(self, texts):
+        self.sock.sendall("".join(f"{t}\n" for t in texts).encode())
+
+    def chat(self, interval):
+        next_burst = time.monotonic() + 5
+        while not self.stop.is_set():
+            if time.monotonic() >= next_burst:
+                self.send([f"m {self.sent + i}" for i in range(BURST)])
+                self.sent += BURST
+                next_burst = time.monotonic() + 5
+            else:
+                self.send([f"m {self.sent}"])
+                self.sent += 1
+            self.stop.wait(interval)
+
+
+def churn(addr, stop, counter, tag):
+    modes = itertools.cycle(["salir", "close", "reset"])
+    for n in itertools.count():
+        if stop.is_set():
+            return
+        try:
+            sock, _ = join(addr, f"churn{tag}_{n}")
+            sock.sendall(b"de paso\n")
+            mode = next(modes)
+            if mode == "salir":
+                sock.sendall(b"salir\n")
+            elif mode == "reset":
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+            sock.close()
+            counter[tag] += 1
+        except (OSError, RuntimeError):
+            stop.wait(0.05)      # e.g. the server is full for a moment
+
+
+def slow_readers(addr, stop, counter):
+    """Keeps two users that never read; each is replaced after 10 s."""
+    present = []
+    for n in itertools.count():
+        if stop.is_set():
+            break
+        while len(present) < 2:
+            try:
+                sock, _ = join(addr, f"lento{n}_{len(present)}", rcvbuf=4096)
+                present.append((time.monotonic(), sock))
+                counter["slow"] += 1
+            except (OSError, RuntimeError):
+                break
+        stop.wait(1)
+        for entry in [p for p in present if time.monotonic() - p[0] > 10]:
+            entry[1].close()
+            present.remove(entry)
+    for _, sock in present:
+        sock.close()
+
+
+def nameless(addr, stop, counter):
+    """Opens a connection that never sends a name every half second; closes each after the
+    server has (the name timeout)."""
+    open_ = []
+    while not stop.is_set():
+        try:
+            sock = socket.create_connection(addr, timeout=TIMEOUT)
+            sock.setblocking(False)
+            open_.append(sock)
+            counter["nameless"] += 1
+        except OSError:
+            pass
+        for sock in list(open_):
+            try:
+                if sock.recv(4096) == b"":
+                    sock.close()
+                    open_.remove(sock)
+            except BlockingIOError:
+                pass
+            except OSError:
+                sock.close()
+                open_.remove(sock)
+        stop.wait(0.5)
+    for sock in open_:
+        sock.close()
+
+
+def check_delivery(healthy):
+    """Lost, duplicated and out-of-order messages between healthy users."""
+    lost = doubled = reordered = 0
+    for receiver in healthy:
+        for sender in healthy:
+            if sender is receiver:
+                continue
+            got = receiver.seen[sender.name]
+            distinct = set(got)
+            lost += sender.sent - len(distinct & set(range(sender.sent)))
+            doubled += len(got) - len(distinct)
+            reordered += sum(1 for a, b in zip(got, got[1:]) if b <= a)
+    return lost, doubled, reordered
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=180)
+    parser.add_argument("--interval-ms", type=float, default=50)
+    parser.add_argument("--server", default="target/release/reference-server")
+    args = parser.parse_args()
+
+    server = subprocess.Popen(
+        [args.server, "--port", "0", "--name-timeout", "3", "--max-queue", "65536"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server.stdout.readline().strip()
+        host, port = line.removeprefix("listening on ").rsplit(":", 1)
+        addr = (host, int(port))
+        return soak(server.pid, addr, args)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def soak(pid, addr, args):
+    stop = threading.Event()
+    healthy = [Healthy(i, addr, stop) for i in range(HEALTHY)]
+    start = proc_stats(pid)
+    counter = defaultdict(int)
+    workers = [threading.Thread(target=h.chat, args=(args.interval_ms / 1000,), daemon=True)
+               for h in healthy]
+    workers += [threading.Thread(target=churn, args=(addr, stop, counter, t), daemon=True)
+                for t in ("a", "b")]
+    workers.append(threading.Thread(target=slow_readers, args=(addr, stop, counter), daemon=True))
+    workers.append(threading.Thread(target=nameless, args=(addr, stop, counter), daemon=True))
+    for w in workers:
+        w.start()
+
+    halves = [start, start]                  # per-half peaks (threads, fds, rss)
+    began = time.monotonic()
+    while (elapsed := time.monotonic() - began) < args.seconds:
+        now = proc_stats(pid)
+        half = 0 if elapsed < args.seconds / 2 else 1
+        halves[half] = tuple(max(a, b) for a, b in zip(halves[half], now))
+        time.sleep(1)                        # the sampling period, not synchronisation
+    stop.set()
+    for w in workers:
+        w.join(timeout=TIMEOUT)
+
+    # The last marker: once every healthy user has every other's, nothing is in flight.
+    for h in healthy:
+        h.send(["end"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+            len(h.ended) == HEALTHY - 1 for h in healthy):
+        time.sleep(0.1)                      # polling an observable state, bounded
+    # Let the server finish closing what the churn and the slow readers left behind.
+    deadline = time.monotonic() + SETTLE
+    end = proc_stats(pid)
+    while time.monotonic() < deadline and (end[0] > start[0] or end[1] > start[1]):
+        time.sleep(0.2)
+        end = proc_stats(pid)
+
+    lost, doubled, reordered = check_delivery(healthy)
+    sent = sum(h.sent for h in healthy)
+    errors = [f"{h.name}: {h.error}" for h in healthy if h.error]
+    print(f"soak-server: {args.seconds:.0f}s, {HEALTHY} healthy users sent {sent} messages "
+          f"({sent * (HEALTHY - 1)} deliveries); churn cycles {counter['a'] + counter['b']}, "
+          f"slow readers {counter['slow']}, nameless connections {counter['nameless']}")
+    print(f"{'':10}{'start':>10}{'peak 1st half':>15}{'peak 2nd half':>15}{'end':>10}")
+    for i, what in enumerate(["threads", "fds", "RSS KiB"]):
+        print(f"{what:10}{start[i]:>10}{halves[0][i]:>15}{halves[1][i]:>15}{end[i]:>10}")
+    print(f"messages lost {lost}, duplicated {doubled}, out of order {reordered}")
+
+    problems = errors[:]
+    if lost or doubled or reordered:
+        problems.append("healthy users did not receive every message exactly once, in order")
+    if end[0] > start[0] or end[1] > start[1]:
+        problems.append("threads or file descriptors did not return to their start")
+    if end[2] > start[2] + RSS_SLACK_KIB:
+        problems.append(f"RSS grew by more than {RSS_SLACK_KIB} KiB")
+    if halves[1][2] > halves[0][2] * 1.25 + 8192:
+        problems.append("the second half's peak RSS is well above the first half's: a leak?")
+    for p in problems:
+        print(f"FAIL: {p}")
+    print("soak-server: " + ("FAILED" if problems else "ok"))
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
