@@ -8,6 +8,8 @@
 #   make test                     formatting, lints, every test
 #   make soak [RUNS=20]           the suite over and over, reporting any test that ever failed
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
+#   make soak-server              the reference server under churn, bursts and slow readers for minutes
+#   make fuzz [FUZZ_SECONDS=60]   the fuzz targets in fuzz/ (not in CI)
 
 CARGO ?= cargo
 HOST ?= 127.0.0.1
