@@ -14,7 +14,7 @@ use rand::{RngExt, SeedableRng};
 use crate::model::{Direction, TranscriptLine};
 use crate::profile::Profile;
 use crate::user::User;
-use crate::wire::{Event, visible};
+use crate::wire::{Event, cut, visible};
 
 /// Locks a mutex even if a task panicked while holding it: the data here (names, transcript
 /// lines) stays consistent line by line, and a report is better than a second panic.
@@ -122,10 +122,7 @@ impl Transcript {
             return;
         }
         let now = Instant::now();
-        let text = match text.char_indices().nth(LINE_LIMIT) {
-            Some((cut, _)) => format!("{}… ({} bytes in all)", visible(&text[..cut]), text.len()),
-            None => visible(text),
-        };
+        let text = visible(&cut(text, LINE_LIMIT));
         let line = TranscriptLine {
             at_ms: now.duration_since(self.started).as_millis() as u64,
             user: user.to_string(),

@@ -15,6 +15,7 @@
 //! Every wait here is bounded, and the only polling (every 25 ms while a spawned server starts)
 //! waits for an observable event: a connection being accepted.
 
+use crate::session::lock;
 use std::collections::VecDeque;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -398,10 +399,6 @@ impl Tail {
         }
         lines
     }
-}
-
-fn lock(tail: &Mutex<Tail>) -> std::sync::MutexGuard<'_, Tail> {
-    tail.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Reads `pipe` to EOF in the background, keeping its last lines: the child never blocks on

@@ -103,26 +103,7 @@ impl Drop for User {
 impl User {
     /// Opens the connection (bounded by the connect timeout) and starts the reader.
     pub async fn connect(shared: Shared, name: &str, wire: &str) -> Result<User, Failure> {
-        let addr = shared.addr;
-        let stream = match timeout(shared.timeouts.connect, TcpStream::connect(addr)).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => {
-                return Err(Failure::new(
-                    format!("a connection to {addr}"),
-                    format!("connection failed: {e}"),
-                ));
-            }
-            Err(_) => {
-                return Err(Failure::new(
-                    format!("a connection to {addr}"),
-                    format!("no connection within {:?}", shared.timeouts.connect),
-                ));
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        shared
-            .transcript
-            .record(name, Direction::Event, "connected");
+        let stream = open(&shared, name, None).await?;
         let (read, writer) = stream.into_split();
         let (tx, inbox) = mpsc::channel(INBOX);
         let budget = Arc::new(Semaphore::new(INBOX_BYTES));
@@ -200,15 +181,13 @@ impl User {
 
     /// Writes one message in the profile's framing: a line, or one paced chunk.
     pub async fn send_message(&mut self, message: &str) -> Result<(), Failure> {
+        self.send_message_bytes(message.as_bytes()).await
+    }
+
+    /// [`send_message`](Self::send_message) for a message that may not be UTF-8.
+    pub async fn send_message_bytes(&mut self, message: &[u8]) -> Result<(), Failure> {
         let profile = self.shared.profile.clone();
-        match profile.framing {
-            crate::profile::Framing::Line => {
-                self.send_raw(format!("{message}\n").as_bytes()).await?;
-            }
-            crate::profile::Framing::Chunk => {
-                self.send_raw(message.as_bytes()).await?;
-            }
-        }
+        self.send_raw(&profile.frame(message)).await?;
         if profile.pace_ms > 0 {
             // Deliberate pacing, not synchronisation: a chunk-framed server takes one
             // `recv()` as one message, so two writes must not reach it together.
@@ -443,11 +422,44 @@ impl User {
     /// An event in the test's names (`CHAT ana hola`), for messages.
     pub fn show(&self, event: &Event) -> String {
         let shown = self.shared.roster.normalise(&event.to_string());
-        match shown.char_indices().nth(SHOWN_CHARS) {
-            Some((cut, _)) => format!("{}… ({} bytes in all)", &shown[..cut], shown.len()),
-            None => shown,
-        }
+        crate::wire::cut(&shown, SHOWN_CHARS).into_owned()
     }
+}
+
+/// Opens a connection for the user `name`, bounded by the connect timeout, with
+/// `TCP_NODELAY` and, if given, a small receive buffer (so a server that blocks on a client
+/// that does not read blocks after kilobytes, not megabytes). Records `connected`.
+pub(crate) async fn open(
+    shared: &Shared,
+    name: &str,
+    recv_buffer: Option<u32>,
+) -> Result<TcpStream, Failure> {
+    let addr = shared.addr;
+    let failed = |actual: String| Failure::new(format!("a connection to {addr}"), actual);
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(|e| failed(format!("cannot create a socket: {e}")))?;
+    if let Some(size) = recv_buffer {
+        let _ = socket.set_recv_buffer_size(size);
+    }
+    let stream = match timeout(shared.timeouts.connect, socket.connect(addr)).await {
+        Ok(Ok(stream)) => stream,
+        Ok(Err(e)) => return Err(failed(format!("connection failed: {e}"))),
+        Err(_) => {
+            return Err(failed(format!(
+                "no connection within {:?}",
+                shared.timeouts.connect
+            )));
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    shared
+        .transcript
+        .record(name, Direction::Event, "connected");
+    Ok(stream)
 }
 
 /// The task that reads one user's socket: decodes, classifies, records, and delivers.

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::join::chat;
@@ -462,7 +462,7 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
     if let RawEnd::Found | RawEnd::Quiet = answer.1 {
         let text = s.sentinel();
         let p = s.shared.profile.clone();
-        let message = framed(&p, p.send.render(&ana.wire, &text).as_bytes());
+        let message = p.frame(p.send.render(&ana.wire, &text).as_bytes());
         if ana.write(&message, Some(&text)).await.is_ok() {
             ends.push(chat_of(&ana.wire, &text));
         }
@@ -712,21 +712,7 @@ async fn send_text_bytes(user: &mut User, p: &Profile, text: &[u8]) -> Result<()
         .split_once(MARK)
         .expect("a send template contains {text}");
     let message = [head.as_bytes(), text, tail.as_bytes()].concat();
-    user.send_raw(&framed(p, &message)).await?;
-    if p.pace_ms > 0 {
-        // Deliberate pacing, not synchronisation: a chunk-framed server takes one `recv()`
-        // as one message, so two writes must not reach it together.
-        tokio::time::sleep(Duration::from_millis(p.pace_ms)).await;
-    }
-    Ok(())
-}
-
-/// One message in the profile's framing: a line, or a bare chunk.
-pub(crate) fn framed(p: &Profile, message: &[u8]) -> Vec<u8> {
-    match p.framing {
-        Framing::Line => [message, b"\n"].concat(),
-        Framing::Chunk => message.to_vec(),
-    }
+    user.send_message_bytes(&message).await
 }
 
 /// An event for a failure message, cut to a readable length.
@@ -736,11 +722,7 @@ pub(crate) fn short(shown: &str) -> String {
 
 /// `text` cut to `max` characters, saying how long it was.
 fn cut(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let head: String = text.chars().take(max).collect();
-    format!("{head}… ({} bytes in all)", text.len())
+    crate::wire::cut(text, max).into_owned()
 }
 
 /// Anything that shows events in the test's names.
@@ -830,31 +812,7 @@ impl RawClient {
     ) -> Result<RawClient, Failure> {
         let wire = s.declare(script);
         let shared = s.shared.clone();
-        let addr = shared.addr;
-        let failed = |actual: String| Failure::new(format!("a connection to {addr}"), actual);
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()
-        } else {
-            TcpSocket::new_v6()
-        }
-        .map_err(|e| failed(format!("cannot create a socket: {e}")))?;
-        if let Some(size) = recv_buffer {
-            let _ = socket.set_recv_buffer_size(size);
-        }
-        let stream = match timeout(shared.timeouts.connect, socket.connect(addr)).await {
-            Ok(Ok(stream)) => stream,
-            Ok(Err(e)) => return Err(failed(format!("connection failed: {e}"))),
-            Err(_) => {
-                return Err(failed(format!(
-                    "no connection within {:?}",
-                    shared.timeouts.connect
-                )));
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        shared
-            .transcript
-            .record(script, Direction::Event, "connected");
+        let stream = crate::user::open(&shared, script, recv_buffer).await?;
         let decoder = decoder_for(&shared.profile, shared.lexicon.clone());
         let classifier = Classifier::new(shared.profile.clone(), shared.roster.clone());
         Ok(RawClient {
@@ -888,7 +846,7 @@ impl RawClient {
     /// Sends the name in the profile's framing. A prompt, if the server sends one, is left
     /// unread: the server asks, the client answers at once.
     pub async fn send_name(&mut self) -> Result<(), Failure> {
-        let message = framed(&self.shared.profile, self.wire.as_bytes());
+        let message = self.shared.profile.frame(self.wire.as_bytes());
         let shown = self.name.clone();
         self.write(&message, Some(&shown)).await.map_err(|e| {
             Failure::new(

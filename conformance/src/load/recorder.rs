@@ -67,9 +67,7 @@ impl Default for Recorder {
 
 impl Recorder {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::session::lock(&self.inner)
     }
 
     /// Sets the start of the timeline (ns since the run's base); earlier receipts go into

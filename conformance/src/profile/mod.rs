@@ -249,6 +249,14 @@ impl Profile {
         })
     }
 
+    /// `message` as one write in this profile's framing: a line, or a bare chunk.
+    pub fn frame(&self, message: &[u8]) -> Vec<u8> {
+        match self.framing {
+            Framing::Line => [message, b"\n"].concat(),
+            Framing::Chunk => message.to_vec(),
+        }
+    }
+
     /// The skip rule that applies to a test id, if any.
     pub fn skip_rule(&self, test_id: &str) -> Option<&SkipRule> {
         self.skip

@@ -99,6 +99,14 @@ impl Event {
     }
 }
 
+/// `text` cut to `max` characters, saying how long it was: `abc… (5000 bytes in all)`.
+pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()).into(),
+        None => text.into(),
+    }
+}
+
 /// Makes control characters visible (`\x1b`), so reports never drive a terminal.
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
