@@ -17,6 +17,8 @@
 //!
 //! Benchmarks are never part of `make test`: nothing here asserts a speed; it reports.
 
+#![warn(missing_docs)]
+
 mod measure;
 mod table;
 

@@ -11,14 +11,15 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-use crate::catalogue::{self, TestCase};
+use crate::case::TestCase;
+use crate::catalogue;
 use crate::model::{Level, RunReport, TestResult};
 use crate::profile::Profile;
 use crate::report::{self, Format, Style};
 use crate::runner::{self, RunConfig};
 use crate::scenario::{self, Script};
-use crate::session::Timeouts;
-use crate::target::{Target, TargetSpec};
+use crate::target::{ServerArgs, Target};
+use crate::user::Timeouts;
 
 /// Default bound of one expectation.
 pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
@@ -82,32 +83,6 @@ pub struct Args {
     pub scenario: Vec<PathBuf>,
 }
 
-/// Which server, and how it words things: shared by the suite and `conformance load`.
-#[derive(Debug, clap::Args)]
-pub struct ServerArgs {
-    /// The server is already running at HOST:PORT.
-    #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
-    pub target: Option<String>,
-    /// Start the server with this shell command ({port} becomes a free port), and stop it
-    /// at the end; the suite also checks its threads and file descriptors after churn (Linux).
-    #[arg(long, value_name = "CMD")]
-    pub server_cmd: Option<String>,
-    /// The server's wording: a built-in name (`reference`) or a TOML file.
-    #[arg(long, default_value = "reference", value_name = "NAME|FILE")]
-    pub profile: String,
-}
-
-impl ServerArgs {
-    /// The target these options name; neither option: the workspace's reference server.
-    pub fn spec(&self) -> TargetSpec {
-        match (&self.target, &self.server_cmd) {
-            (Some(address), _) => TargetSpec::Address(address.clone()),
-            (None, Some(cmd)) => TargetSpec::Command(cmd.clone()),
-            (None, None) => TargetSpec::Reference,
-        }
-    }
-}
-
 /// What to do instead of running the suite.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -146,23 +121,25 @@ fn usage_error(message: impl std::fmt::Display) -> i32 {
     2
 }
 
-/// The tests this invocation is about: the catalogue, or the scenario files.
-fn load_tests(args: &Args) -> Result<(Vec<TestCase>, Vec<Arc<Script>>), String> {
-    if args.scenario.is_empty() {
-        return Ok((catalogue::all(), Vec::new()));
-    }
-    let mut tests = Vec::new();
-    let mut scripts = Vec::new();
-    for path in &args.scenario {
-        let script = Arc::new(Script::load(path).map_err(|e| e.to_string())?);
-        tests.push(scenario::test_case(&script));
-        scripts.push(script);
-    }
-    Ok((tests, scripts))
+/// The tests this invocation is about: the catalogue, or the scenario files. Two tests with
+/// the same id are an error.
+fn load_tests(args: &Args) -> Result<Vec<TestCase>, String> {
+    let tests = if args.scenario.is_empty() {
+        catalogue::all()
+    } else {
+        let mut tests = Vec::new();
+        for path in &args.scenario {
+            let script = Script::load(path).map_err(|e| e.to_string())?;
+            tests.push(scenario::test_case(Arc::new(script)));
+        }
+        tests
+    };
+    crate::case::check_unique(&tests)?;
+    Ok(tests)
 }
 
 async fn run(args: Args) -> i32 {
-    let (tests, scripts) = match load_tests(&args) {
+    let tests = match load_tests(&args) {
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
@@ -221,7 +198,6 @@ async fn run(args: Args) -> i32 {
             connect: Duration::from_secs(5).mul_f64(scale),
         },
         scale,
-        scripts,
         isolate: args.isolate.then(|| spec.clone()),
     };
     let show_progress = std::io::stderr().is_terminal() && args.format == Format::Human;

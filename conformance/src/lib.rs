@@ -12,17 +12,22 @@
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
+pub mod case;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod load;
 pub mod model;
+pub mod procfs;
 pub mod profile;
 pub mod report;
 pub mod requirements;
 pub mod runner;
 pub mod scenario;
 pub mod session;
+pub(crate) mod sync;
 pub mod target;
+pub mod transcript;
 pub mod user;
+pub mod verdict;
 pub mod wire;

@@ -15,11 +15,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use crate::catalogue::TestCase;
+use crate::case::TestCase;
 use crate::model::{Level, Status, TestResult};
 use crate::profile::Profile;
-use crate::session::{Session, Timeouts, Verdict};
+use crate::session::Session;
 use crate::target::Target;
+use crate::user::Timeouts;
+use crate::verdict::Verdict;
 
 mod cpu_watch;
 
@@ -34,8 +36,6 @@ pub struct RunConfig {
     pub timeouts: Timeouts,
     /// Multiplies every test's budget (slow machines).
     pub scale: f64,
-    /// Scenario files among the tests, attached to their sessions by id.
-    pub scripts: Vec<Arc<crate::scenario::Script>>,
     /// Start a fresh server before each test (spawned servers only), so one bug that
     /// breaks the room for good is reported by the tests about it, not by every later one.
     pub isolate: Option<crate::target::TargetSpec>,
@@ -169,17 +169,11 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
         test_seed(config.seed, test.id),
     );
     session.shared.server_pid = target.pid();
-    session.script = config
-        .scripts
-        .iter()
-        .chain(crate::scenario::built_in())
-        .find(|s| s.id == test.id)
-        .cloned();
     let transcript = session.shared.transcript.clone();
     let received = Arc::clone(&session.shared.received);
     let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
-    let outcome = tokio::time::timeout(budget, (test.run)(session)).await;
+    let outcome = tokio::time::timeout(budget, test.execute(session)).await;
     let cpu = cpu.and_then(CpuWatch::stop);
     result.duration = started.elapsed();
     let received = received.load(Ordering::Relaxed);

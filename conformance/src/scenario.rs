@@ -30,10 +30,11 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::catalogue::{BUDGET, TestCase, boxed};
+use crate::case::TestCase;
 use crate::model::Level;
-use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
 /// What a user must see next.
@@ -70,6 +71,8 @@ pub struct Script {
     pub source: String,
     /// Each step with its line number.
     pub steps: Vec<(usize, Step)>,
+    /// Each step as written (comments removed), for `--explain`.
+    pub written: Vec<String>,
 }
 
 /// A scenario that cannot be used, with the file and line.
@@ -116,6 +119,7 @@ impl Script {
         };
         let mut header: HashMap<&str, (usize, &str)> = HashMap::new();
         let mut steps = Vec::new();
+        let mut written = Vec::new();
         for (n, raw) in text.lines().enumerate() {
             let n = n + 1;
             let line = strip_comment(raw).trim();
@@ -137,6 +141,7 @@ impl Script {
                 continue;
             }
             steps.push((n, parse_step(line).map_err(|m| err(n, m))?));
+            written.push(line.to_string());
         }
         let get = |key: &str| {
             header
@@ -175,6 +180,7 @@ impl Script {
             title: leak(header.get("title").map_or(id, |(_, v)| v)),
             source: file.to_string(),
             steps,
+            written,
         })
     }
 }
@@ -331,25 +337,22 @@ fn check_users(steps: &[(usize, Step)]) -> Result<(), (usize, String)> {
     Ok(())
 }
 
-/// The scenario as a test of the catalogue; the runner hands the script to the session.
-pub fn test_case(script: &Script) -> TestCase {
-    TestCase {
-        id: script.id,
-        level: script.level,
-        requirement: script.requirement,
-        title: script.title,
-        steps: "the steps of the scenario file",
-        causes: "see the scenario file's comments",
-        budget: BUDGET,
-        run: |s| boxed(execute(s)),
-    }
+/// The scenario as a test of the catalogue: its body runs this very script.
+pub fn test_case(script: Arc<Script>) -> TestCase {
+    let steps = format!(
+        "the steps of {}, one after another:\n    {}",
+        script.source,
+        script.written.join("\n    ")
+    );
+    let causes = format!("see the comments in {}", script.source);
+    TestCase::declare(script.id, script.level, script.requirement, script.title)
+        .steps(steps)
+        .causes(causes)
+        .run(move |s| execute(s, Arc::clone(&script)))
 }
 
-/// Runs the session's script step by step.
-pub async fn execute(mut s: Session) -> Outcome {
-    let Some(script) = s.script.clone() else {
-        return Err(Verdict::Skip("no scenario attached to this test".into()));
-    };
+/// Runs `script` step by step.
+pub async fn execute(mut s: Session, script: Arc<Script>) -> Outcome {
     let quits = script
         .steps
         .iter()

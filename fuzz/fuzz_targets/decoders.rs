@@ -10,7 +10,7 @@
 use std::sync::{Arc, LazyLock};
 
 use conformance::profile::Profile;
-use conformance::session::{Lexicon, Roster};
+use conformance::wire::{Lexicon, Roster};
 use conformance::wire::{ChunkDecoder, Classifier, Decoder, LineDecoder};
 use libfuzzer_sys::fuzz_target;
 

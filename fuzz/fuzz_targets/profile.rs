@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use conformance::profile::Profile;
-use conformance::session::Roster;
+use conformance::wire::Roster;
 use conformance::wire::{Classifier, Event};
 use libfuzzer_sys::fuzz_target;
 

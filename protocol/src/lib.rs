@@ -1,11 +1,15 @@
-//! The group-chat protocol, defined once: the reference wording, the limits, and the text
-//! rules (what a valid name is, how control characters are neutralised).
+//! The group-chat protocol, defined once: the reference wording, the limits, the text
+//! rules (what a valid name is, how control characters are neutralised), and the
+//! `listening on HOST:PORT` line the reference server announces its address with.
 //!
 //! Each item names the PROTOCOL.md requirement it implements. The reference server, the
 //! reference client and the conformance harness's built-in `reference` profile all take their
 //! wording from here, so the three can never drift apart.
 
+#![warn(missing_docs)]
+
 pub mod limits;
+pub mod listening;
 pub mod text;
 pub mod wording;
 

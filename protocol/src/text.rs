@@ -39,7 +39,10 @@ pub enum NameError {
     /// INPUT-1: nothing left after trimming.
     Empty,
     /// INPUT-3: more characters than the limit.
-    TooLong { max: usize },
+    TooLong {
+        /// The longest name accepted, in characters (`--max-name`).
+        max: usize,
+    },
     /// INPUT-4: a control character somewhere in the name.
     ControlCharacters,
 }

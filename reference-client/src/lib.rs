@@ -22,6 +22,8 @@
 //!   user presses Enter. Here the receiver thread ends the process at once (see
 //!   [`ending::Ending::server_closed`] for why that is sound).
 
+#![warn(missing_docs)]
+
 pub mod connection;
 pub mod ending;
 pub mod input;

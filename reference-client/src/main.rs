@@ -11,6 +11,8 @@
 //! Exit status: 0 when the user left (or gave no name), 1 when the server could not be reached
 //! or closed the connection first, 2 for bad arguments (clap's usage error).
 
+#![warn(missing_docs)]
+
 use std::process::ExitCode;
 
 use clap::Parser;

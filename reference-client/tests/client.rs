@@ -11,7 +11,9 @@ mod support;
 
 use predicates::prelude::*;
 
-use support::{FakeServer, RealServer, Running, client, closed_port, polite_room, run_client};
+use support::{
+    FakeServer, Running, client, closed_port, polite_room, port_args, real_server, run_client,
+};
 
 mod cli {
     use super::*;
@@ -246,10 +248,10 @@ mod with_the_reference_server {
     /// The "done when": two reference clients chat through the reference server.
     #[test]
     fn two_clients_chat_join_and_leave() {
-        let server = RealServer::start();
-        let mut ana = Running::named_at(server.port_args(), "ana");
+        let server = real_server();
+        let mut ana = Running::named_at(port_args(server.port()), "ana");
         ana.expect_stdout("Bienvenido al chat, ana.");
-        let mut beto = Running::named_at(server.port_args(), "beto");
+        let mut beto = Running::named_at(port_args(server.port()), "beto");
         beto.expect_stdout("Bienvenido al chat, beto.");
         ana.expect_stdout("beto se ha unido al chat");
 

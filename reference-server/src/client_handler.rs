@@ -18,16 +18,17 @@
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::thread::{self, JoinHandle};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chat_protocol::{neutralize_controls, validate_name, wording};
 
-use crate::chat_server::{Slot, THREAD_STACK_SIZE};
 use crate::config::Config;
 use crate::line_reader::{Line, LineReader};
 use crate::outbox::{Outbox, encode, run_writer};
 use crate::room::{ClientId, Member, NameInUse, Room};
+use crate::slots::Slot;
+use crate::threads;
 
 /// How long a leaving client's writer may keep flushing what was queued before the socket is
 /// shut down anyway (a client that sent `salir` and stopped reading must not keep a thread).
@@ -167,18 +168,17 @@ impl ClientHandler {
         let _ = self.stream.shutdown(Shutdown::Both);
     }
 
+    /// Starts this client's writer thread (`writer-ID`), which sends what the room queues in
+    /// `outbox` until the outbox is closed or the peer is gone.
     fn spawn_writer(&self, outbox: &Arc<Outbox>) -> io::Result<JoinHandle<()>> {
         let outbox = Arc::clone(outbox);
         let stream = Arc::clone(&self.stream);
-        thread::Builder::new()
-            .name(format!("writer-{}", self.id.0))
-            .stack_size(THREAD_STACK_SIZE)
-            .spawn(move || {
-                if run_writer(&outbox, &*stream).is_err() {
-                    // The peer is gone: make sure the handler's read notices too.
-                    let _ = stream.shutdown(Shutdown::Both);
-                }
-            })
+        threads::spawn(format!("writer-{}", self.id.0), move || {
+            if run_writer(&outbox, &*stream).is_err() {
+                // The peer is gone: make sure the handler's read notices too.
+                let _ = stream.shutdown(Shutdown::Both);
+            }
+        })
     }
 
     /// Step 3: every line is a chat message (CHAT-1), `salir` leaves (QUIT-1), blank lines are
@@ -210,7 +210,7 @@ impl ClientHandler {
             };
             let more_waiting = !end && burst.len() < MAX_BURST && reader.has_line_buffered();
             if !more_waiting && !burst.is_empty() {
-                if !self.room.broadcast_all(name, self.id, &burst) {
+                if !self.room.broadcast(name, self.id, &burst) {
                     return; // we were disconnected as too slow
                 }
                 burst.clear();

@@ -14,15 +14,34 @@
 //! | `conn.recv(1024).decode()`               | [`line_reader`]: [`LineReader`]                |
 //! | `HOST`, `PORT` constants                 | [`config`]: [`Config`] (command line)          |
 //!
+//! And what the seed does not have, because it never meets a flood or a failure:
+//!
+//! | concern                                          | here                              |
+//! |--------------------------------------------------|-----------------------------------|
+//! | `--max-clients`: one slot per connection         | [`slots`]: [`Slot`](slots::Slot)  |
+//! | refusing a connection with a reason, no thread   | [`turn_away`]                     |
+//! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
+//! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
+//!
+//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and the
+//! modules at the bottom (`slots`, `threads`, `turn_away`, `accept_errors`, `line_reader`,
+//! `config`) import nothing above them.
+//!
 //! Try it by hand: `cargo run -p reference-server -- --port 8070`, then in two other
 //! terminals `nc 127.0.0.1 8070`, type a name, chat, and type `salir` to leave.
 
+#![warn(missing_docs)]
+
+pub mod accept_errors;
 pub mod chat_server;
 pub mod client_handler;
 pub mod config;
 pub mod line_reader;
 pub mod outbox;
 pub mod room;
+pub mod slots;
+pub mod threads;
+pub mod turn_away;
 
 pub use chat_server::ChatServer;
 pub use client_handler::ClientHandler;

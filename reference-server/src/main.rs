@@ -6,17 +6,21 @@
 //! ```
 //!
 //! The first line on stdout is exactly `listening on HOST:PORT` (with the real port when
-//! `--port 0`), flushed at once so scripts can read it; every log line goes to stderr.
+//! `--port 0`), flushed at once so scripts can read it (`chat_protocol::listening` writes it
+//! and parses it back); every log line goes to stderr.
 //!
 //! Exit status: 0 when stopped by Ctrl-C or SIGTERM, 1 when the address cannot be bound,
 //! 2 for bad arguments (clap's usage error).
 
+#![warn(missing_docs)]
+
 use std::io::Write;
 use std::process::ExitCode;
-use std::{io, process, thread};
+use std::{io, process};
 
+use chat_protocol::listening;
 use clap::Parser;
-use reference_server::{ChatServer, Config};
+use reference_server::{ChatServer, Config, threads};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -45,7 +49,7 @@ fn main() -> ExitCode {
 
     // Scripts wait for this exact line; a closed stdout is not a reason to stop serving.
     let mut stdout = io::stdout().lock();
-    let _ = writeln!(stdout, "listening on {addr}");
+    let _ = writeln!(stdout, "{}", listening::line(addr));
     let _ = stdout.flush();
     drop(stdout);
     eprintln!("reference-server: listening on {addr}");
@@ -61,19 +65,16 @@ fn main() -> ExitCode {
 /// have to wake the accept loop and every blocked reader and writer, for nothing.)
 fn stop_on_signals() -> io::Result<()> {
     let mut signals = Signals::new([SIGINT, SIGTERM])?;
-    thread::Builder::new()
-        .name("signals".to_owned())
-        .stack_size(reference_server::chat_server::THREAD_STACK_SIZE)
-        .spawn(move || {
-            if let Some(signal) = signals.forever().next() {
-                let name = if signal == SIGINT {
-                    "SIGINT"
-                } else {
-                    "SIGTERM"
-                };
-                eprintln!("reference-server: {name} received, stopping");
-                process::exit(0);
-            }
-        })?;
+    threads::spawn("signals".to_owned(), move || {
+        if let Some(signal) = signals.forever().next() {
+            let name = if signal == SIGINT {
+                "SIGINT"
+            } else {
+                "SIGTERM"
+            };
+            eprintln!("reference-server: {name} received, stopping");
+            process::exit(0);
+        }
+    })?;
     Ok(())
 }

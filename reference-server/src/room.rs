@@ -7,7 +7,7 @@
 //! - **One `Mutex` around the whole registry** ([`Room`]), like the seed's `clients_lock`. Every
 //!   operation takes it once and does all its work inside: checking a name and inserting it
 //!   (so two clients can never both get the same name), or sending a line to everyone.
-//! - **Broadcasting under the lock keeps the order.** Because each broadcast puts its line into
+//! - **Broadcasting under the lock keeps the order.** Because each broadcast puts its lines into
 //!   every member's queue while holding the lock, two broadcasts can never interleave: every
 //!   receiver gets all lines (chat, join, leave) in the same relative order (ORDER-2), and each
 //!   sender's lines in the order it sent them (ORDER-1).
@@ -123,24 +123,24 @@ impl Room {
         true
     }
 
-    /// Sends `line` to every member except its sender, `name` with connection `id` (CHAT-1,
-    /// CHAT-2). The line is encoded once and shared by all receivers.
+    /// The seed's `broadcast()`: sends `lines`, a burst of one sender's chat lines (often just
+    /// one), to every member except that sender, `name` with connection `id` (CHAT-1, CHAT-2).
+    ///
+    /// How it departs from the seed, and why:
+    /// - **Formatted once, sent as one buffer.** The lines are encoded into one shared buffer
+    ///   ([`encode_all`]) that every receiver's queue points to: no copy per receiver, and a
+    ///   burst from a fast sender costs each receiver one queue entry instead of one per line.
+    ///   The lines stay together and in order (ORDER-1, ORDER-2).
+    /// - **The lock is held only to enqueue.** Under the room lock the buffer is only pushed
+    ///   onto each member's [`Outbox`]; no socket is written (the member's writer thread does
+    ///   that), so a client that stops reading cannot freeze the room (SLOW-1).
+    /// - **Writers are woken after the lock is released**, so no sender waits on the lock
+    ///   while another makes up to one wake-up system call per member.
     ///
     /// Does nothing if the sender is not (or no longer) a member, so nothing more is delivered
     /// from a client that has left (LEAVE-3). Returns false in that case.
-    pub fn broadcast(&self, name: &str, id: ClientId, line: &str) -> bool {
-        self.broadcast_bytes(name, id, encode(line))
-    }
-
-    /// Sends several lines of one sender at once, like [`broadcast`](Self::broadcast) for
-    /// each in turn, but under one lock and as one shared buffer: a burst from a fast sender
-    /// costs each receiver one queue entry instead of one per line. The lines stay together
-    /// and in order (ORDER-1, ORDER-2).
-    pub fn broadcast_all(&self, name: &str, id: ClientId, lines: &[String]) -> bool {
-        self.broadcast_bytes(name, id, encode_all(lines))
-    }
-
-    fn broadcast_bytes(&self, name: &str, id: ClientId, bytes: Bytes) -> bool {
+    pub fn broadcast(&self, name: &str, id: ClientId, lines: &[impl AsRef<str>]) -> bool {
+        let bytes = encode_all(lines);
         let after = {
             let mut members = self.lock();
             if members.get(name).is_none_or(|m| m.id != id) {
@@ -299,13 +299,10 @@ mod tests {
         let mut f = Fixture::new();
         let (ana_id, ana) = f.join("ana");
         let (_, bob) = f.join("bob");
-        assert!(f.room.broadcast("ana", ana_id, "ana: hola"));
-        assert!(!f.room.broadcast("ana", ClientId(999), "ana: impostor"));
-        assert!(!f.room.broadcast("nadie", ana_id, "nadie: hola"));
-        assert!(
-            f.room
-                .broadcast_all("ana", ana_id, &["ana: a".into(), "ana: b".into()])
-        );
+        assert!(f.room.broadcast("ana", ana_id, &["ana: hola"]));
+        assert!(!f.room.broadcast("ana", ClientId(999), &["ana: impostor"]));
+        assert!(!f.room.broadcast("nadie", ana_id, &["nadie: hola"]));
+        assert!(f.room.broadcast("ana", ana_id, &["ana: a", "ana: b"]));
         assert!(drained(&bob).ends_with("\nana: hola\nana: a\nana: b\n"));
         assert!(!drained(&ana).contains("hola"));
     }
@@ -341,7 +338,7 @@ mod tests {
             !f.room.remove("slow", slow_id),
             "already removed and announced"
         );
-        assert!(f.room.broadcast("bob", bob_id, "bob: hola"));
+        assert!(f.room.broadcast("bob", bob_id, &["bob: hola"]));
         assert_eq!(
             drained(&ana),
             "Bienvenido al chat, ana. Escribe 'salir' para salir.\n\

@@ -12,13 +12,16 @@
 //! ```text
 //! tokio-peer [--host 127.0.0.1] [--port 8071]
 //! ```
-//! The first line on stdout is `listening on HOST:PORT`.
+//! The first line on stdout is `listening on HOST:PORT` (`chat_protocol::listening`), as the
+//! reference server's, so the same code starts either.
+
+#![warn(missing_docs)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use chat_protocol::{validate_name, wording};
+use chat_protocol::{listening, validate_name, wording};
 use futures::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Mutex, mpsc};
@@ -84,7 +87,7 @@ async fn main() {
         }
     };
     if let Ok(addr) = listener.local_addr() {
-        println!("listening on {addr}");
+        println!("{}", listening::line(addr));
     }
     let state = Arc::new(Mutex::new(Shared {
         peers: HashMap::new(),

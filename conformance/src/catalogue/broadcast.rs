@@ -2,82 +2,92 @@
 //! its sender (CHAT-*, FRAME-3).
 
 use super::join::{chat, nothing_else};
-use super::{BUDGET, TestCase, boxed};
+use crate::case::TestCase;
 use crate::check::Delivery;
-use crate::model::Level;
-use crate::session::{Failure, Outcome, Session};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome};
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "broadcast.basic",
-            level: Level::Core,
-            requirement: "CHAT-1",
-            title: "a message reaches every other user",
-            steps: "ana, beto and carla join; ana says `hola`; beto and carla must each \
+        TestCase::core(
+            "broadcast.basic",
+            "CHAT-1",
+            "a message reaches every other user",
+        )
+        .steps(
+            "ana, beto and carla join; ana says `hola`; beto and carla must each \
                     receive ana's chat line, and nothing else before a sentinel.",
-            causes: "broadcast only to the first client; the sender's name is missing from the \
+        )
+        .causes(
+            "broadcast only to the first client; the sender's name is missing from the \
                      line; the line is not terminated.",
-            budget: BUDGET,
-            run: |s| boxed(basic(s)),
-        },
-        TestCase {
-            id: "broadcast.no_echo",
-            level: Level::Core,
-            requirement: "CHAT-2",
-            title: "the sender does not receive its own message",
-            steps: "ana and beto join; ana says `eco?`; beto receives it; then beto sends a \
+        )
+        .run(basic),
+        TestCase::core(
+            "broadcast.no_echo",
+            "CHAT-2",
+            "the sender does not receive its own message",
+        )
+        .steps(
+            "ana and beto join; ana says `eco?`; beto receives it; then beto sends a \
                     sentinel; ana must receive nothing before it (with an echoing profile: \
                     exactly its own message).",
-            causes: "broadcast loops over every client without skipping the sender \
+        )
+        .causes(
+            "broadcast loops over every client without skipping the sender \
                      (`if client != sender`).",
-            budget: BUDGET,
-            run: |s| boxed(no_echo(s)),
-        },
-        TestCase {
-            id: "broadcast.exactly_once",
-            level: Level::Core,
-            requirement: "CHAT-1",
-            title: "three users taking turns: every message exactly once to every other user",
-            steps: "ana, beto and carla join; they take turns saying 20 numbered messages each; \
+        )
+        .run(no_echo),
+        TestCase::core(
+            "broadcast.exactly_once",
+            "CHAT-1",
+            "three users taking turns: every message exactly once to every other user",
+        )
+        .steps(
+            "ana, beto and carla join; they take turns saying 20 numbered messages each; \
                     after a sentinel from each, every user must have every other user's \
                     messages exactly once.",
-            causes: "a delivery dropped or doubled in broadcast; a message sent to a \
+        )
+        .causes(
+            "a delivery dropped or doubled in broadcast; a message sent to a \
                      subset of clients when the list changes.",
-            budget: BUDGET,
-            run: |s| boxed(exactly_once(s)),
-        },
-        TestCase {
-            id: "broadcast.concurrent",
-            level: Level::Core,
-            requirement: "FRAME-3",
-            title: "ten users sending 100 messages each at once: nothing lost, doubled or torn",
-            steps: "ten users join; all ten send 100 numbered messages at the same time, as \
+        )
+        .run(exactly_once),
+        TestCase::core(
+            "broadcast.concurrent",
+            "FRAME-3",
+            "ten users sending 100 messages each at once: nothing lost, doubled or torn",
+        )
+        .steps(
+            "ten users join; all ten send 100 numbered messages at the same time, as \
                     fast as they can; after a sentinel from each, every user must have the \
                     other nine users' 900 messages exactly once, each line intact.",
-            causes: "broadcast without the lock, or a line written in several send() calls \
+        )
+        .causes(
+            "broadcast without the lock, or a line written in several send() calls \
                      (so two senders' lines interleave: torn or merged lines); a shared buffer \
                      between handlers; sends that are not retried when partial (send instead \
                      of sendall).",
-            budget: BUDGET,
-            run: |s| boxed(concurrent(s)),
-        },
-        TestCase {
-            id: "broadcast.intact_text",
-            level: Level::Core,
-            requirement: "CHAT-3",
-            title: "text arrives byte for byte: accents, emoji, punctuation, a long line",
-            steps: "ana and beto join; ana sends lines with accents, emoji, colons, braces, \
+        )
+        .run(concurrent),
+        TestCase::core(
+            "broadcast.intact_text",
+            "CHAT-3",
+            "text arrives byte for byte: accents, emoji, punctuation, a long line",
+        )
+        .steps(
+            "ana and beto join; ana sends lines with accents, emoji, colons, braces, \
                     percent signs, a tab, and 1,000 characters; beto must receive each exactly \
                     as written.",
-            causes: "decoding with the wrong codec (latin-1); trimming or splitting the text \
+        )
+        .causes(
+            "decoding with the wrong codec (latin-1); trimming or splitting the text \
                      on ':'; a fixed-size recv() that cuts long lines; formatting the text as \
                      a format string.",
-            budget: BUDGET,
-            run: |s| boxed(intact_text(s)),
-        },
+        )
+        .run(intact_text),
     ]
 }
 

@@ -6,82 +6,92 @@ use std::time::Duration;
 
 use super::join::{chat, nothing_else};
 use super::leave::{Departure, depart, joined, left};
-use super::{BUDGET, TestCase, boxed};
-use crate::model::Level;
-use crate::session::{Failure, Outcome, Session, Verdict};
-use crate::target::ProcessStats;
+use crate::case::TestCase;
+use crate::procfs::ProcessStats;
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "cleanup.name_reuse",
-            level: Level::Core,
-            requirement: "CLEAN-1",
-            title: "a departed user's name can be taken again at once",
-            steps: "ana and beto join; beto leaves (the quit word, or a close when the profile \
+        TestCase::core(
+            "cleanup.name_reuse",
+            "CLEAN-1",
+            "a departed user's name can be taken again at once",
+        )
+        .steps(
+            "ana and beto join; beto leaves (the quit word, or a close when the profile \
                     has none); once ana has seen the leave, a new connection joins as beto; \
                     its name must be accepted, ana must receive the new join, and the new beto \
                     and ana must chat both ways.",
-            causes: "the departed client is never removed from the client list (or the name \
+        )
+        .causes(
+            "the departed client is never removed from the client list (or the name \
                      set), so its name stays `in use`; it is removed only when a later \
                      broadcast to it fails.",
-            budget: BUDGET,
-            run: |s| boxed(name_reuse(s)),
-        },
-        TestCase {
-            id: "cleanup.no_ghost",
-            level: Level::Core,
-            requirement: "CLEAN-2",
-            title: "after a reset and a close, the others' messages still reach everyone",
-            steps: "ana, beto and carla join; beto's connection is reset (RST); ana and carla \
+        )
+        .run(name_reuse),
+        TestCase::core(
+            "cleanup.no_ghost",
+            "CLEAN-2",
+            "after a reset and a close, the others' messages still reach everyone",
+        )
+        .steps(
+            "ana, beto and carla join; beto's connection is reset (RST); ana and carla \
                     see its leave; carla sends three messages, ana must receive each; ana then \
                     sends a sentinel that carla must receive. Then dani joins, closes its \
                     connection cleanly (FIN), and the same exchange is repeated.",
-            causes: "the departed client is left in the client list; the next broadcast to it \
+        )
+        .causes(
+            "the departed client is left in the client list; the next broadcast to it \
                      raises (BrokenPipe, EBADF, SocketException) and the exception escapes into \
                      the *sender's* handler, which dies: the innocent sender is disconnected \
                      and the rest of its broadcast is lost. Catch write errors per client in \
                      broadcast, and remove clients in `finally`.",
-            budget: BUDGET,
-            run: |s| boxed(no_ghost(s)),
-        },
-        TestCase {
-            id: "cleanup.churn",
-            level: Level::Core,
-            requirement: "CLEAN-3",
-            title: "200 join/leave cycles (quit, FIN, RST) leave the server healthy",
-            steps: "ana joins and stays; 200 users join, ten at a time, and leave again, taking \
+        )
+        .run(no_ghost),
+        TestCase::core(
+            "cleanup.churn",
+            "CLEAN-3",
+            "200 join/leave cycles (quit, FIN, RST) leave the server healthy",
+        )
+        .steps(
+            "ana joins and stays; 200 users join, ten at a time, and leave again, taking \
                     turns with the quit word, a clean close and a reset; ana must see each \
                     join and each leave exactly once; at the end a fresh user and ana must chat \
                     both ways, and ana must receive nothing else.",
-            causes: "threads or sockets leak per client until the server cannot accept more; a \
+        )
+        .causes(
+            "threads or sockets leak per client until the server cannot accept more; a \
                      departure left in the list breaks later broadcasts; a leave announced \
                      twice (quit branch and `finally`) or not at all for one kind of \
                      departure; the client list modified without the lock while a broadcast \
                      iterates it.",
-            budget: Duration::from_secs(30),
-            run: |s| boxed(churn(s)),
-        },
-        TestCase {
-            id: "cleanup.resources",
-            level: Level::Core,
-            requirement: "CLEAN-4",
-            title: "after 100 abrupt disconnects the server's threads and sockets return to \
+        )
+        .budget(Duration::from_secs(30))
+        .run(churn),
+        TestCase::core(
+            "cleanup.resources",
+            "CLEAN-4",
+            "after 100 abrupt disconnects the server's threads and sockets return to \
                     baseline",
-            steps: "only when the harness started the server (--server-cmd, Linux): ana joins \
+        )
+        .steps(
+            "only when the harness started the server (--server-cmd, Linux): ana joins \
                     and the server's threads and open file descriptors are measured; 100 \
                     clients connect and drop (FIN or RST, some before sending a name); a fresh \
                     user joins, sends a sentinel to ana and leaves; within 5 s the server's \
                     threads and file descriptors must be back to at most the baseline.",
-            causes: "the socket is not closed in `finally` (a file descriptor leaks per \
+        )
+        .causes(
+            "the socket is not closed in `finally` (a file descriptor leaks per \
                      client); the handler thread never ends after a drop (e.g. it loops on \
                      empty reads, or blocks forever on a queue); a writer thread per client \
                      that is never joined or woken at the end.",
-            budget: Duration::from_secs(30),
-            run: |s| boxed(resources(s)),
-        },
+        )
+        .budget(Duration::from_secs(30))
+        .run(resources),
     ]
 }
 

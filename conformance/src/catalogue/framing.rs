@@ -6,103 +6,115 @@ use std::time::Duration;
 
 use super::join::{chat, nothing_else};
 use super::leave::left;
-use super::{BUDGET, TestCase, boxed};
-use crate::model::Level;
+use crate::case::TestCase;
 use crate::profile::Framing;
-use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "framing.partial_writes",
-            level: Level::Core,
-            requirement: "FRAME-2",
-            title: "a line written in three pieces arrives as one message",
-            steps: "ana and beto join; beto writes one chat line in three writes, pausing \
+        TestCase::core(
+            "framing.partial_writes",
+            "FRAME-2",
+            "a line written in three pieces arrives as one message",
+        )
+        .steps(
+            "ana and beto join; beto writes one chat line in three writes, pausing \
                     between them so each travels as its own TCP segment; ana must receive the \
                     whole line as one chat message, and nothing else before a sentinel.",
-            causes: "one recv() / read() is taken as one message (`msg = sock.recv(1024)`): \
+        )
+        .causes(
+            "one recv() / read() is taken as one message (`msg = sock.recv(1024)`): \
                      TCP is a byte stream, not a message stream; buffer what you receive and \
                      split on `\\n`, keeping the unfinished rest for the next recv().",
-            budget: BUDGET,
-            run: |s| boxed(partial_writes(s)),
-        },
-        TestCase {
-            id: "framing.byte_by_byte",
-            level: Level::Core,
-            requirement: "FRAME-2",
-            title: "a line written one byte at a time arrives as one message",
-            steps: "ana and beto join; beto writes a chat line (with an accented letter) one \
+        )
+        .run(partial_writes),
+        TestCase::core(
+            "framing.byte_by_byte",
+            "FRAME-2",
+            "a line written one byte at a time arrives as one message",
+        )
+        .steps(
+            "ana and beto join; beto writes a chat line (with an accented letter) one \
                     byte per write, with a short pause after each; ana must receive the whole \
                     line as one chat message, and nothing else before a sentinel.",
-            causes: "one recv() is taken as one message; each received chunk is decoded on \
+        )
+        .causes(
+            "one recv() is taken as one message; each received chunk is decoded on \
                      its own, so a multi-byte character cut between two reads becomes `�`; \
                      the buffer is cleared after each recv().",
-            budget: BUDGET,
-            run: |s| boxed(byte_by_byte(s)),
-        },
-        TestCase {
-            id: "framing.several_lines",
-            level: Level::Core,
-            requirement: "FRAME-2",
-            title: "three lines in one write arrive as three messages, in order",
-            steps: "ana and beto join; beto writes three chat lines in a single write; ana \
+        )
+        .run(byte_by_byte),
+        TestCase::core(
+            "framing.several_lines",
+            "FRAME-2",
+            "three lines in one write arrive as three messages, in order",
+        )
+        .steps(
+            "ana and beto join; beto writes three chat lines in a single write; ana \
                     must receive three chat messages, in the order written, and nothing else \
                     before a sentinel.",
-            causes: "one recv() is taken as one message, so the three lines go out as one \
+        )
+        .causes(
+            "one recv() is taken as one message, so the three lines go out as one \
                      message with newlines inside it; only the first line of the buffer is \
                      handled and the rest is dropped; the split keeps only the last piece.",
-            budget: BUDGET,
-            run: |s| boxed(several_lines(s)),
-        },
-        TestCase {
-            id: "framing.crlf",
-            level: Level::Core,
-            requirement: "FRAME-1",
-            title: "lines ending in \\r\\n are accepted; the \\r is not part of the line",
-            steps: "ana and beto join; beto writes `hola\\r\\n`, then `uno\\r\\ndos\\r\\n` in one \
+        )
+        .run(several_lines),
+        TestCase::core(
+            "framing.crlf",
+            "FRAME-1",
+            "lines ending in \\r\\n are accepted; the \\r is not part of the line",
+        )
+        .steps(
+            "ana and beto join; beto writes `hola\\r\\n`, then `uno\\r\\ndos\\r\\n` in one \
                     write; ana must receive the chat messages `hola`, `uno` and `dos` with no \
                     `\\r` in them, and nothing else before a sentinel; then beto writes the quit \
                     word ending in `\\r\\n` and ana must receive beto's leave line.",
-            causes: "the line is split on `\\n` only and the `\\r` stays in it (telnet, netcat \
+        )
+        .causes(
+            "the line is split on `\\n` only and the `\\r` stays in it (telnet, netcat \
                      -C and Windows clients send `\\r\\n`): the quit word then no longer \
                      matches (`\"salir\\r\" != \"salir\"`). Strip the `\\r` of a `\\r\\n` ending. \
                      (A `\\r` relayed at the very end of a line is hidden by the suite's own \
                      line reader, so it is not reported here.)",
-            budget: BUDGET,
-            run: |s| boxed(crlf(s)),
-        },
-        TestCase {
-            id: "framing.utf8_split",
-            level: Level::Core,
-            requirement: "FRAME-2",
-            title: "a multi-byte character split across two writes arrives intact",
-            steps: "ana and beto join; beto writes a chat line with `ñ` and an emoji in three \
+        )
+        .run(crlf),
+        TestCase::core(
+            "framing.utf8_split",
+            "FRAME-2",
+            "a multi-byte character split across two writes arrives intact",
+        )
+        .steps(
+            "ana and beto join; beto writes a chat line with `ñ` and an emoji in three \
                     writes, cutting through the middle of the `ñ` and of the emoji, with a \
                     pause between writes; ana must receive the line exactly as written.",
-            causes: "each recv() is decoded on its own (`data.decode('utf-8', \
+        )
+        .causes(
+            "each recv() is decoded on its own (`data.decode('utf-8', \
                      errors='replace')`), so the halves of a character become `��`; or strict \
                      decoding raises and kills the handler. Split lines on the bytes first, \
                      decode whole lines.",
-            budget: BUDGET,
-            run: |s| boxed(utf8_split(s)),
-        },
-        TestCase {
-            id: "framing.empty_lines",
-            level: Level::Core,
-            requirement: "FRAME-4",
-            title: "empty and whitespace-only lines are ignored",
-            steps: "ana and beto join; beto sends `antes`, then an empty line, a line of \
+        )
+        .run(utf8_split),
+        TestCase::core(
+            "framing.empty_lines",
+            "FRAME-4",
+            "empty and whitespace-only lines are ignored",
+        )
+        .steps(
+            "ana and beto join; beto sends `antes`, then an empty line, a line of \
                     spaces, a line with a tab, a `\\r\\n`-only line, then `después`; before a \
                     sentinel from beto, ana must have received exactly the two real messages; \
                     before a sentinel from ana, beto must have received nothing (no reply).",
-            causes: "the blank-line check is missing (`if not line.strip(): continue`), so \
+        )
+        .causes(
+            "the blank-line check is missing (`if not line.strip(): continue`), so \
                      empty `name: ` messages are broadcast; the server answers blank lines \
                      with an error or a prompt.",
-            budget: BUDGET,
-            run: |s| boxed(empty_lines(s)),
-        },
+        )
+        .run(empty_lines),
     ]
 }
 

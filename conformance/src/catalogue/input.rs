@@ -15,138 +15,156 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::join::chat;
-use super::{BUDGET, TestCase, boxed};
-use crate::model::{Direction, Level};
+use crate::case::TestCase;
+use crate::model::Direction;
 use crate::profile::{Framing, Profile};
-use crate::session::{Failure, Outcome, Session, Shared, Verdict};
+use crate::session::Session;
+use crate::user::Shared;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::{Classifier, Decoder, Event, decoder_for, strip_ansi};
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "input.empty_name",
-            level: Level::Strict,
-            requirement: "INPUT-1",
-            title: "a blank name is refused with an error and the connection is closed",
-            steps: "ana and beto join; a third client connects and sends a name made only of \
+        TestCase::strict(
+            "input.empty_name",
+            "INPUT-1",
+            "a blank name is refused with an error and the connection is closed",
+        )
+        .steps(
+            "ana and beto join; a third client connects and sends a name made only of \
                     spaces and a tab; it must receive an error line and then be disconnected; \
                     beto sends a sentinel, and ana must receive nothing before it (no join).",
-            causes: "the name is used without `.strip()` and an emptiness check; a blank name \
+        )
+        .causes(
+            "the name is used without `.strip()` and an emptiness check; a blank name \
                      is registered and announced as ` se ha unido al chat`; the error is sent \
                      but the handler carries on (missing `return` after it), so the socket is \
                      never closed.",
-            budget: BUDGET,
-            run: |s| boxed(empty_name(s)),
-        },
-        TestCase {
-            id: "input.duplicate_name",
-            level: Level::Strict,
-            requirement: "INPUT-2",
-            title: "a name already in use is refused; its owner is unaffected",
-            steps: "ana and beto join; a second client sends ana's name; it must receive an \
+        )
+        .run(empty_name),
+        TestCase::strict(
+            "input.duplicate_name",
+            "INPUT-2",
+            "a name already in use is refused; its owner is unaffected",
+        )
+        .steps(
+            "ana and beto join; a second client sends ana's name; it must receive an \
                      error line and then be disconnected; ana sends a sentinel and beto must \
                      receive nothing before it (no second join of ana); then ana and beto \
                      exchange a message each way.",
-            causes: "no name check in add_client (a dict keyed by name silently replaces the \
+        )
+        .causes(
+            "no name check in add_client (a dict keyed by name silently replaces the \
                      first ana, whose messages then go nowhere); the check is done without the \
                      lock, so two clients can take the same name; the refused client's \
                      cleanup removes the *other* ana (remove by name instead of by object) and \
                      announces her leave.",
-            budget: BUDGET,
-            run: |s| boxed(duplicate_name(s)),
-        },
-        TestCase {
-            id: "input.long_name",
-            level: Level::Strict,
-            requirement: "INPUT-3",
-            title: "a 200-character name is refused with an error and the connection closed",
-            steps: "ana and beto join; a third client sends a 200-character name; it must \
+        )
+        .run(duplicate_name),
+        TestCase::strict(
+            "input.long_name",
+            "INPUT-3",
+            "a 200-character name is refused with an error and the connection closed",
+        )
+        .steps(
+            "ana and beto join; a third client sends a 200-character name; it must \
                     receive an error line and then be disconnected; beto sends a sentinel and \
                     ana must receive nothing before it (no join).",
-            causes: "no length limit on names (`if len(name) > MAX_NAME`); the name is \
+        )
+        .causes(
+            "no length limit on names (`if len(name) > MAX_NAME`); the name is \
                      silently truncated and accepted instead of refused.",
-            budget: BUDGET,
-            run: |s| boxed(long_name(s)),
-        },
-        TestCase {
-            id: "input.control_name",
-            level: Level::Strict,
-            requirement: "INPUT-4",
-            title: "a name containing an escape sequence is refused",
-            steps: "ana and beto join; a third client sends a name containing ESC `[31m` (a \
+        )
+        .run(long_name),
+        TestCase::strict(
+            "input.control_name",
+            "INPUT-4",
+            "a name containing an escape sequence is refused",
+        )
+        .steps(
+            "ana and beto join; a third client sends a name containing ESC `[31m` (a \
                     terminal colour code); it must receive an error line and then be \
                     disconnected; beto sends a sentinel and ana must receive nothing before it \
                     (no join).",
-            causes: "names are only checked for being empty, not for control characters \
+        )
+        .causes(
+            "names are only checked for being empty, not for control characters \
                      (`any(unicodedata.category(c)[0] == 'C' for c in name)`), so one user can \
                      recolour or clear everyone's terminal with every line that carries its \
                      name.",
-            budget: BUDGET,
-            run: |s| boxed(control_name(s)),
-        },
-        TestCase {
-            id: "input.long_line",
-            level: Level::Strict,
-            requirement: "INPUT-5",
-            title: "a 20,000-byte line is not broadcast; its sender gets an error and stays",
-            steps: "ana and beto join; ana sends one line of 20,000 bytes; ana must receive an \
+        )
+        .run(control_name),
+        TestCase::strict(
+            "input.long_line",
+            "INPUT-5",
+            "a 20,000-byte line is not broadcast; its sender gets an error and stays",
+        )
+        .steps(
+            "ana and beto join; ana sends one line of 20,000 bytes; ana must receive an \
                     error line; ana's next message must reach beto with nothing before it \
                     (the long line is not broadcast, in whole or in pieces); beto sends a \
                     sentinel and ana must receive nothing else.",
-            causes: "no limit on the line length (the whole line is buffered and broadcast); \
+        )
+        .causes(
+            "no limit on the line length (the whole line is buffered and broadcast); \
                      a fixed-size recv() cuts the line into pieces that are broadcast one by \
                      one; the sender is disconnected instead of being told.",
-            budget: BUDGET,
-            run: |s| boxed(long_line(s)),
-        },
-        TestCase {
-            id: "input.no_newline_flood",
-            level: Level::Strict,
-            requirement: "INPUT-5",
-            title: "8 MiB without a newline: refused, never broadcast, the room keeps chatting",
-            steps: "beto and carla join, then ana; ana streams 8 MiB without a newline (64 KiB \
+        )
+        .run(long_line),
+        TestCase::strict(
+            "input.no_newline_flood",
+            "INPUT-5",
+            "8 MiB without a newline: refused, never broadcast, the room keeps chatting",
+        )
+        .steps(
+            "beto and carla join, then ana; ana streams 8 MiB without a newline (64 KiB \
                     per write), then a newline, while beto and carla keep exchanging messages; \
                     ana must then receive an error line or be disconnected (either is fine); \
                     ana's next message (or its leave) must reach beto and carla with nothing \
                     of the flood before it; beto and carla then exchange sentinels.",
-            causes: "`buffer += data` until a newline arrives: memory grows without bound and \
+        )
+        .causes(
+            "`buffer += data` until a newline arrives: memory grows without bound and \
                      the 8 MiB line is finally broadcast; the handler reads the whole line \
                      while holding the lock, stalling everyone else.",
-            budget: BUDGET,
-            run: |s| boxed(no_newline_flood(s)),
-        },
-        TestCase {
-            id: "input.invalid_utf8",
-            level: Level::Strict,
-            requirement: "INPUT-6",
-            title: "invalid UTF-8 is replaced or refused, and the sender's handler survives",
-            steps: "ana and beto join; ana sends `ho`, the bytes FF FE, then `la`; either beto \
+        )
+        .run(no_newline_flood),
+        TestCase::strict(
+            "input.invalid_utf8",
+            "INPUT-6",
+            "invalid UTF-8 is replaced or refused, and the sender's handler survives",
+        )
+        .steps(
+            "ana and beto join; ana sends `ho`, the bytes FF FE, then `la`; either beto \
                     receives ana's chat `ho�la` (each invalid sequence replaced by U+FFFD) or \
                     ana receives an error line; either way ana's next valid line must reach \
                     beto.",
-            causes: "`data.decode('utf-8')` without `errors='replace'`: the UnicodeDecodeError \
+        )
+        .causes(
+            "`data.decode('utf-8')` without `errors='replace'`: the UnicodeDecodeError \
                      kills the handler thread (no cleanup, no leave, a ghost in the list), or \
                      the whole server if it is not caught.",
-            budget: BUDGET,
-            run: |s| boxed(invalid_utf8(s)),
-        },
-        TestCase {
-            id: "input.control_text",
-            level: Level::Strict,
-            requirement: "INPUT-7",
-            title: "control characters in a chat message never reach another user raw",
-            steps: "ana and beto join; ana sends a message containing ESC `[2J` (clear \
+        )
+        .run(invalid_utf8),
+        TestCase::strict(
+            "input.control_text",
+            "INPUT-7",
+            "control characters in a chat message never reach another user raw",
+        )
+        .steps(
+            "ana and beto join; ana sends a message containing ESC `[2J` (clear \
                     screen), ESC `c` (terminal reset), BEL, backspace and a carriage return \
                     in the middle; beto must receive it as one chat line (or ana an error \
                     line), and nothing beto receives may contain a control character other \
                     than TAB; ana's next line must reach beto.",
-            causes: "the text is relayed as received: anyone can clear, recolour or rewrite \
+        )
+        .causes(
+            "the text is relayed as received: anyone can clear, recolour or rewrite \
                      the other users' terminals (replace each control character, e.g. with \
                      U+FFFD, before broadcasting).",
-            budget: BUDGET,
-            run: |s| boxed(control_text(s)),
-        },
+        )
+        .run(control_text),
     ]
 }
 

@@ -1,88 +1,100 @@
 //! `join`: names, join announcements, no self-announcement, no history (JOIN-*).
 
-use super::{BUDGET, TestCase, boxed};
-use crate::model::Level;
-use crate::session::{Failure, Session};
+use crate::case::TestCase;
+use crate::session::Session;
+use crate::verdict::Failure;
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "join.single",
-            level: Level::Core,
-            requirement: "JOIN-2",
-            title: "a join is announced to the user already present",
-            steps: "ana joins; beto joins; ana must receive beto's join line, and nothing else \
+        TestCase::core(
+            "join.single",
+            "JOIN-2",
+            "a join is announced to the user already present",
+        )
+        .steps(
+            "ana joins; beto joins; ana must receive beto's join line, and nothing else \
                     before a sentinel that beto then sends.",
-            causes: "the join is not broadcast; it is broadcast before the name is read; it is \
+        )
+        .causes(
+            "the join is not broadcast; it is broadcast before the name is read; it is \
                      sent twice (e.g. from add_client and from run()).",
-            budget: BUDGET,
-            run: |s| boxed(single(s)),
-        },
-        TestCase {
-            id: "join.many",
-            level: Level::Core,
-            requirement: "JOIN-2",
-            title: "each of five joins is announced once to everyone already present",
-            steps: "ana, beto, carla, dani and eva join one after another; each user already \
+        )
+        .run(single),
+        TestCase::core(
+            "join.many",
+            "JOIN-2",
+            "each of five joins is announced once to everyone already present",
+        )
+        .steps(
+            "ana, beto, carla, dani and eva join one after another; each user already \
                     present must see every later join as its next message, exactly once.",
-            causes: "broadcast skips some clients (e.g. iterates a list it is modifying); the \
+        )
+        .causes(
+            "broadcast skips some clients (e.g. iterates a list it is modifying); the \
                      join is sent to the joiner only.",
-            budget: BUDGET,
-            run: |s| boxed(many(s)),
-        },
-        TestCase {
-            id: "join.simultaneous",
-            level: Level::Core,
-            requirement: "JOIN-2",
-            title: "eight users joining at the same moment are each announced exactly once",
-            steps: "ana joins; eight users connect and send their names all at once; ana must \
+        )
+        .run(many),
+        TestCase::core(
+            "join.simultaneous",
+            "JOIN-2",
+            "eight users joining at the same moment are each announced exactly once",
+        )
+        .steps(
+            "ana joins; eight users connect and send their names all at once; ana must \
                     see each of the eight joins exactly once, then a sentinel.",
-            causes: "the client list is modified without the lock; two handlers race in \
+        )
+        .causes(
+            "the client list is modified without the lock; two handlers race in \
                      add_client; a join is lost when two clients register together.",
-            budget: BUDGET,
-            run: |s| boxed(simultaneous(s)),
-        },
-        TestCase {
-            id: "join.not_to_self",
-            level: Level::Core,
-            requirement: "JOIN-3",
-            title: "the joiner does not receive its own join line",
-            steps: "ana joins; beto joins; ana sends a sentinel; beto must receive nothing \
+        )
+        .run(simultaneous),
+        TestCase::core(
+            "join.not_to_self",
+            "JOIN-3",
+            "the joiner does not receive its own join line",
+        )
+        .steps(
+            "ana joins; beto joins; ana sends a sentinel; beto must receive nothing \
                     before it (a welcome line of the profile's is allowed).",
-            causes: "the join is broadcast to everyone including the joiner (no `if client is \
+        )
+        .causes(
+            "the join is broadcast to everyone including the joiner (no `if client is \
                      not sender` check).",
-            budget: BUDGET,
-            run: |s| boxed(not_to_self(s)),
-        },
-        TestCase {
-            id: "join.no_history",
-            level: Level::Core,
-            requirement: "JOIN-4",
-            title: "a new user receives nothing said before it joined",
-            steps: "ana and beto join and exchange two messages; carla joins; ana sends a \
+        )
+        .run(not_to_self),
+        TestCase::core(
+            "join.no_history",
+            "JOIN-4",
+            "a new user receives nothing said before it joined",
+        )
+        .steps(
+            "ana and beto join and exchange two messages; carla joins; ana sends a \
                     sentinel; carla must receive nothing before it.",
-            causes: "the server replays a message history or a buffered backlog; a message \
+        )
+        .causes(
+            "the server replays a message history or a buffered backlog; a message \
                      in flight is written to the new client.",
-            budget: BUDGET,
-            run: |s| boxed(no_history(s)),
-        },
-        TestCase {
-            id: "join.silent_client",
-            level: Level::Core,
-            requirement: "JOIN-6",
-            title: "a client that never sends its name does not block anyone else",
-            steps: "a client connects and says nothing; ana and beto then join and chat; both \
+        )
+        .run(no_history),
+        TestCase::core(
+            "join.silent_client",
+            "JOIN-6",
+            "a client that never sends its name does not block anyone else",
+        )
+        .steps(
+            "a client connects and says nothing; ana and beto then join and chat; both \
                     joins and the message must arrive as usual.",
-            causes: "the name is read in the accept loop (before the handler thread starts), \
+        )
+        .causes(
+            "the name is read in the accept loop (before the handler thread starts), \
                      so one silent client blocks every later accept.",
-            budget: BUDGET,
-            run: |s| boxed(silent_client(s)),
-        },
+        )
+        .run(silent_client),
     ]
 }
 
-async fn single(mut s: Session) -> crate::session::Outcome {
+async fn single(mut s: Session) -> crate::verdict::Outcome {
     let mut users = s.join_all(&["ana", "beto"]).await?;
     let [ana, beto] = users.as_mut_slice() else {
         unreachable!()
@@ -92,7 +104,7 @@ async fn single(mut s: Session) -> crate::session::Outcome {
     Ok(())
 }
 
-async fn many(mut s: Session) -> crate::session::Outcome {
+async fn many(mut s: Session) -> crate::verdict::Outcome {
     let mut users = s.join_all(&["ana", "beto", "carla", "dani", "eva"]).await?;
     let (last, rest) = users.split_last_mut().expect("five users");
     let mut observers: Vec<_> = rest.iter_mut().collect();
@@ -103,7 +115,7 @@ async fn many(mut s: Session) -> crate::session::Outcome {
     Ok(())
 }
 
-async fn simultaneous(mut s: Session) -> crate::session::Outcome {
+async fn simultaneous(mut s: Session) -> crate::verdict::Outcome {
     let mut ana = s.join("ana").await?;
     let names: Vec<String> = (1..=8).map(|i| format!("u{i}")).collect();
     let joining = names.iter().map(|name| {
@@ -159,7 +171,7 @@ async fn simultaneous(mut s: Session) -> crate::session::Outcome {
     Ok(())
 }
 
-async fn not_to_self(mut s: Session) -> crate::session::Outcome {
+async fn not_to_self(mut s: Session) -> crate::verdict::Outcome {
     let mut users = s.join_all(&["ana", "beto"]).await?;
     let [ana, beto] = users.as_mut_slice() else {
         unreachable!()
@@ -180,7 +192,7 @@ async fn not_to_self(mut s: Session) -> crate::session::Outcome {
     Ok(())
 }
 
-async fn no_history(mut s: Session) -> crate::session::Outcome {
+async fn no_history(mut s: Session) -> crate::verdict::Outcome {
     let mut users = s.join_all(&["ana", "beto"]).await?;
     {
         let [ana, beto] = users.as_mut_slice() else {
@@ -203,7 +215,7 @@ async fn no_history(mut s: Session) -> crate::session::Outcome {
     Ok(())
 }
 
-async fn silent_client(mut s: Session) -> crate::session::Outcome {
+async fn silent_client(mut s: Session) -> crate::verdict::Outcome {
     let _silent = s.connect("mudo").await?;
     let mut users = s.join_all(&["ana", "beto"]).await?;
     let [ana, beto] = users.as_mut_slice() else {

@@ -3,106 +3,118 @@
 //! is gone for good (LEAVE-*).
 
 use super::join::{chat, nothing_else};
-use super::{BUDGET, TestCase, boxed};
-use crate::model::Level;
+use crate::case::TestCase;
 use crate::profile::Framing;
-use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "leave.quit",
-            level: Level::Core,
-            requirement: "LEAVE-1",
-            title: "a user who quits is announced once to everyone else",
-            steps: "ana, beto and carla join; beto sends the quit word; ana and carla must each \
+        TestCase::core(
+            "leave.quit",
+            "LEAVE-1",
+            "a user who quits is announced once to everyone else",
+        )
+        .steps(
+            "ana, beto and carla join; beto sends the quit word; ana and carla must each \
                     receive beto's leave line as their next message; then ana and carla each \
                     send a sentinel, and neither may receive anything else before the other's \
                     sentinel (no second leave line).",
-            causes: "the leave is announced in the quit branch and again in `finally` (or \
+        )
+        .causes(
+            "the leave is announced in the quit branch and again in `finally` (or \
                      cleanup()); the leave is never broadcast (only the socket is closed); the \
                      leave is sent to the leaver only.",
-            budget: BUDGET,
-            run: |s| boxed(quit(s)),
-        },
-        TestCase {
-            id: "leave.fin_idle",
-            level: Level::Core,
-            requirement: "LEAVE-2",
-            title: "a user whose client closes the connection (FIN) is announced once",
-            steps: "ana, beto and carla join; beto's client closes its connection cleanly \
+        )
+        .run(quit),
+        TestCase::core(
+            "leave.fin_idle",
+            "LEAVE-2",
+            "a user whose client closes the connection (FIN) is announced once",
+        )
+        .steps(
+            "ana, beto and carla join; beto's client closes its connection cleanly \
                     without the quit word; ana and carla must each receive beto's leave line, \
                     and nothing else before sentinels from each other.",
-            causes: "the leave is only announced in the quit branch; `recv()` returning b\"\" \
+        )
+        .causes(
+            "the leave is only announced in the quit branch; `recv()` returning b\"\" \
                      (or readLine() returning null) is not treated as the end: the handler \
                      loops on empty reads forever, or skips the cleanup.",
-            budget: BUDGET,
-            run: |s| boxed(abrupt(s, Departure::Fin, false)),
-        },
-        TestCase {
-            id: "leave.rst_idle",
-            level: Level::Core,
-            requirement: "LEAVE-2",
-            title: "a user whose connection is reset (RST) is announced once",
-            steps: "ana, beto and carla join; beto's connection is reset (as when the client \
+        )
+        .run(|s| abrupt(s, Departure::Fin, false)),
+        TestCase::core(
+            "leave.rst_idle",
+            "LEAVE-2",
+            "a user whose connection is reset (RST) is announced once",
+        )
+        .steps(
+            "ana, beto and carla join; beto's connection is reset (as when the client \
                     process is killed); ana and carla must each receive beto's leave line, \
                     and nothing else before sentinels from each other.",
-            causes: "ConnectionResetError / SocketException escapes the handler without the \
+        )
+        .causes(
+            "ConnectionResetError / SocketException escapes the handler without the \
                      cleanup (no `finally`), so the leave is never announced; the exception is \
                      caught but the cleanup sits only after the normal end of the loop.",
-            budget: BUDGET,
-            run: |s| boxed(abrupt(s, Departure::Rst, false)),
-        },
-        TestCase {
-            id: "leave.fin_mid_line",
-            level: Level::Core,
-            requirement: "LEAVE-2",
-            title: "a close in the middle of a line: leave announced once, partial line dropped",
-            steps: "ana, beto and carla join; beto writes the start of a message without its \
+        )
+        .run(|s| abrupt(s, Departure::Rst, false)),
+        TestCase::core(
+            "leave.fin_mid_line",
+            "LEAVE-2",
+            "a close in the middle of a line: leave announced once, partial line dropped",
+        )
+        .steps(
+            "ana, beto and carla join; beto writes the start of a message without its \
                     newline, then closes the connection (FIN); ana and carla must each receive \
                     beto's leave line, never a chat line with the unfinished text, and nothing \
                     else before sentinels from each other.",
-            causes: "one recv() is taken as one message, so the unfinished text is broadcast; \
+        )
+        .causes(
+            "one recv() is taken as one message, so the unfinished text is broadcast; \
                      the leftover buffer is flushed as a last message when the connection \
                      ends; the handler waits for a newline that never comes and never notices \
                      the close.",
-            budget: BUDGET,
-            run: |s| boxed(abrupt(s, Departure::Fin, true)),
-        },
-        TestCase {
-            id: "leave.rst_mid_line",
-            level: Level::Core,
-            requirement: "LEAVE-2",
-            title: "a reset in the middle of a line: leave announced once, partial line dropped",
-            steps: "ana, beto and carla join; beto writes the start of a message without its \
+        )
+        .run(|s| abrupt(s, Departure::Fin, true)),
+        TestCase::core(
+            "leave.rst_mid_line",
+            "LEAVE-2",
+            "a reset in the middle of a line: leave announced once, partial line dropped",
+        )
+        .steps(
+            "ana, beto and carla join; beto writes the start of a message without its \
                     newline, then its connection is reset (RST); ana and carla must each \
                     receive beto's leave line, never a chat line with the unfinished text, and \
                     nothing else before sentinels from each other.",
-            causes: "one recv() is taken as one message, so the unfinished text is broadcast; \
+        )
+        .causes(
+            "one recv() is taken as one message, so the unfinished text is broadcast; \
                      the reset escapes the handler without its cleanup; the leftover buffer is \
                      flushed as a last message when the read fails.",
-            budget: BUDGET,
-            run: |s| boxed(abrupt(s, Departure::Rst, true)),
-        },
-        TestCase {
-            id: "leave.nothing_after",
-            level: Level::Core,
-            requirement: "LEAVE-3",
-            title: "after a user's leave nothing more comes from it, and it receives nothing",
-            steps: "ana, beto and carla join; beto says `me voy`; beto leaves (the quit word, \
+        )
+        .run(|s| abrupt(s, Departure::Rst, true)),
+        TestCase::core(
+            "leave.nothing_after",
+            "LEAVE-3",
+            "after a user's leave nothing more comes from it, and it receives nothing",
+        )
+        .steps(
+            "ana, beto and carla join; beto says `me voy`; beto leaves (the quit word, \
                     or a close when the profile has none); once ana has seen the leave, ana \
                     says `¿sigues ahí?`; carla must receive it; after sentinels from carla and \
                     ana nobody may have received anything from beto after its leave, and beto \
                     (after a quit) must not receive ana's message before the server closes it.",
-            causes: "the departed client is still in the client list (removed too late, or not \
+        )
+        .causes(
+            "the departed client is still in the client list (removed too late, or not \
                      at all), so it is sent later messages and the failed write kills the \
                      sender's handler; the leave is announced before the last lines of the \
                      leaver are relayed; a second leave is announced later.",
-            budget: BUDGET,
-            run: |s| boxed(nothing_after(s)),
-        },
+        )
+        .run(nothing_after),
     ]
 }
 

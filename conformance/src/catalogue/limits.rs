@@ -5,29 +5,34 @@ use tokio::net::TcpStream;
 use tokio::time::timeout;
 
 use super::join::{chat, nothing_else};
-use super::{BUDGET, TestCase, boxed};
-use crate::model::{Direction, Level};
-use crate::session::{Failure, Outcome, Session};
+use crate::case::TestCase;
+use crate::model::Direction;
+use crate::session::Session;
+use crate::verdict::{Failure, Outcome};
 
 pub fn tests() -> Vec<TestCase> {
-    vec![TestCase {
-        id: "limits.connection_flood",
-        level: Level::Strict,
-        requirement: "LIMIT-1",
-        title: "300 connections that never send a name do not affect ana and beto",
-        steps: "300 connections are opened, 50 at a time, and never send anything (the server \
+    vec![
+        TestCase::strict(
+            "limits.connection_flood",
+            "LIMIT-1",
+            "300 connections that never send a name do not affect ana and beto",
+        )
+        .steps(
+            "300 connections are opened, 50 at a time, and never send anything (the server \
                 may refuse some: an error line and a close, or a refused connection); then \
                 ana and beto join and exchange a message each way, with nothing else before \
                 sentinels; the 300 connections are then closed and ana and beto exchange \
                 one more message.",
-        causes: "the name is read in the accept loop, so one silent client blocks every \
+        )
+        .causes(
+            "the name is read in the accept loop, so one silent client blocks every \
                  later accept (JOIN-6); a small listen backlog with a slow accept loop; a \
                  thread pool smaller than the number of connections, so named users wait for \
                  a free thread; a connection limit implemented by not accepting (connections \
                  hang) instead of an error line and a close.",
-        budget: BUDGET,
-        run: |s| boxed(connection_flood(s)),
-    }]
+        )
+        .run(connection_flood),
+    ]
 }
 
 /// Connections that never send a name.

@@ -4,12 +4,9 @@
 //! and states what each must see. Ids are stable (`group.name`): reports, `--filter`,
 //! profiles' `skip` lists and teachers' CI depend on them.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::time::Duration;
+use std::sync::Arc;
 
-use crate::model::Level;
-use crate::session::{Outcome, Session};
+pub use crate::case::{BUDGET, TestCase};
 
 mod broadcast;
 pub(crate) use join::nothing_else;
@@ -23,42 +20,6 @@ mod order;
 mod quit;
 mod scale;
 mod slow;
-
-/// A running test.
-pub type TestFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
-
-/// One test of the catalogue.
-#[derive(Clone)]
-pub struct TestCase {
-    /// `group.name`, stable.
-    pub id: &'static str,
-    pub level: Level,
-    /// The PROTOCOL.md requirement it checks.
-    pub requirement: &'static str,
-    pub title: &'static str,
-    /// What the test does, step by step, for `--explain`.
-    pub steps: &'static str,
-    /// What usually makes a server fail it, for `--explain`.
-    pub causes: &'static str,
-    /// The whole test's time budget (before `--timeout-scale`).
-    pub budget: Duration,
-    pub run: fn(Session) -> TestFuture,
-}
-
-impl TestCase {
-    /// The group, the part of the id before the dot.
-    pub fn group(&self) -> &'static str {
-        self.id.split('.').next().unwrap_or(self.id)
-    }
-}
-
-/// Boxes an async test body: `run: |s| test(s, body)`.
-pub fn boxed<F>(future: F) -> TestFuture
-where
-    F: Future<Output = Outcome> + Send + 'static,
-{
-    Box::pin(future)
-}
 
 /// Every built-in test, core groups first, in a stable order.
 pub fn all() -> Vec<TestCase> {
@@ -78,7 +39,7 @@ pub fn all() -> Vec<TestCase> {
     .concat();
     // Tests written in the scenario format go with their group.
     for script in crate::scenario::built_in() {
-        let case = crate::scenario::test_case(script);
+        let case = crate::scenario::test_case(Arc::clone(script));
         let at = tests
             .iter()
             .rposition(|t| t.group() == case.group())
@@ -88,12 +49,10 @@ pub fn all() -> Vec<TestCase> {
     tests
 }
 
-/// The default budget of one test.
-pub const BUDGET: Duration = Duration::from_secs(20);
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Level;
     use std::collections::HashSet;
 
     #[test]

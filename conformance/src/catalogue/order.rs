@@ -2,39 +2,43 @@
 //! receiver agrees on (ORDER-2).
 
 use super::broadcast::{send_concurrently, settle};
-use super::{BUDGET, TestCase, boxed};
+use crate::case::TestCase;
 use crate::check::Delivery;
-use crate::model::Level;
-use crate::session::{Outcome, Session};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::Outcome;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "order.per_sender",
-            level: Level::Core,
-            requirement: "ORDER-1",
-            title: "one sender's burst of 200 messages arrives in order at every receiver",
-            steps: "ana, beto and carla join; ana sends 200 numbered messages as fast as it \
+        TestCase::core(
+            "order.per_sender",
+            "ORDER-1",
+            "one sender's burst of 200 messages arrives in order at every receiver",
+        )
+        .steps(
+            "ana, beto and carla join; ana sends 200 numbered messages as fast as it \
                     can; beto and carla must receive them in the order sent.",
-            causes: "each delivery sent from its own thread; a per-message thread pool; \
+        )
+        .causes(
+            "each delivery sent from its own thread; a per-message thread pool; \
                      messages queued in a set or dict instead of a FIFO.",
-            budget: BUDGET,
-            run: |s| boxed(per_sender(s)),
-        },
-        TestCase {
-            id: "order.total",
-            level: Level::Core,
-            requirement: "ORDER-2",
-            title: "with five concurrent senders, all receivers agree on one order",
-            steps: "six users join; five of them send 60 numbered messages each at the same \
+        )
+        .run(per_sender),
+        TestCase::core(
+            "order.total",
+            "ORDER-2",
+            "with five concurrent senders, all receivers agree on one order",
+        )
+        .steps(
+            "six users join; five of them send 60 numbered messages each at the same \
                     time; the sixth only listens; every pair of users must have received the \
                     messages they share in the same relative order.",
-            causes: "broadcast without a lock (each handler writes to each socket whenever it \
+        )
+        .causes(
+            "broadcast without a lock (each handler writes to each socket whenever it \
                      likes); deliveries from per-message threads.",
-            budget: BUDGET,
-            run: |s| boxed(total(s)),
-        },
+        )
+        .run(total),
     ]
 }
 

@@ -3,59 +3,65 @@
 
 use super::join::nothing_else;
 use super::leave::{joined, left, no_quit_word};
-use super::{BUDGET, TestCase, boxed};
-use crate::model::Level;
+use crate::case::TestCase;
 use crate::profile::Framing;
-use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "quit.closes",
-            level: Level::Core,
-            requirement: "QUIT-2",
-            title: "after the quit word the server closes the quitter's connection",
-            steps: "ana and beto join; beto sends the quit word; the server must close beto's \
+        TestCase::core(
+            "quit.closes",
+            "QUIT-2",
+            "after the quit word the server closes the quitter's connection",
+        )
+        .steps(
+            "ana and beto join; beto sends the quit word; the server must close beto's \
                     connection, and beto must receive nothing before the close (not its own \
                     quit word as chat, not its own leave line); ana must receive beto's leave \
                     line.",
-            causes: "the quit branch breaks out of the loop but the socket is never closed \
+        )
+        .causes(
+            "the quit branch breaks out of the loop but the socket is never closed \
                      (no close() in `finally`); the quit word is not recognised and is relayed \
                      like any other line; the leave line is broadcast to the leaver too (a \
                      goodbye line of your own belongs in the profile's `ignore` list).",
-            budget: BUDGET,
-            run: |s| boxed(closes(s)),
-        },
-        TestCase {
-            id: "quit.not_broadcast",
-            level: Level::Core,
-            requirement: "QUIT-1",
-            title: "the quit word is not broadcast as a chat message",
-            steps: "ana and beto join; beto sends the quit word; ana's next message must be \
+        )
+        .run(closes),
+        TestCase::core(
+            "quit.not_broadcast",
+            "QUIT-1",
+            "the quit word is not broadcast as a chat message",
+        )
+        .steps(
+            "ana and beto join; beto sends the quit word; ana's next message must be \
                     beto's leave line, never beto's quit word as chat; dani then joins and \
                     sends a sentinel, and ana must receive nothing else before it.",
-            causes: "the line is broadcast before it is compared with the quit word; the \
+        )
+        .causes(
+            "the line is broadcast before it is compared with the quit word; the \
                      comparison misses because the line still has its `\\n` or `\\r\\n` \
                      (compare the stripped line).",
-            budget: BUDGET,
-            run: |s| boxed(not_broadcast(s)),
-        },
-        TestCase {
-            id: "quit.whitespace",
-            level: Level::Strict,
-            requirement: "QUIT-1",
-            title: "the quit word surrounded by spaces and a tab still quits",
-            steps: "ana and beto join; beto sends the quit word with two spaces before it and \
+        )
+        .run(not_broadcast),
+        TestCase::strict(
+            "quit.whitespace",
+            "QUIT-1",
+            "the quit word surrounded by spaces and a tab still quits",
+        )
+        .steps(
+            "ana and beto join; beto sends the quit word with two spaces before it and \
                     a space and a tab after it; ana's next message must be beto's leave line \
                     (not a chat line), and the server must close beto's connection.",
-            causes: "the line is compared with the quit word without stripping the \
+        )
+        .causes(
+            "the line is compared with the quit word without stripping the \
                      surrounding whitespace (`line == \"salir\"` instead of \
                      `line.strip() == \"salir\"`).",
-            budget: BUDGET,
-            run: |s| boxed(whitespace(s)),
-        },
+        )
+        .run(whitespace),
     ]
 }
 

@@ -3,44 +3,49 @@
 use std::time::Duration;
 
 use super::join::chat;
-use super::{BUDGET, TestCase, boxed};
+use crate::case::TestCase;
 use crate::check::Delivery;
-use crate::model::Level;
-use crate::session::{Outcome, Session};
+use crate::session::Session;
 use crate::user::User;
+use crate::verdict::Outcome;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase {
-            id: "scale.many_users",
-            level: Level::Strict,
-            requirement: "SCALE-1",
-            title: "200 users at once: every broadcast reaches all of them exactly once",
-            steps: "200 users join one after another, each join seen by everyone already \
+        TestCase::strict(
+            "scale.many_users",
+            "SCALE-1",
+            "200 users at once: every broadcast reaches all of them exactly once",
+        )
+        .steps(
+            "200 users join one after another, each join seen by everyone already \
                     present; then the first, the 100th and the last each send one message; \
                     after a sentinel from each of the three, each of the other 199 users must \
                     have received each message exactly once, all in the same order.",
-            causes: "a fixed-size client table or thread pool (e.g. 100 slots, or \
+        )
+        .causes(
+            "a fixed-size client table or thread pool (e.g. 100 slots, or \
                      `listen(5)` with a slow accept loop); broadcast gives up on the rest of \
                      the list after one failed send; O(n) work per message done while \
                      holding the lock with a sleep or a blocking call inside.",
-            budget: Duration::from_secs(30),
-            run: |s| boxed(many_users(s)),
-        },
-        TestCase {
-            id: "scale.idle_kept",
-            level: Level::Strict,
-            requirement: "SCALE-2",
-            title: "a user that stays silent for 2 seconds is still connected and reachable",
-            steps: "ana and beto join; ana sends nothing for 2 seconds (it keeps reading); \
+        )
+        .budget(Duration::from_secs(30))
+        .run(many_users),
+        TestCase::strict(
+            "scale.idle_kept",
+            "SCALE-2",
+            "a user that stays silent for 2 seconds is still connected and reachable",
+        )
+        .steps(
+            "ana and beto join; ana sends nothing for 2 seconds (it keeps reading); \
                     then beto says `¿sigues ahí?` and ana must receive it; ana answers and \
                     beto must receive that.",
-            causes: "a read timeout on the client socket (`settimeout`) taken as a \
+        )
+        .causes(
+            "a read timeout on the client socket (`settimeout`) taken as a \
                      disconnection; an idle-kick that is far too eager; the handler treats \
                      `socket.timeout` like an empty read and cleans up.",
-            budget: BUDGET,
-            run: |s| boxed(idle_kept(s)),
-        },
+        )
+        .run(idle_kept),
     ]
 }
 

@@ -7,34 +7,40 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use super::input::RawClient;
-use super::{TestCase, boxed};
+use crate::case::TestCase;
 use crate::check::Delivery;
-use crate::model::{Direction, Level};
+use crate::model::Direction;
 use crate::profile::Framing;
-use crate::session::{Failure, Outcome, Session, Verdict};
+use crate::session::Session;
+use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
-    vec![TestCase {
-        id: "slow.consumer",
-        level: Level::Strict,
-        requirement: "SLOW-1",
-        title: "a user that never reads does not stall the room: 12 MB still reach the others",
-        steps: "carla and beto join, then ana, who never reads anything (a small receive \
+    vec![
+        TestCase::strict(
+            "slow.consumer",
+            "SLOW-1",
+            "a user that never reads does not stall the room: 12 MB still reach the others",
+        )
+        .steps(
+            "carla and beto join, then ana, who never reads anything (a small receive \
                 buffer, never drained); beto sends 4,000 messages of about 3,000 bytes \
                 (12 MB, far more than any socket buffer holds), never more than 64 ahead of \
                 what carla has read (so carla is never the slow one); carla must receive every \
                 one, in order, each within the expectation timeout of the previous one; then \
                 beto sends a sentinel and carla must have received each message exactly once. \
                 The server may disconnect ana (carla may then receive ana's leave).",
-        causes: "broadcast calls sendall on every socket while holding the lock: once ana's \
+        )
+        .causes(
+            "broadcast calls sendall on every socket while holding the lock: once ana's \
                  socket buffer is full, sendall blocks forever, with the lock held, and every \
                  other handler waits for that lock (the course seed does exactly this); a \
                  per-client queue without a bound (memory grows until the server dies) or a \
                  writer that blocks the broadcaster when that queue is full.",
-        budget: Duration::from_secs(60),
-        run: |s| boxed(consumer(s)),
-    }]
+        )
+        .budget(Duration::from_secs(60))
+        .run(consumer),
+    ]
 }
 
 /// Messages beto sends.

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::session::Failure;
+use crate::verdict::Failure;
 use crate::wire::Event;
 
 /// One chat message a simulated user sent.
@@ -77,7 +77,7 @@ impl Delivery {
             for event in events {
                 let key = match event {
                     // The harness's own barrier messages are not part of the traffic judged.
-                    Event::Chat { text, .. } if crate::session::is_sentinel(text) => continue,
+                    Event::Chat { text, .. } if crate::wire::is_sentinel(text) => continue,
                     Event::Chat { user, text } => Sent {
                         sender: user.clone(),
                         text: text.clone(),

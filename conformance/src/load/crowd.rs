@@ -217,7 +217,7 @@ impl Crowd {
         shared.deliveries.wait(config.idle).await;
         let usage = monitor.finish().await;
         let server = server_pid
-            .and_then(crate::target::process_stats)
+            .and_then(crate::procfs::process_stats)
             .map(|s| ServerUse {
                 rss_kib: s.rss_kib,
                 threads: s.threads,

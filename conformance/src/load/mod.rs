@@ -30,9 +30,8 @@ pub use crowd::{Crowd, LoadConfig, LoadError};
 pub use monitor::Progress;
 pub use report::LoadReport;
 
-use crate::cli::ServerArgs;
 use crate::profile::Profile;
-use crate::target::Target;
+use crate::target::{ServerArgs, Target};
 
 /// Report formats of `conformance load`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -19,24 +19,8 @@ pub const CPU_LIMIT: f64 = 0.9;
 /// CPU seconds (user + system) used so far by `pid`, or by this process; `None` off Linux
 /// or when the process is gone.
 pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
-    let path = match pid {
-        Some(pid) => format!("/proc/{pid}/stat"),
-        None => "/proc/self/stat".to_owned(),
-    };
-    let stat = std::fs::read_to_string(path).ok()?;
-    // Fields after the command name, which may itself hold spaces: state is field 3, utime
-    // and stime are fields 14 and 15, in clock ticks.
-    let (_, rest) = stat.rsplit_once(')')?;
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: f64 = fields.next()?.parse().ok()?;
-    let stime: f64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) / clock_ticks_per_second())
-}
-
-fn clock_ticks_per_second() -> f64 {
-    // SAFETY: sysconf only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 { ticks as f64 } else { 100.0 }
+    let pid = pid.unwrap_or_else(std::process::id);
+    crate::procfs::process_cpu_time(pid).map(|t| t.as_secs_f64())
 }
 
 /// Raises this process's open-files limit to its hard limit when `needed` descriptors would

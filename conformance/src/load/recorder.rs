@@ -67,7 +67,7 @@ impl Default for Recorder {
 
 impl Recorder {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        crate::session::lock(&self.inner)
+        crate::sync::lock(&self.inner)
     }
 
     /// Sets the start of the timeline (ns since the run's base); earlier receipts go into

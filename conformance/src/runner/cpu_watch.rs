@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinHandle;
 
-use crate::target::process_cpu_time;
+use crate::procfs::process_cpu_time;
 
 /// How often the CPU time is read.
 const WINDOW: Duration = Duration::from_millis(100);
@@ -76,7 +76,7 @@ impl CpuWatch {
     pub fn stop(self) -> Option<CpuUse> {
         self.task.abort();
         let cpu = process_cpu_time(self.pid)?.saturating_sub(self.first);
-        let windows = crate::session::lock(&self.windows);
+        let windows = crate::sync::lock(&self.windows);
         Some(CpuUse {
             cpu,
             wall: self.started.elapsed(),
@@ -86,7 +86,7 @@ impl CpuWatch {
 }
 
 fn record(windows: &Mutex<VecDeque<Duration>>, cpu: Duration) {
-    let mut windows = crate::session::lock(windows);
+    let mut windows = crate::sync::lock(windows);
     if windows.len() > JUDGED {
         windows.pop_front();
     }
@@ -129,7 +129,7 @@ mod tests {
     fn only_a_server_busy_in_the_last_second_is_called_busy() {
         let ms = Duration::from_millis;
         let windows = Mutex::new(VecDeque::from([ms(0)]));
-        let judged = || judge(&crate::session::lock(&windows));
+        let judged = || judge(&crate::sync::lock(&windows));
         // A starved spinner: 3 ms in each window.
         for i in 1..JUDGED as u64 {
             record(&windows, ms(3 * i));
@@ -177,7 +177,7 @@ mod tests {
         let watch = CpuWatch::start(std::process::id()).unwrap();
         // Wait, bounded, for the watcher's windows to fill (an observable event).
         let deadline = Instant::now() + Duration::from_secs(10);
-        while crate::session::lock(&watch.windows).len() <= JUDGED && Instant::now() < deadline {
+        while crate::sync::lock(&watch.windows).len() <= JUDGED && Instant::now() < deadline {
             tokio::time::sleep(WINDOW).await;
         }
         let seen = watch.stop().unwrap();

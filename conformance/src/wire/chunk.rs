@@ -5,8 +5,8 @@
 //! stream at the longest expected message that starts it; unknown text is cut where the next
 //! expected message begins, or taken whole when the connection goes quiet.
 
+use super::Lexicon;
 use super::{Decoder, MAX_MESSAGE, lossy};
-use crate::session::Lexicon;
 
 /// Splits a terminator-less stream using the messages the test expects.
 pub struct ChunkDecoder {

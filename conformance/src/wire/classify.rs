@@ -5,8 +5,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::Event;
+use super::Roster;
 use crate::profile::{Profile, Template};
-use crate::session::Roster;
 
 /// ANSI escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL/ST`), and two-byte escapes.
 static ANSI: LazyLock<Regex> = LazyLock::new(|| {

@@ -8,12 +8,14 @@
 mod chunk;
 mod classify;
 mod line;
+mod names;
 
 use std::fmt;
 
 pub use chunk::ChunkDecoder;
 pub use classify::{Classifier, strip_ansi};
 pub use line::LineDecoder;
+pub use names::{Lexicon, Roster, SENTINEL_PREFIX, is_sentinel};
 
 use crate::profile::{Framing, Profile};
 
@@ -38,7 +40,7 @@ pub trait Decoder: Send {
 }
 
 /// A decoder for the profile's framing.
-pub fn decoder_for(profile: &Profile, expected: crate::session::Lexicon) -> Box<dyn Decoder> {
+pub fn decoder_for(profile: &Profile, expected: Lexicon) -> Box<dyn Decoder> {
     match profile.framing {
         Framing::Line => Box::new(LineDecoder::new(&profile.prompt, MAX_MESSAGE)),
         Framing::Chunk => Box::new(ChunkDecoder::new(&profile.prompt, expected)),

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use conformance::profile::Profile;
 use conformance::scenario::{self, Script};
-use conformance::session::{Session, Timeouts};
+use conformance::session::Session;
 use conformance::target::{Target, TargetSpec};
+use conformance::user::Timeouts;
 
 use crate::support::{conformance as conformance_cmd, require_reference_server, root};
 
@@ -21,12 +22,14 @@ async fn run_script(script: Arc<Script>) -> String {
         expect: Duration::from_secs(5),
         connect: Duration::from_secs(5),
     };
-    let mut session = Session::new(Arc::new(Profile::reference()), target.addr(), timeouts, 1);
-    session.script = Some(script.clone());
+    let session = Session::new(Arc::new(Profile::reference()), target.addr(), timeouts, 1);
     let transcript = session.shared.transcript.clone();
-    let outcome = tokio::time::timeout(Duration::from_secs(30), scenario::execute(session))
-        .await
-        .expect("the scenario finishes in time");
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(30),
+        scenario::execute(session, script.clone()),
+    )
+    .await
+    .expect("the scenario finishes in time");
     target.stop().await;
     if let Err(verdict) = outcome {
         panic!(

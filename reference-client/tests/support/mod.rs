@@ -1,5 +1,6 @@
-//! Test support: a scripted fake server, and a client process whose standard input stays open
-//! for as long as the test wants.
+//! Test support: a scripted fake server, a client process whose standard input stays open
+//! for as long as the test wants, and the real reference server (from `chat_test_support`,
+//! shared with the server's tests).
 //!
 //! Every wait is bounded by [`DEADLINE`]; a test that would hang fails instead, showing what
 //! was seen so far.
@@ -11,12 +12,25 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use chat_test_support::{ServerProcess, reference_server_binary};
+
 /// The longest any single step of a test may take. Generous: the machine may be busy.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 /// Path of the client binary under test.
 pub fn client_path() -> &'static str {
     env!("CARGO_BIN_EXE_reference-client")
+}
+
+/// `--port PORT`, the client's arguments to reach a server on 127.0.0.1:PORT.
+pub fn port_args(port: u16) -> [String; 2] {
+    ["--port".to_owned(), port.to_string()]
+}
+
+/// The real reference server, started on a free port; killed when dropped. Its binary must
+/// be built (`cargo test --workspace` and `make test` build it).
+pub fn real_server() -> ServerProcess {
+    ServerProcess::start(reference_server_binary(), &[])
 }
 
 /// A port on 127.0.0.1 that nobody listens on (bound, then released).
@@ -110,7 +124,7 @@ impl FakeServer {
 
     /// The `--port` argument pair for this server.
     pub fn port_args(&self) -> [String; 2] {
-        ["--port".to_owned(), self.port.to_string()]
+        port_args(self.port)
     }
 
     /// Everything the client sent, once the script has finished.
@@ -294,59 +308,5 @@ impl Drop for Running {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-    }
-}
-
-/// The real reference server, started on a free port; killed when dropped. It is built next to
-/// the client by `cargo test --workspace` (and `make test`).
-pub struct RealServer {
-    child: Child,
-    port: u16,
-}
-
-impl RealServer {
-    /// Starts `reference-server --port 0` and reads its `listening on HOST:PORT` line.
-    pub fn start() -> Self {
-        let path = assert_cmd::cargo::cargo_bin("reference-server");
-        assert!(
-            path.exists(),
-            "{} is not built: run `cargo build -p reference-server` (make test builds it)",
-            path.display()
-        );
-        let mut child = Command::new(path)
-            .args(["--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start the reference server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx
-            .recv_timeout(DEADLINE)
-            .expect("the server prints its listening line");
-        let port = line
-            .trim()
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("not a listening line: {line:?}"));
-        RealServer { child, port }
-    }
-
-    /// `--port PORT` for a client.
-    pub fn port_args(&self) -> [String; 2] {
-        ["--port".to_owned(), self.port.to_string()]
-    }
-}
-
-impl Drop for RealServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -1,5 +1,5 @@
-//! Test support: a server process per test, and a scripted client whose failures show the
-//! whole transcript.
+//! Test support: a server process per test (started by `chat_test_support`, shared with the
+//! client's tests), and a scripted client whose failures show the whole transcript.
 //!
 //! Every wait here is bounded ([`TIMEOUT`]); nothing sleeps to synchronise. To prove that
 //! nothing else arrived, use [`barrier`]: another user sends a unique sentinel and the
@@ -7,25 +7,28 @@
 
 #![allow(dead_code)] // not every test module uses every helper
 
-use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use chat_protocol::wording;
+use chat_test_support::ServerProcess;
+
+/// The server binary under test, built by cargo for this package's tests.
+const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
 
 /// The longest any single wait may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A reference server running as a child process on a free port; killed on drop.
+/// The reference server under test (a [`ServerProcess`] on a free port), with the ways this
+/// suite's tests connect to it; killed on drop.
 pub struct Server {
-    child: Child,
+    process: ServerProcess,
+    /// Where it listens.
     pub addr: SocketAddr,
-    /// Kept open so the server never gets EPIPE on stdout.
-    _stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -37,9 +40,7 @@ impl Server {
     /// Starts the server with extra options (`--port 0` is added). Set
     /// `REFERENCE_SERVER_TEST_LOG=1` to see its stderr.
     pub fn start_with(args: &[&str]) -> Server {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_reference-server"));
-        command.args(["--port", "0"]).args(args);
-        Server::spawn(command)
+        Server::around(ServerProcess::start(BINARY, args))
     }
 
     /// Starts the server with extra options and at most `fds` open file descriptors
@@ -49,51 +50,25 @@ impl Server {
         command
             .args(["-c", "ulimit -n \"$0\" && exec \"$@\""])
             .arg(fds.to_string())
-            .arg(env!("CARGO_BIN_EXE_reference-server"))
+            .arg(BINARY)
             .args(["--port", "0"])
             .args(args);
-        Server::spawn(command)
+        Server::around(ServerProcess::spawn(command))
     }
 
-    fn spawn(mut command: Command) -> Server {
-        let stderr = if std::env::var_os("REFERENCE_SERVER_TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("spawn reference-server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut stdout = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = stdout.read_line(&mut line);
-            let _ = tx.send((line, stdout));
-        });
-        let Ok((line, stdout)) = rx.recv_timeout(TIMEOUT) else {
-            let _ = child.kill();
-            panic!("server printed no `listening on` line within {TIMEOUT:?}");
-        };
-        let addr = line
-            .strip_suffix('\n')
-            .and_then(|l| l.strip_prefix("listening on "))
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("first stdout line {line:?} is not `listening on ADDR`"));
-        Server {
-            child,
-            addr,
-            _stdout: stdout,
-        }
+    fn around(process: ServerProcess) -> Server {
+        let addr = process.addr();
+        Server { process, addr }
     }
 
     /// The server's process id.
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid()
+    }
+
+    /// Waits (bounded) for the server process to exit and returns its status.
+    pub fn wait_exit(&mut self) -> Option<ExitStatus> {
+        self.process.wait_exit()
     }
 
     /// A raw connection that has not sent anything yet.
@@ -142,25 +117,6 @@ impl Server {
             Ok(clients) => clients,
             Err(_) => unreachable!("join_all returns one client per name"),
         }
-    }
-
-    /// Waits (bounded) for the server process to exit and returns its status.
-    pub fn wait_exit(&mut self) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + TIMEOUT;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return Some(status);
-            }
-            thread::sleep(Duration::from_millis(10)); // polling an observable state
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -19,8 +19,12 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+mod shared;
+
+pub use shared::{Shared, Timeouts};
+
 use crate::model::Direction;
-use crate::session::{Failure, Shared};
+use crate::verdict::Failure;
 use crate::wire::{Classifier, Event, decoder_for, visible};
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
@@ -63,7 +67,7 @@ impl Watch {
     /// from an overlong one) and its start, kept from the last time there was one to show.
     fn set_pending(&self, decoder: &dyn crate::wire::Decoder) {
         let (bytes, len) = (decoder.pending(), decoder.pending_len());
-        let mut pending = crate::session::lock(&self.pending);
+        let mut pending = crate::sync::lock(&self.pending);
         if len == 0 {
             pending.0.clear();
         } else if !bytes.is_empty() && pending.1 != len {
@@ -271,7 +275,7 @@ impl User {
         if self.watch.bytes.load(Ordering::Relaxed) == 0 {
             return format!("{waited}: the server has sent nothing at all on this connection");
         }
-        let (start, len) = crate::session::lock(&self.watch.pending).clone();
+        let (start, len) = crate::sync::lock(&self.watch.pending).clone();
         if len == 0 {
             return waited;
         }

@@ -15,19 +15,22 @@
 //! Every wait here is bounded, and the only polling (every 25 ms while a spawned server starts)
 //! waits for an observable event: a connection being accepted.
 
-use crate::session::lock;
-use std::collections::VecDeque;
+mod args;
+mod process;
+mod reference;
+
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
-use tokio::task::JoinHandle;
+use tokio::process::Command;
+
+pub use crate::procfs::ProcessStats;
+pub use args::ServerArgs;
+use process::{Process, shell_line};
+use reference::start_reference;
 
 /// Longest wait for an address target to accept the probe connection.
 const ADDRESS_CONNECT_BOUND: Duration = Duration::from_secs(5);
@@ -35,20 +38,10 @@ const ADDRESS_CONNECT_BOUND: Duration = Duration::from_secs(5);
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 /// Longest wait for one probe connection while a spawned server starts.
 const PROBE_BOUND: Duration = Duration::from_millis(250);
-/// How long a server has to exit after SIGTERM before it gets SIGKILL.
-const STOP_GRACE: Duration = Duration::from_secs(3);
-/// How long to wait for the output pipes to reach EOF once a server has exited.
-const DRAIN_BOUND: Duration = Duration::from_millis(500);
-/// Lines of stdout and of stderr kept for crash reports.
-const TAIL_LINES: usize = 50;
-/// Longest line kept, in bytes; the rest of a longer line is dropped.
-const TAIL_LINE_BYTES: usize = 1000;
 /// Stderr lines quoted in one-line error messages.
 const ERROR_STDERR_LINES: usize = 3;
 /// Stderr lines quoted by [`Target::has_exited`].
 const CRASH_STDERR_LINES: usize = 10;
-/// The reference server's binary name.
-const REFERENCE_BINARY: &str = "reference-server";
 
 /// Which server to test, as the command line gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,17 +52,6 @@ pub enum TargetSpec {
     Command(String),
     /// The workspace's `reference-server` binary, found next to this executable.
     Reference,
-}
-
-/// Resource use of a spawned server, from `/proc/<pid>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProcessStats {
-    /// Entries of `/proc/<pid>/task`.
-    pub threads: usize,
-    /// Entries of `/proc/<pid>/fd`.
-    pub fds: usize,
-    /// `VmRSS` of `/proc/<pid>/status`, in KiB.
-    pub rss_kib: u64,
 }
 
 /// Why the server under test could not be used. Every message is one line.
@@ -223,7 +205,7 @@ impl Target {
     /// Threads, open file descriptors and resident memory of a spawned server, from `/proc`.
     /// `None` for an address target, once the server has exited, or off Linux.
     pub fn stats(&self) -> Option<ProcessStats> {
-        proc_stats(self.pid()?)
+        crate::procfs::process_stats(self.pid()?)
     }
 
     /// Ends a spawned server: SIGTERM, up to 3 s for it to exit, then SIGKILL. Does nothing
@@ -233,189 +215,6 @@ impl Target {
             process.stop().await;
         }
     }
-}
-
-/// A spawned server and the tails of its output.
-#[derive(Debug)]
-struct Process {
-    /// The command as the user gave it (with `{port}`), for messages.
-    command: String,
-    /// `kill_on_drop` is set, and [`Drop`] kills the shell's children too.
-    child: Child,
-    /// The spawned process id (the server itself unless the command was compound).
-    pid: u32,
-    stdout: Arc<Mutex<Tail>>,
-    stderr: Arc<Mutex<Tail>>,
-    drains: Vec<JoinHandle<()>>,
-}
-
-impl Process {
-    /// Spawns `program args…` with its output drained into tails (stdout is left undrained
-    /// when `drain_stdout` is false, for the caller to read first).
-    fn spawn(command: &str, mut cmd: Command, drain_stdout: bool) -> Result<Process, TargetError> {
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| TargetError::Spawn {
-            command: command.to_owned(),
-            reason: e.to_string(),
-        })?;
-        let pid = child.id().unwrap_or(0);
-        let stdout = Arc::new(Mutex::new(Tail::default()));
-        let stderr = Arc::new(Mutex::new(Tail::default()));
-        let mut drains = Vec::new();
-        if let Some(pipe) = child.stderr.take() {
-            drains.push(drain(pipe, Arc::clone(&stderr)));
-        }
-        if drain_stdout && let Some(pipe) = child.stdout.take() {
-            drains.push(drain(pipe, Arc::clone(&stdout)));
-        }
-        Ok(Process {
-            command: command.to_owned(),
-            child,
-            pid,
-            stdout,
-            stderr,
-            drains,
-        })
-    }
-
-    /// The exit status, once the process has exited.
-    fn exit_status(&mut self) -> Option<String> {
-        match self.child.try_wait() {
-            Ok(Some(status)) => Some(status.to_string()),
-            Ok(None) => None,
-            Err(e) => Some(format!("status unknown: {e}")),
-        }
-    }
-
-    /// The last lines of stderr so far.
-    fn stderr_tail(&self) -> Vec<String> {
-        lock(&self.stderr).lines()
-    }
-
-    /// Waits, briefly, for the output pipes to reach EOF so the tails hold everything the
-    /// process wrote before it exited.
-    async fn settle_output(&mut self) {
-        let drains = std::mem::take(&mut self.drains);
-        let _ = tokio::time::timeout(DRAIN_BOUND, async {
-            for drain in drains {
-                let _ = drain.await;
-            }
-        })
-        .await;
-    }
-
-    /// The process whose stats describe the server: the spawned one, or for a compound
-    /// command the single process its shell runs.
-    fn server_pid(&self) -> u32 {
-        let mut pid = self.pid;
-        for _ in 0..4 {
-            let is_shell =
-                proc_comm(pid).is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash"));
-            if !is_shell {
-                break;
-            }
-            match proc_children(pid).as_slice() {
-                [only] => pid = *only,
-                _ => break,
-            }
-        }
-        pid
-    }
-
-    /// SIGTERM, a bounded wait, then SIGKILL.
-    async fn stop(mut self) {
-        if self.exit_status().is_none() {
-            let descendants = proc_descendants(self.pid);
-            signal(self.pid, Signal::Term);
-            for &pid in &descendants {
-                signal(pid, Signal::Term);
-            }
-            if tokio::time::timeout(STOP_GRACE, self.child.wait())
-                .await
-                .is_err()
-            {
-                let _ = tokio::time::timeout(STOP_GRACE, self.child.kill()).await;
-            }
-            // A compound command's children may outlive its shell.
-            for pid in descendants {
-                signal(pid, Signal::Kill);
-            }
-        }
-        self.settle_output().await;
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            for pid in proc_descendants(self.pid) {
-                signal(pid, Signal::Kill);
-            }
-            let _ = self.child.start_kill();
-        }
-        for drain in &self.drains {
-            drain.abort();
-        }
-    }
-}
-
-/// The last lines a process wrote to one of its pipes.
-#[derive(Debug, Default)]
-struct Tail {
-    lines: VecDeque<String>,
-    /// The line being written, up to [`TAIL_LINE_BYTES`].
-    partial: Vec<u8>,
-}
-
-impl Tail {
-    fn push_bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            if b == b'\n' {
-                self.end_line();
-            } else if self.partial.len() < TAIL_LINE_BYTES {
-                self.partial.push(b);
-            }
-        }
-    }
-
-    fn end_line(&mut self) {
-        let line = String::from_utf8_lossy(&self.partial);
-        let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
-        self.partial.clear();
-        if self.lines.len() == TAIL_LINES {
-            self.lines.pop_front();
-        }
-        self.lines.push_back(line);
-    }
-
-    /// The complete lines and the partial one, if any.
-    fn lines(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self.lines.iter().cloned().collect();
-        if !self.partial.is_empty() {
-            lines.push(String::from_utf8_lossy(&self.partial).into_owned());
-        }
-        lines
-    }
-}
-
-/// Reads `pipe` to EOF in the background, keeping its last lines: the child never blocks on
-/// a full pipe, and the memory kept is bounded.
-fn drain(
-    mut pipe: impl AsyncRead + Unpin + Send + 'static,
-    tail: Arc<Mutex<Tail>>,
-) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut buf = vec![0u8; 8192];
-        loop {
-            match pipe.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
-                Ok(n) => lock(&tail).push_bytes(&buf[..n]),
-            }
-        }
-    })
 }
 
 /// Address target: parse, resolve, one bounded connect.
@@ -518,268 +317,18 @@ async fn start_command(template: &str, startup: Duration) -> Result<Target, Targ
     }
 }
 
-/// `exec <command>` for a simple command, so that the shell becomes the server; a compound
-/// command (`;`, `|`, `&&`, a newline, a subshell) as it is.
-fn shell_line(command: &str) -> String {
-    let trimmed = command.trim_start();
-    let compound = command.contains([';', '|', '\n'])
-        || command.contains("&&")
-        || trimmed.starts_with(['(', '{']);
-    if compound {
-        command.to_owned()
-    } else {
-        format!("exec {command}")
-    }
-}
-
 /// A port that was free a moment ago on 127.0.0.1.
 fn free_port() -> io::Result<u16> {
     let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
     Ok(listener.local_addr()?.port())
 }
 
-/// Reference target: the binary next to this executable, `--port 0`, its first stdout line.
-async fn start_reference(startup: Duration) -> Result<Target, TargetError> {
-    let exe = std::env::current_exe().unwrap_or_default();
-    let binary = find_reference(&exe)?;
-    let mut cmd = Command::new(&binary);
-    cmd.args(["--port", "0"]);
-    let mut process = Process::spawn(&binary.display().to_string(), cmd, false)?;
-    let Some(stdout) = process.child.stdout.take() else {
-        return Err(TargetError::ReferenceNoAddress {
-            reason: "its stdout is not a pipe".to_owned(),
-        });
-    };
-    let mut stdout = BufReader::new(stdout);
-    let mut first = Vec::new();
-    let read = tokio::time::timeout(
-        startup,
-        (&mut stdout).take(512).read_until(b'\n', &mut first),
-    )
-    .await;
-    let no_address = |reason: String| TargetError::ReferenceNoAddress { reason };
-    match read {
-        Err(_) => {
-            return Err(no_address(format!(
-                "nothing on stdout within {:.1}s",
-                startup.as_secs_f64()
-            )));
-        }
-        Ok(Err(e)) => return Err(no_address(e.to_string())),
-        Ok(Ok(0)) => {
-            // EOF: it exited, or is about to.
-            let waited = tokio::time::timeout(DRAIN_BOUND, process.child.wait()).await;
-            process.settle_output().await;
-            return Err(TargetError::Exited {
-                command: process.command.clone(),
-                status: match waited {
-                    Ok(Ok(status)) => status.to_string(),
-                    _ => "it closed its stdout".to_owned(),
-                },
-                stderr: process.stderr_tail(),
-            });
-        }
-        Ok(Ok(_)) => {}
-    }
-    let line = String::from_utf8_lossy(&first);
-    let addr = parse_listening(line.trim_end())
-        .ok_or_else(|| no_address(format!("its first line was {:?}", line.trim_end())))?;
-    process
-        .drains
-        .push(drain(stdout, Arc::clone(&process.stdout)));
-    Ok(Target {
-        addr,
-        label: format!("reference-server ({addr})"),
-        process: Some(process),
-    })
-}
-
-/// The address in `listening on HOST:PORT`, with an unspecified host (`0.0.0.0`, `::`)
-/// replaced by the loopback address of the same family.
-fn parse_listening(line: &str) -> Option<SocketAddr> {
-    let mut addr: SocketAddr = line.strip_prefix("listening on ")?.trim().parse().ok()?;
-    if addr.ip().is_unspecified() {
-        addr.set_ip(match addr.ip() {
-            IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-        });
-    }
-    Some(addr)
-}
-
-/// `reference-server` next to `exe`, or in its parent directory (test binaries live in
-/// `target/<profile>/deps/`).
-fn find_reference(exe: &Path) -> Result<PathBuf, TargetError> {
-    let name = format!("{REFERENCE_BINARY}{}", std::env::consts::EXE_SUFFIX);
-    let dir = exe.parent();
-    let searched: Vec<PathBuf> = [dir, dir.and_then(Path::parent)]
-        .into_iter()
-        .flatten()
-        .map(|d| d.join(&name))
-        .collect();
-    match searched.iter().find(|p| p.is_file()) {
-        Some(found) => Ok(found.clone()),
-        None => Err(TargetError::ReferenceNotFound { searched }),
-    }
-}
-
-/// The signals [`signal`] sends.
-#[derive(Clone, Copy)]
-enum Signal {
-    Term,
-    Kill,
-}
-
-/// Sends `sig` to `pid`, ignoring errors (the process may be gone already).
-#[cfg(unix)]
-fn signal(pid: u32, sig: Signal) {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return;
-    };
-    if pid <= 0 {
-        return;
-    }
-    let sig = match sig {
-        Signal::Term => libc::SIGTERM,
-        Signal::Kill => libc::SIGKILL,
-    };
-    // SAFETY: kill(2) has no memory-safety preconditions; `pid` is positive, so it names
-    // one process, never a process group.
-    unsafe {
-        libc::kill(pid, sig);
-    }
-}
-
-#[cfg(not(unix))]
-fn signal(_pid: u32, _sig: Signal) {}
-
-/// `/proc/<pid>/comm`.
-#[cfg(target_os = "linux")]
-fn proc_comm(pid: u32) -> Option<String> {
-    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
-    Some(comm.trim_end().to_owned())
-}
-
-/// The direct children of `pid`: from `/proc/<pid>/task/*/children` where the kernel has it,
-/// otherwise by scanning every `/proc/<n>/stat` for its parent.
-#[cfg(target_os = "linux")]
-fn proc_children(pid: u32) -> Vec<u32> {
-    if std::path::Path::new(&format!("/proc/{pid}/task/{pid}/children")).exists() {
-        let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
-            return Vec::new();
-        };
-        return tasks
-            .flatten()
-            .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-            .flat_map(|children| {
-                children
-                    .split_whitespace()
-                    .filter_map(|c| c.parse().ok())
-                    .collect::<Vec<u32>>()
-            })
-            .collect();
-    }
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|&n| proc_parent(n) == Some(pid))
-        .collect()
-}
-
-/// The parent of `pid`, from `/proc/<pid>/stat` (`pid (comm) state ppid …`; the name may
-/// itself contain spaces and parentheses, so parse after the last `)`).
-#[cfg(target_os = "linux")]
-fn proc_parent(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    rest.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Threads, open file descriptors and resident memory of any process, from `/proc`; `None`
-/// when it is gone or a zombie, or off Linux.
-pub fn process_stats(pid: u32) -> Option<ProcessStats> {
-    proc_stats(pid)
-}
-
-/// CPU time `pid` has used so far (user + system, all its threads), from
-/// `/proc/<pid>/stat`; `None` when it is gone, or off Linux.
-#[cfg(target_os = "linux")]
-pub fn process_cpu_time(pid: u32) -> Option<Duration> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (_, rest) = stat.rsplit_once(')')?;
-    let mut fields = rest.split_whitespace().skip(11);
-    let utime: u64 = fields.next()?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    // SAFETY: sysconf(3) only reads a configuration value.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    let ticks = u64::try_from(ticks).ok().filter(|&t| t > 0)?;
-    Some(Duration::from_millis(
-        (utime + stime).saturating_mul(1000) / ticks,
-    ))
-}
-
-#[cfg(not(target_os = "linux"))]
-pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
-    None
-}
-
-/// `/proc` stats of `pid`; `None` when it is gone or a zombie.
-#[cfg(target_os = "linux")]
-fn proc_stats(pid: u32) -> Option<ProcessStats> {
-    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count();
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let rss_kib = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()?;
-    Some(ProcessStats {
-        threads,
-        fds,
-        rss_kib,
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn proc_comm(_pid: u32) -> Option<String> {
-    None
-}
-
-#[cfg(not(target_os = "linux"))]
-fn proc_children(_pid: u32) -> Vec<u32> {
-    Vec::new()
-}
-
-#[cfg(not(target_os = "linux"))]
-fn proc_stats(_pid: u32) -> Option<ProcessStats> {
-    None
-}
-
-/// Every descendant of `pid`, children first.
-fn proc_descendants(pid: u32) -> Vec<u32> {
-    let mut found = Vec::new();
-    let mut frontier = vec![pid];
-    // Bounded: a fork bomb must not hang us.
-    while let Some(next) = frontier.pop() {
-        for child in proc_children(next) {
-            if found.len() < 1024 && !found.contains(&child) {
-                found.push(child);
-                frontier.push(child);
-            }
-        }
-    }
-    found
-}
-
 #[cfg(test)]
 mod tests {
+    use super::process::{STOP_GRACE, TAIL_LINE_BYTES, TAIL_LINES, Tail};
+    use super::reference::find_reference;
     use super::*;
+    use crate::procfs::{proc_comm, process_cpu_time};
 
     /// A Python server that listens on `{port}` and then sleeps.
     const PY_LISTEN: &str = "python3 -c 'import socket, sys, time; s = socket.socket(); \
@@ -1002,23 +551,6 @@ mod tests {
         target.stop().await;
         assert!(wait_gone(pid).await, "the server outlived stop()");
         assert!(wait_gone(shell).await);
-    }
-
-    #[test]
-    fn the_listening_line_is_parsed() {
-        assert_eq!(
-            parse_listening("listening on 127.0.0.1:4242"),
-            Some("127.0.0.1:4242".parse().unwrap())
-        );
-        assert_eq!(
-            parse_listening("listening on 0.0.0.0:4242"),
-            Some("127.0.0.1:4242".parse().unwrap())
-        );
-        assert_eq!(
-            parse_listening("listening on [::]:4242"),
-            Some("[::1]:4242".parse().unwrap())
-        );
-        assert_eq!(parse_listening("hello"), None);
     }
 
     #[test]

@@ -1,0 +1,256 @@
+//! A spawned server process: started with its output drained into bounded tails, watched
+//! for its exit, and stopped politely (SIGTERM, a grace period, then SIGKILL), its children
+//! included. A `Process` never outlives its owner: dropping it kills the server.
+
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::process::{Child, Command};
+use tokio::task::JoinHandle;
+
+use super::TargetError;
+use crate::procfs::{proc_children, proc_comm, proc_descendants};
+use crate::sync::lock;
+
+/// How long a server has to exit after SIGTERM before it gets SIGKILL.
+pub(super) const STOP_GRACE: Duration = Duration::from_secs(3);
+/// How long to wait for the output pipes to reach EOF once a server has exited.
+pub(super) const DRAIN_BOUND: Duration = Duration::from_millis(500);
+/// Lines of stdout and of stderr kept for crash reports.
+pub(super) const TAIL_LINES: usize = 50;
+/// Longest line kept, in bytes; the rest of a longer line is dropped.
+pub(super) const TAIL_LINE_BYTES: usize = 1000;
+
+/// A spawned server and the tails of its output.
+#[derive(Debug)]
+pub(super) struct Process {
+    /// The command as the user gave it (with `{port}`), for messages.
+    pub(super) command: String,
+    /// `kill_on_drop` is set, and [`Drop`] kills the shell's children too.
+    pub(super) child: Child,
+    /// The spawned process id (the server itself unless the command was compound).
+    pub(super) pid: u32,
+    pub(super) stdout: Arc<Mutex<Tail>>,
+    pub(super) stderr: Arc<Mutex<Tail>>,
+    pub(super) drains: Vec<JoinHandle<()>>,
+}
+
+impl Process {
+    /// Spawns `program args…` with its output drained into tails (stdout is left undrained
+    /// when `drain_stdout` is false, for the caller to read first).
+    pub(super) fn spawn(
+        command: &str,
+        mut cmd: Command,
+        drain_stdout: bool,
+    ) -> Result<Process, TargetError> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().map_err(|e| TargetError::Spawn {
+            command: command.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let pid = child.id().unwrap_or(0);
+        let stdout = Arc::new(Mutex::new(Tail::default()));
+        let stderr = Arc::new(Mutex::new(Tail::default()));
+        let mut drains = Vec::new();
+        if let Some(pipe) = child.stderr.take() {
+            drains.push(drain(pipe, Arc::clone(&stderr)));
+        }
+        if drain_stdout && let Some(pipe) = child.stdout.take() {
+            drains.push(drain(pipe, Arc::clone(&stdout)));
+        }
+        Ok(Process {
+            command: command.to_owned(),
+            child,
+            pid,
+            stdout,
+            stderr,
+            drains,
+        })
+    }
+
+    /// The exit status, once the process has exited.
+    pub(super) fn exit_status(&mut self) -> Option<String> {
+        match self.child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) => None,
+            Err(e) => Some(format!("status unknown: {e}")),
+        }
+    }
+
+    /// The last lines of stderr so far.
+    pub(super) fn stderr_tail(&self) -> Vec<String> {
+        lock(&self.stderr).lines()
+    }
+
+    /// Waits, briefly, for the output pipes to reach EOF so the tails hold everything the
+    /// process wrote before it exited.
+    pub(super) async fn settle_output(&mut self) {
+        let drains = std::mem::take(&mut self.drains);
+        let _ = tokio::time::timeout(DRAIN_BOUND, async {
+            for drain in drains {
+                let _ = drain.await;
+            }
+        })
+        .await;
+    }
+
+    /// The process whose stats describe the server: the spawned one, or for a compound
+    /// command the single process its shell runs.
+    pub(super) fn server_pid(&self) -> u32 {
+        let mut pid = self.pid;
+        for _ in 0..4 {
+            let is_shell =
+                proc_comm(pid).is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash"));
+            if !is_shell {
+                break;
+            }
+            match proc_children(pid).as_slice() {
+                [only] => pid = *only,
+                _ => break,
+            }
+        }
+        pid
+    }
+
+    /// SIGTERM, a bounded wait, then SIGKILL.
+    pub(super) async fn stop(mut self) {
+        if self.exit_status().is_none() {
+            let descendants = proc_descendants(self.pid);
+            signal(self.pid, Signal::Term);
+            for &pid in &descendants {
+                signal(pid, Signal::Term);
+            }
+            if tokio::time::timeout(STOP_GRACE, self.child.wait())
+                .await
+                .is_err()
+            {
+                let _ = tokio::time::timeout(STOP_GRACE, self.child.kill()).await;
+            }
+            // A compound command's children may outlive its shell.
+            for pid in descendants {
+                signal(pid, Signal::Kill);
+            }
+        }
+        self.settle_output().await;
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            for pid in proc_descendants(self.pid) {
+                signal(pid, Signal::Kill);
+            }
+            let _ = self.child.start_kill();
+        }
+        for drain in &self.drains {
+            drain.abort();
+        }
+    }
+}
+
+/// The last lines a process wrote to one of its pipes.
+#[derive(Debug, Default)]
+pub(super) struct Tail {
+    lines: VecDeque<String>,
+    /// The line being written, up to [`TAIL_LINE_BYTES`].
+    partial: Vec<u8>,
+}
+
+impl Tail {
+    pub(super) fn push_bytes(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                self.end_line();
+            } else if self.partial.len() < TAIL_LINE_BYTES {
+                self.partial.push(b);
+            }
+        }
+    }
+
+    pub(super) fn end_line(&mut self) {
+        let line = String::from_utf8_lossy(&self.partial);
+        let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
+        self.partial.clear();
+        if self.lines.len() == TAIL_LINES {
+            self.lines.pop_front();
+        }
+        self.lines.push_back(line);
+    }
+
+    /// The complete lines and the partial one, if any.
+    pub(super) fn lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self.lines.iter().cloned().collect();
+        if !self.partial.is_empty() {
+            lines.push(String::from_utf8_lossy(&self.partial).into_owned());
+        }
+        lines
+    }
+}
+
+/// Reads `pipe` to EOF in the background, keeping its last lines: the child never blocks on
+/// a full pipe, and the memory kept is bounded.
+pub(super) fn drain(
+    mut pipe: impl AsyncRead + Unpin + Send + 'static,
+    tail: Arc<Mutex<Tail>>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 8192];
+        loop {
+            match pipe.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => lock(&tail).push_bytes(&buf[..n]),
+            }
+        }
+    })
+}
+
+/// `exec <command>` for a simple command, so that the shell becomes the server; a compound
+/// command (`;`, `|`, `&&`, a newline, a subshell) as it is.
+pub(super) fn shell_line(command: &str) -> String {
+    let trimmed = command.trim_start();
+    let compound = command.contains([';', '|', '\n'])
+        || command.contains("&&")
+        || trimmed.starts_with(['(', '{']);
+    if compound {
+        command.to_owned()
+    } else {
+        format!("exec {command}")
+    }
+}
+
+/// The signals [`signal`] sends.
+#[derive(Clone, Copy)]
+enum Signal {
+    Term,
+    Kill,
+}
+
+/// Sends `sig` to `pid`, ignoring errors (the process may be gone already).
+#[cfg(unix)]
+fn signal(pid: u32, sig: Signal) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    if pid <= 0 {
+        return;
+    }
+    let sig = match sig {
+        Signal::Term => libc::SIGTERM,
+        Signal::Kill => libc::SIGKILL,
+    };
+    // SAFETY: kill(2) has no memory-safety preconditions; `pid` is positive, so it names
+    // one process, never a process group.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+#[cfg(not(unix))]
+fn signal(_pid: u32, _sig: Signal) {}

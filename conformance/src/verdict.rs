@@ -1,0 +1,50 @@
+//! What a test returns: it passes, it does not apply (skip, with the reason), or it fails
+//! with the evidence (every acceptable outcome, and what happened instead).
+
+use std::fmt;
+use std::time::Instant;
+
+/// A failed expectation: what would have been acceptable, and what happened.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// Every acceptable outcome.
+    pub expected: String,
+    /// What happened instead.
+    pub actual: String,
+    /// When the failure was found: the transcript in the report stops here, so that what
+    /// the test's teardown causes (connections closing) is not mistaken for the story.
+    pub raised: Instant,
+}
+
+impl Failure {
+    pub fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Failure {
+            expected: expected.into(),
+            actual: actual.into(),
+            raised: Instant::now(),
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Expected: {}\nActual: {}", self.expected, self.actual)
+    }
+}
+
+/// How a test ended when it did not pass.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Fail(Failure),
+    /// The test does not apply to this server (e.g. no quit word in the profile).
+    Skip(String),
+}
+
+impl From<Failure> for Verdict {
+    fn from(f: Failure) -> Self {
+        Verdict::Fail(f)
+    }
+}
+
+/// What a test returns.
+pub type Outcome = Result<(), Verdict>;

@@ -1,0 +1,25 @@
+//! What the integration tests of `reference-server` and `reference-client` share, in the
+//! manner of h2's `h2-support`: the workspace root, and a server process started on a free
+//! port whose address is read from its `listening on HOST:PORT` line.
+//!
+//! Only what both suites really need lives here; each suite keeps its own vocabulary (the
+//! server's scripted `TestClient`, the client's fake server) in its own `support` module.
+//!
+//! Every helper is for tests: it panics, with a message saying what went wrong, instead of
+//! returning an error. Every wait is bounded; nothing sleeps to synchronise.
+//!
+//! ```no_run
+//! use chat_test_support::{ServerProcess, reference_server_binary};
+//!
+//! let server = ServerProcess::start(reference_server_binary(), &["--max-clients", "10"]);
+//! println!("connect to {}", server.addr());
+//! // the server is killed when `server` is dropped
+//! ```
+
+#![warn(missing_docs)]
+
+mod paths;
+mod server_process;
+
+pub use paths::{reference_server_binary, root};
+pub use server_process::{START_TIMEOUT, ServerProcess};
