@@ -443,7 +443,7 @@ async fn run_step(
             users.insert(sender, sender_user);
             let before = result?;
             let observer = user(users, u)?;
-            crate::catalogue::nothing_else(observer, &before[0], "here")?;
+            crate::session::nothing_else(observer, &before[0], "here")?;
         }
         Step::Sees(u, Expect::AnyError) => {
             let observer = user(users, u)?;

@@ -166,4 +166,45 @@ impl Session {
         }
         Ok(before)
     }
+
+    /// Joins `names` one after another, as [`Session::join_all`] does, and hands back the
+    /// users by name: `let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;`.
+    pub async fn room<const N: usize>(&self, names: [&str; N]) -> Result<[User; N], Failure> {
+        let users = self.join_all(&names).await?;
+        match users.try_into() {
+            Ok(users) => Ok(users),
+            Err(users) => Err(Failure::new(
+                format!("{N} users in the room"),
+                format!("{} joined", users.len()),
+            )),
+        }
+    }
+
+    /// Proves that nobody in `observers` received anything more: `sender` sends a sentinel
+    /// that every observer must receive, with nothing before it. `when` finishes the sentence
+    /// "beto receives nothing else …" of the failure.
+    pub async fn sees_nothing(
+        &mut self,
+        sender: &mut User,
+        observers: &mut [&mut User],
+        when: &str,
+    ) -> Result<(), Failure> {
+        let before = self.barrier(sender, observers).await?;
+        for (observer, events) in observers.iter().zip(&before) {
+            nothing_else(observer, events, when)?;
+        }
+        Ok(())
+    }
+}
+
+/// Fails when `events` (received by `user` before a barrier) is not empty.
+pub fn nothing_else(user: &User, events: &[Event], when: &str) -> Result<(), Failure> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<String> = events.iter().map(|e| user.show(e)).collect();
+    Err(Failure::new(
+        format!("{} receives nothing else {when}", user.name),
+        format!("{} also received: {}", user.name, shown.join(", ")),
+    ))
 }

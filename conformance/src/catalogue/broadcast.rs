@@ -1,11 +1,10 @@
 //! `broadcast`: every message reaches every other user exactly once, intact, never back to
 //! its sender (CHAT-*, FRAME-3).
 
-use super::join::{chat, nothing_else};
+use super::support::{nothing_else, settle, storm};
 use crate::case::TestCase;
 use crate::check::Delivery;
 use crate::session::Session;
-use crate::user::User;
 use crate::verdict::{Failure, Outcome};
 use crate::wire::Event;
 
@@ -97,8 +96,8 @@ async fn basic(mut s: Session) -> Outcome {
         unreachable!()
     };
     ana.say("hola").await?;
-    beto.expect(&chat(ana, "hola")).await?;
-    carla.expect(&chat(ana, "hola")).await?;
+    beto.expect(&Event::chat(ana, "hola")).await?;
+    carla.expect(&Event::chat(ana, "hola")).await?;
     let before = s.barrier(ana, &mut [beto, carla]).await?;
     nothing_else(beto, &before[0], "after ana's message")?;
     nothing_else(carla, &before[1], "after ana's message")?;
@@ -111,12 +110,12 @@ async fn no_echo(mut s: Session) -> Outcome {
         unreachable!()
     };
     ana.say("eco?").await?;
-    beto.expect(&chat(ana, "eco?")).await?;
+    beto.expect(&Event::chat(ana, "eco?")).await?;
     let before = s.barrier(beto, &mut [ana]).await?;
     let echo = s.profile().echo;
     let own = before[0]
         .iter()
-        .filter(|e| **e == chat(ana, "eco?"))
+        .filter(|e| **e == Event::chat(ana, "eco?"))
         .count();
     let expected_own = usize::from(echo);
     if own != expected_own {
@@ -136,35 +135,10 @@ async fn no_echo(mut s: Session) -> Outcome {
     }
     let rest: Vec<Event> = before[0]
         .iter()
-        .filter(|e| **e != chat(ana, "eco?"))
+        .filter(|e| **e != Event::chat(ana, "eco?"))
         .cloned()
         .collect();
     nothing_else(ana, &rest, "after its own message")?;
-    Ok(())
-}
-
-/// Sentinels from each user to all others, then the delivery check.
-pub(crate) async fn settle(
-    s: &mut Session,
-    users: &mut [User],
-    delivery: &mut Delivery,
-) -> Outcome {
-    let mut collected: Vec<Vec<Event>> = vec![Vec::new(); users.len()];
-    for i in 0..users.len() {
-        let (left, rest) = users.split_at_mut(i);
-        let (sender, right) = rest.split_first_mut().expect("i < len");
-        let mut observers: Vec<&mut User> = left.iter_mut().chain(right.iter_mut()).collect();
-        let before = s.barrier(sender, &mut observers).await?;
-        let indices = (0..users.len()).filter(|&j| j != i);
-        for (j, events) in indices.zip(before) {
-            collected[j].extend(events);
-        }
-    }
-    for (user, events) in users.iter().zip(collected) {
-        delivery.name(&user.wire, &user.name);
-        delivery.received(&user.wire, events);
-    }
-    delivery.judge(true)?;
     Ok(())
 }
 
@@ -179,53 +153,6 @@ async fn exactly_once(mut s: Session) -> Outcome {
         }
     }
     settle(&mut s, &mut users, &mut delivery).await
-}
-
-/// Every user sends its texts concurrently from its own task, recorded in `delivery`;
-/// returns the users once all have sent.
-pub(crate) async fn send_concurrently(
-    users: Vec<User>,
-    texts: impl Fn(&User) -> Vec<String>,
-    delivery: &mut Delivery,
-) -> Result<Vec<User>, Failure> {
-    let mut tasks = Vec::new();
-    for mut user in users {
-        let texts = texts(&user);
-        for text in &texts {
-            delivery.sent(&user.wire, text);
-        }
-        tasks.push(tokio::spawn(async move {
-            for text in &texts {
-                user.say(text).await?;
-            }
-            Ok::<User, Failure>(user)
-        }));
-    }
-    let mut users = Vec::new();
-    for task in tasks {
-        match task.await {
-            Ok(result) => users.push(result?),
-            Err(e) => return Err(Failure::new("every sender finishes", e.to_string())),
-        }
-    }
-    Ok(users)
-}
-
-/// `n` users each send `count` messages at the same time; then everything is checked.
-pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
-    let names: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
-    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let users = s.join_all(&refs).await?;
-    let mut delivery = Delivery::new(s.profile().echo);
-    // The text carries sender and number, padded so that interleaved writes produce
-    // recognisably torn lines.
-    let texts = |user: &User| -> Vec<String> {
-        (1..=count)
-            .map(|k| format!("{}-{k:04}-{}", user.name, "x".repeat(24)))
-            .collect()
-    };
-    let mut users = send_concurrently(users, texts, &mut delivery).await?;
-    settle(s, &mut users, &mut delivery).await
 }
 
 async fn concurrent(mut s: Session) -> Outcome {
@@ -248,7 +175,7 @@ async fn intact_text(s: Session) -> Outcome {
     ];
     for text in texts {
         ana.say(text).await?;
-        beto.expect(&chat(ana, text)).await?;
+        beto.expect(&Event::chat(ana, text)).await?;
     }
     Ok(())
 }

@@ -4,8 +4,7 @@
 
 use std::time::Duration;
 
-use super::join::{chat, nothing_else};
-use super::leave::{Departure, depart, joined, left};
+use super::support::{Departure, depart, nothing_else};
 use crate::case::TestCase;
 use crate::procfs::ProcessStats;
 use crate::session::Session;
@@ -111,15 +110,16 @@ async fn name_reuse(mut s: Session) -> Outcome {
     let ana = &mut users[0];
     let wire = old_beto.wire.clone();
     let kept = depart(old_beto, how).await?;
-    ana.expect(&left(&wire)).await?;
+    ana.expect(&Event::leave(&wire)).await?;
     drop(kept);
     // The same wire name again, on a new connection.
     let mut beto = s.join("beto").await?;
-    ana.expect(&joined(&beto.wire)).await?;
+    ana.expect(&Event::join(&beto.wire)).await?;
     beto.say("he vuelto").await?;
-    ana.expect(&chat(&beto, "he vuelto")).await?;
+    ana.expect(&Event::chat(&beto, "he vuelto")).await?;
     ana.say("bienvenido otra vez").await?;
-    beto.expect(&chat(ana, "bienvenido otra vez")).await?;
+    beto.expect(&Event::chat(ana, "bienvenido otra vez"))
+        .await?;
     let before = s.barrier(&mut beto, &mut [&mut *ana]).await?;
     nothing_else(ana, &before[0], "after the new beto's join")?;
     Ok(())
@@ -133,21 +133,21 @@ async fn no_ghost(mut s: Session) -> Outcome {
     };
     let wire = beto.wire.clone();
     depart(beto, Departure::Rst).await?;
-    ana.expect(&left(&wire)).await?;
-    carla.expect(&left(&wire)).await?;
+    ana.expect(&Event::leave(&wire)).await?;
+    carla.expect(&Event::leave(&wire)).await?;
     still_working(&mut s, ana, carla, "beto", Departure::Rst).await?;
 
     let mut dani = s.join("dani").await?;
-    ana.expect(&joined(&dani.wire)).await?;
-    carla.expect(&joined(&dani.wire)).await?;
+    ana.expect(&Event::join(&dani.wire)).await?;
+    carla.expect(&Event::join(&dani.wire)).await?;
     // dani's own view is irrelevant; it only has to be a member that then goes away.
     dani.say("hola y adiós").await?;
-    ana.expect(&chat(&dani, "hola y adiós")).await?;
-    carla.expect(&chat(&dani, "hola y adiós")).await?;
+    ana.expect(&Event::chat(&dani, "hola y adiós")).await?;
+    carla.expect(&Event::chat(&dani, "hola y adiós")).await?;
     let wire = dani.wire.clone();
     depart(dani, Departure::Fin).await?;
-    ana.expect(&left(&wire)).await?;
-    carla.expect(&left(&wire)).await?;
+    ana.expect(&Event::leave(&wire)).await?;
+    carla.expect(&Event::leave(&wire)).await?;
     still_working(&mut s, ana, carla, "dani", Departure::Fin).await?;
     Ok(())
 }
@@ -164,7 +164,7 @@ async fn still_working(
     for k in 1..=3 {
         let text = format!("después de {gone} #{k}");
         carla.say(&text).await?;
-        ana.expect(&chat(carla, &text)).await.map_err(|f| {
+        ana.expect(&Event::chat(carla, &text)).await.map_err(|f| {
             Failure::new(
                 format!(
                     "{} (carla's message #{k} after {gone}'s {}: a ghost of {gone} must not \
@@ -255,14 +255,14 @@ async fn churn(mut s: Session) -> Outcome {
             .map(|i| format!("c{i:03}"))
             .collect();
         let batch = join_batch(&s, &names).await?;
-        let joins: Vec<Event> = batch.iter().map(|u| joined(&u.wire)).collect();
+        let joins: Vec<Event> = batch.iter().map(|u| Event::join(&u.wire)).collect();
         expect_set(
             &mut ana,
             &joins,
             &format!("the joins of {}…{}", names[0], names[BATCH - 1]),
         )
         .await?;
-        let leaves: Vec<Event> = batch.iter().map(|u| left(&u.wire)).collect();
+        let leaves: Vec<Event> = batch.iter().map(|u| Event::leave(&u.wire)).collect();
         let mut quitters = Vec::new();
         for (i, user) in batch.into_iter().enumerate() {
             let how = ways[(start + i) % ways.len()];
@@ -282,11 +282,12 @@ async fn churn(mut s: Session) -> Outcome {
         drop(quitters);
     }
     let mut zoe = s.join("zoe").await?;
-    ana.expect(&joined(&zoe.wire)).await?;
+    ana.expect(&Event::join(&zoe.wire)).await?;
     zoe.say("¿sigue vivo el servidor?").await?;
-    ana.expect(&chat(&zoe, "¿sigue vivo el servidor?")).await?;
+    ana.expect(&Event::chat(&zoe, "¿sigue vivo el servidor?"))
+        .await?;
     ana.say("sí, sigue").await?;
-    zoe.expect(&chat(&ana, "sí, sigue")).await?;
+    zoe.expect(&Event::chat(&ana, "sí, sigue")).await?;
     let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
     nothing_else(
         &ana,
@@ -326,9 +327,9 @@ async fn resources(mut s: Session) -> Outcome {
         let silent =
             futures::future::try_join_all(unnamed.iter().map(|name| s.connect(name))).await?;
         let batch = join_batch(&s, &named).await?;
-        let joins: Vec<Event> = batch.iter().map(|u| joined(&u.wire)).collect();
+        let joins: Vec<Event> = batch.iter().map(|u| Event::join(&u.wire)).collect();
         expect_set(&mut ana, &joins, "the joins of this batch").await?;
-        let leaves: Vec<Event> = batch.iter().map(|u| left(&u.wire)).collect();
+        let leaves: Vec<Event> = batch.iter().map(|u| Event::leave(&u.wire)).collect();
         for (k, user) in batch.into_iter().enumerate() {
             let how = if k % 2 == 0 {
                 Departure::Fin
@@ -349,7 +350,7 @@ async fn resources(mut s: Session) -> Outcome {
     }
     // The room still works: a fresh user's sentinel reaches ana, with nothing else before it.
     let mut zoe = s.join("zoe").await?;
-    ana.expect(&joined(&zoe.wire)).await?;
+    ana.expect(&Event::join(&zoe.wire)).await?;
     let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
     nothing_else(
         &ana,
@@ -358,7 +359,7 @@ async fn resources(mut s: Session) -> Outcome {
     )?;
     let zoe_wire = zoe.wire.clone();
     zoe.close().await;
-    ana.expect(&left(&zoe_wire)).await?;
+    ana.expect(&Event::leave(&zoe_wire)).await?;
     // Waiting on an observable state: the server's own thread and descriptor counts.
     let deadline = tokio::time::Instant::now() + SETTLE;
     let after = loop {

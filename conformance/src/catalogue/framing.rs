@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use super::join::{chat, nothing_else};
-use super::leave::left;
+use super::support::nothing_else;
 use crate::case::TestCase;
 use crate::profile::Framing;
 use crate::session::Session;
 use crate::user::User;
 use crate::verdict::{Failure, Outcome, Verdict};
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
@@ -160,7 +160,7 @@ async fn receives_exactly(
     what: &str,
 ) -> Outcome {
     for text in texts {
-        ana.expect(&chat(beto, text)).await?;
+        ana.expect(&Event::chat(beto, text)).await?;
     }
     let before = s.barrier(beto, &mut [&mut *ana]).await?;
     nothing_else(ana, &before[0], what)?;
@@ -224,14 +224,14 @@ async fn crlf(mut s: Session) -> Outcome {
     };
     beto.send_raw(crlf_line(&s, beto, "hola").as_bytes())
         .await?;
-    ana.expect(&chat(beto, "hola")).await?;
+    ana.expect(&Event::chat(beto, "hola")).await?;
     let two = crlf_line(&s, beto, "uno") + &crlf_line(&s, beto, "dos");
     beto.send_raw(two.as_bytes()).await?;
     receives_exactly(&mut s, ana, beto, &["uno", "dos"], "after the \\r\\n lines").await?;
     if let Some(quit) = s.profile().quit.clone() {
         let quit = quit.render(&beto.wire, "");
         beto.send_raw(format!("{quit}\r\n").as_bytes()).await?;
-        ana.expect(&left(&beto.wire)).await.map_err(|f| {
+        ana.expect(&Event::leave(&beto.wire)).await.map_err(|f| {
             Failure::new(
                 format!("{} (beto wrote the quit word ending in \\r\\n)", f.expected),
                 f.actual,
@@ -275,7 +275,7 @@ async fn empty_lines(mut s: Session) -> Outcome {
     }
     beto.send_raw(line(&s, beto, "después").as_bytes()).await?;
     let before = s.barrier(beto, &mut [&mut *ana]).await?;
-    let wanted = [chat(beto, "antes"), chat(beto, "después")];
+    let wanted = [Event::chat(beto, "antes"), Event::chat(beto, "después")];
     if before[0] != wanted {
         let shown: Vec<String> = before[0].iter().map(|e| ana.show(e)).collect();
         return Err(Failure::new(

@@ -14,7 +14,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::join::chat;
 use crate::case::TestCase;
 use crate::model::Direction;
 use crate::profile::{Framing, Profile};
@@ -198,9 +197,9 @@ async fn duplicate_name(mut s: Session) -> Outcome {
     let before = s.barrier(ana, &mut [beto]).await?;
     nothing_else(beto, &before[0], "after a second client tried ana's name")?;
     ana.say("sigo siendo yo").await?;
-    beto.expect(&chat(ana, "sigo siendo yo")).await?;
+    beto.expect(&Event::chat(ana, "sigo siendo yo")).await?;
     beto.say("te leo, ana").await?;
-    ana.expect(&chat(beto, "te leo, ana")).await?;
+    ana.expect(&Event::chat(beto, "te leo, ana")).await?;
     Ok(())
 }
 
@@ -438,10 +437,10 @@ async fn no_newline_flood(mut s: Session) -> Outcome {
             rounds += 1;
             let text = format!("beto #{rounds}");
             beto.say(&text).await?;
-            left_seen[1] |= expect_past(carla, &chat(beto, &text), &ana_left).await?;
+            left_seen[1] |= expect_past(carla, &Event::chat(beto, &text), &ana_left).await?;
             let text = format!("carla #{rounds}");
             carla.say(&text).await?;
-            left_seen[0] |= expect_past(beto, &chat(carla, &text), &ana_left).await?;
+            left_seen[0] |= expect_past(beto, &Event::chat(carla, &text), &ana_left).await?;
         }
         Ok::<_, Failure>(())
     };
@@ -710,7 +709,7 @@ async fn next_line_reaches(
     expected: &str,
 ) -> Result<Vec<Event>, Failure> {
     receiver
-        .collect_until(&chat(sender, text))
+        .collect_until(&Event::chat(sender, text))
         .await
         .map_err(|f| {
             let actual = format!(

@@ -2,7 +2,7 @@
 //! the middle of a line — is announced to everyone else exactly once, and the departed user
 //! is gone for good (LEAVE-*).
 
-use super::join::{chat, nothing_else};
+use super::support::{Departure, depart, no_quit_word, nothing_else, once_then_nothing};
 use crate::case::TestCase;
 use crate::profile::Framing;
 use crate::session::Session;
@@ -118,99 +118,6 @@ pub fn tests() -> Vec<TestCase> {
     ]
 }
 
-/// How a user goes away.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Departure {
-    /// The profile's quit word (the user is kept, still reading, until it is dropped).
-    Quit,
-    /// A clean close.
-    Fin,
-    /// A reset.
-    Rst,
-}
-
-impl Departure {
-    /// How a failure message names it.
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Departure::Quit => "quit word",
-            Departure::Fin => "close (FIN)",
-            Departure::Rst => "reset (RST)",
-        }
-    }
-}
-
-/// Makes `user` leave. A quitter is handed back: it stays connected (and keeps reading) until
-/// the caller drops it, so the server closes it, not us.
-pub(crate) async fn depart(mut user: User, how: Departure) -> Result<Option<User>, Verdict> {
-    match how {
-        Departure::Quit => match user.quit().await {
-            None => Err(no_quit_word()),
-            Some(sent) => {
-                sent?;
-                Ok(Some(user))
-            }
-        },
-        Departure::Fin => {
-            user.close().await;
-            Ok(None)
-        }
-        Departure::Rst => {
-            user.reset();
-            Ok(None)
-        }
-    }
-}
-
-/// The skip verdict for tests that need the quit word.
-pub(crate) fn no_quit_word() -> Verdict {
-    Verdict::Skip("the profile has no quit word (quit = \"\"), so nothing can be quit".into())
-}
-
-/// `LEAVE user`.
-pub(crate) fn left(wire: &str) -> Event {
-    Event::Leave {
-        user: wire.to_string(),
-    }
-}
-
-/// `JOIN user`.
-pub(crate) fn joined(wire: &str) -> Event {
-    Event::Join {
-        user: wire.to_string(),
-    }
-}
-
-/// Checks what `user` received after `leaver`'s leave line (up to a barrier): a second leave
-/// line is reported as such, anything else as an extra message.
-pub(crate) fn once_then_nothing(
-    user: &User,
-    events: &[Event],
-    leaver: &str,
-    leaver_name: &str,
-) -> Result<(), Failure> {
-    let again = events.iter().filter(|e| **e == left(leaver)).count();
-    if again > 0 {
-        return Err(Failure::new(
-            format!(
-                "{} receives {leaver_name}'s leave line exactly once",
-                user.name
-            ),
-            format!(
-                "{} received it {} times (before the sentinel: [{}])",
-                user.name,
-                again + 1,
-                events
-                    .iter()
-                    .map(|e| user.show(e))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        ));
-    }
-    nothing_else(user, events, &format!("after {leaver_name}'s leave"))
-}
-
 /// Proves that neither `a` nor `b` received anything more: `a` sends a sentinel that `b` must
 /// receive, then `b` one that `a` must receive. Two round trips, so that a late second leave
 /// line (announced just after the first one) is caught at one of the two.
@@ -239,7 +146,7 @@ async fn quit(mut s: Session) -> Outcome {
     if let Some(sent) = beto.quit().await {
         sent?;
     }
-    let leave = left(&beto.wire);
+    let leave = Event::leave(&beto.wire);
     ana.expect(&leave).await?;
     carla.expect(&leave).await?;
     let wire = beto.wire.clone();
@@ -279,7 +186,7 @@ async fn abrupt(mut s: Session, how: Departure, partial: bool) -> Outcome {
 /// The next event of `user` must be `leaver`'s leave line; a chat line carrying the partial
 /// text is reported as the partial line being broadcast.
 async fn expect_leave(user: &mut User, leaver: &str, partial: bool) -> Result<(), Failure> {
-    let leave = left(leaver);
+    let leave = Event::leave(leaver);
     let expected = format!("{} receives {}", user.name, user.show(&leave));
     match user.next().await {
         Ok(got) if got == leave => Ok(()),
@@ -314,14 +221,14 @@ async fn nothing_after(mut s: Session) -> Outcome {
         unreachable!()
     };
     beto.say("me voy").await?;
-    ana.expect(&chat(&beto, "me voy")).await?;
-    carla.expect(&chat(&beto, "me voy")).await?;
+    ana.expect(&Event::chat(&beto, "me voy")).await?;
+    carla.expect(&Event::chat(&beto, "me voy")).await?;
     let wire = beto.wire.clone();
     let kept = depart(beto, how).await?;
-    ana.expect(&left(&wire)).await?;
-    carla.expect(&left(&wire)).await?;
+    ana.expect(&Event::leave(&wire)).await?;
+    carla.expect(&Event::leave(&wire)).await?;
     ana.say("¿sigues ahí?").await?;
-    carla.expect(&chat(ana, "¿sigues ahí?")).await?;
+    carla.expect(&Event::chat(ana, "¿sigues ahí?")).await?;
     let from_carla = s.barrier(carla, &mut [&mut *ana]).await?;
     let from_ana = s.barrier(ana, &mut [&mut *carla]).await?;
     for (user, events) in [(&*ana, &from_carla[0]), (&*carla, &from_ana[0])] {
@@ -352,7 +259,7 @@ async fn nothing_after(mut s: Session) -> Outcome {
         })?;
         if let Some(got) = before_close
             .iter()
-            .find(|e| **e == chat(ana, "¿sigues ahí?"))
+            .find(|e| **e == Event::chat(ana, "¿sigues ahí?"))
         {
             return Err(Failure::new(
                 "beto receives nothing said after its leave",

@@ -4,11 +4,12 @@
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
-use super::join::{chat, nothing_else};
+use super::support::nothing_else;
 use crate::case::TestCase;
 use crate::model::Direction;
 use crate::session::Session;
 use crate::verdict::{Failure, Outcome};
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
@@ -90,11 +91,11 @@ async fn connection_flood(mut s: Session) -> Outcome {
         unreachable!()
     };
     ana.say("¿hay alguien?").await.map_err(under_load)?;
-    beto.expect(&chat(ana, "¿hay alguien?"))
+    beto.expect(&Event::chat(ana, "¿hay alguien?"))
         .await
         .map_err(under_load)?;
     beto.say("aquí estoy").await.map_err(under_load)?;
-    ana.expect(&chat(beto, "aquí estoy"))
+    ana.expect(&Event::chat(beto, "aquí estoy"))
         .await
         .map_err(under_load)?;
     let before = s.barrier(ana, &mut [beto]).await.map_err(under_load)?;
@@ -110,7 +111,7 @@ async fn connection_flood(mut s: Session) -> Outcome {
         &format!("the {count} silent connections close"),
     );
     ana.say("¿siguen ahí?").await?;
-    beto.expect(&chat(ana, "¿siguen ahí?")).await?;
+    beto.expect(&Event::chat(ana, "¿siguen ahí?")).await?;
     let before = s.barrier(beto, &mut [ana]).await?;
     nothing_else(ana, &before[0], "after the silent connections closed")?;
     Ok(())

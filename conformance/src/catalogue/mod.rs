@@ -9,7 +9,6 @@ use std::sync::Arc;
 pub use crate::case::{BUDGET, TestCase};
 
 mod broadcast;
-pub(crate) use join::nothing_else;
 mod cleanup;
 mod framing;
 mod input;
@@ -20,6 +19,7 @@ mod order;
 mod quit;
 mod scale;
 mod slow;
+mod support;
 
 /// Every built-in test, core groups first, in a stable order.
 pub fn all() -> Vec<TestCase> {

@@ -1,7 +1,7 @@
 //! `order`: per-sender order at every receiver (ORDER-1), and one total order that every
 //! receiver agrees on (ORDER-2).
 
-use super::broadcast::{send_concurrently, settle};
+use super::support::{send_concurrently, settle};
 use crate::case::TestCase;
 use crate::check::Delivery;
 use crate::session::Session;

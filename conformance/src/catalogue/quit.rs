@@ -1,8 +1,7 @@
 //! `quit`: the quit word is a command, never a chat message, and the server hangs up on the
 //! quitter (QUIT-*).
 
-use super::join::nothing_else;
-use super::leave::{joined, left, no_quit_word};
+use super::support::{no_quit_word, nothing_else};
 use crate::case::TestCase;
 use crate::profile::Framing;
 use crate::session::Session;
@@ -104,7 +103,7 @@ async fn closes(s: Session) -> Outcome {
     }
     let before_close = beto.expect_closed().await?;
     quiet_until_close(beto, &before_close, &quit)?;
-    ana.expect(&left(&beto.wire)).await?;
+    ana.expect(&Event::leave(&beto.wire)).await?;
     Ok(())
 }
 
@@ -119,11 +118,11 @@ async fn not_broadcast(mut s: Session) -> Outcome {
     if let Some(sent) = beto.quit().await {
         sent?;
     }
-    ana.expect(&left(&beto.wire)).await?;
+    ana.expect(&Event::leave(&beto.wire)).await?;
     // A later joiner's sentinel proves nothing else (a late chat line, a second leave)
     // followed the leave.
     let mut dani = s.join("dani").await?;
-    ana.expect(&joined(&dani.wire)).await?;
+    ana.expect(&Event::join(&dani.wire)).await?;
     let before = s.barrier(&mut dani, &mut [&mut *ana]).await?;
     nothing_else(ana, &before[0], "after beto's leave")?;
     Ok(())
@@ -153,7 +152,7 @@ async fn whitespace(s: Session) -> Outcome {
     };
     let quit = template.render(&beto.wire, "");
     beto.send_raw(format!("  {quit} \t\n").as_bytes()).await?;
-    ana.expect(&left(&beto.wire)).await?;
+    ana.expect(&Event::leave(&beto.wire)).await?;
     let before_close = beto.expect_closed().await?;
     quiet_until_close(beto, &before_close, &quit)?;
     Ok(())

@@ -2,12 +2,12 @@
 
 use std::time::Duration;
 
-use super::join::chat;
 use crate::case::TestCase;
 use crate::check::Delivery;
 use crate::session::Session;
 use crate::user::User;
 use crate::verdict::Outcome;
+use crate::wire::Event;
 
 pub fn tests() -> Vec<TestCase> {
     vec![
@@ -92,8 +92,8 @@ async fn idle_kept(s: Session) -> Outcome {
     // deliberate idle period: this test is about time passing, not synchronisation
     tokio::time::sleep(Duration::from_secs(2)).await;
     beto.say("¿sigues ahí?").await?;
-    ana.expect(&chat(beto, "¿sigues ahí?")).await?;
+    ana.expect(&Event::chat(beto, "¿sigues ahí?")).await?;
     ana.say("sí, aquí sigo").await?;
-    beto.expect(&chat(ana, "sí, aquí sigo")).await?;
+    beto.expect(&Event::chat(ana, "sí, aquí sigo")).await?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub use shared::{Shared, Timeouts};
 
 use crate::model::Direction;
 use crate::verdict::Failure;
-use crate::wire::{Classifier, Event, decoder_for, visible};
+use crate::wire::{Classifier, Event, WireName, decoder_for, visible};
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
 /// as whole (only used when bytes are pending).
@@ -96,6 +96,12 @@ pub struct User {
     reader: JoinHandle<()>,
     /// Set once the inbox has reported the end of the connection.
     ended: Option<Incoming>,
+}
+
+impl WireName for User {
+    fn wire_name(&self) -> &str {
+        &self.wire
+    }
 }
 
 impl Drop for User {

@@ -88,7 +88,47 @@ impl fmt::Display for Event {
     }
 }
 
+/// Anything that names a user on the wire: a wire name (`ana_qxkz`), or a simulated user.
+pub trait WireName {
+    /// The user's name on the wire.
+    fn wire_name(&self) -> &str;
+}
+
+impl WireName for str {
+    fn wire_name(&self) -> &str {
+        self
+    }
+}
+
+impl WireName for String {
+    fn wire_name(&self) -> &str {
+        self
+    }
+}
+
 impl Event {
+    /// `CHAT who text`: `who` said `text`.
+    pub fn chat(who: &(impl WireName + ?Sized), text: &str) -> Event {
+        Event::Chat {
+            user: who.wire_name().to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    /// `JOIN who`: `who` joined.
+    pub fn join(who: &(impl WireName + ?Sized)) -> Event {
+        Event::Join {
+            user: who.wire_name().to_string(),
+        }
+    }
+
+    /// `LEAVE who`: `who` left.
+    pub fn leave(who: &(impl WireName + ?Sized)) -> Event {
+        Event::Leave {
+            user: who.wire_name().to_string(),
+        }
+    }
+
     /// The user the event is about, if any.
     pub fn user(&self) -> Option<&str> {
         match self {
