@@ -102,7 +102,7 @@ impl TestCase {
 
     /// The group, the part of the id before the dot.
     pub fn group(&self) -> &'static str {
-        self.id.split('.').next().unwrap_or(self.id)
+        crate::model::group_of(self.id)
     }
 
     /// Starts the test's body on `session`.

@@ -164,7 +164,10 @@ async fn run(args: Args) -> i32 {
         return match tests.iter().find(|t| t.id == id) {
             Some(t) => {
                 println!("{} ({}) — {}", t.id, t.level, t.title);
-                println!("\nRequirement:\n  {}", runner::requirement_line(t));
+                println!(
+                    "\nRequirement:\n  {}",
+                    crate::requirements::line(t.requirement)
+                );
                 println!("\nWhat the test does:\n  {}", t.steps);
                 println!("\nUsual causes of failure:\n  {}", t.causes);
                 0

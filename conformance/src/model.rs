@@ -1,5 +1,6 @@
 //! The results of a run, independent of how they are reported: what each test was, what
-//! happened, and what every simulated user sent and received while it ran.
+//! happened (a [`Status`] that carries its own evidence), and what every simulated user sent
+//! and received while it ran.
 
 use std::fmt;
 use std::time::Duration;
@@ -25,22 +26,140 @@ impl fmt::Display for Level {
     }
 }
 
-/// The verdict on one test.
+/// The mark of a test's verdict, as reports and counts show it: pass, fail or skip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Status {
+pub enum Mark {
     Pass,
     Fail,
     Skip,
 }
 
-impl fmt::Display for Status {
+impl fmt::Display for Mark {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Status::Pass => "pass",
-            Status::Fail => "fail",
-            Status::Skip => "skip",
+            Mark::Pass => "pass",
+            Mark::Fail => "fail",
+            Mark::Skip => "skip",
         })
+    }
+}
+
+/// What happened to one test, each state with its own evidence. Renderers compose it; none
+/// stores a failure twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Every expectation held. A note says what was accepted at this level but would not be
+    /// at a stricter one ("accepted at core, but strict would not").
+    Pass { notes: Vec<String> },
+    /// The test was not run, or did not apply.
+    Skip { reason: String, cause: SkipCause },
+    /// An expectation did not hold, on every attempt.
+    Fail(Box<Failed>),
+    /// An expectation did not hold on some attempts and held on others: a race in the
+    /// server. Counts as a failure.
+    Intermittent(Box<Failed>),
+}
+
+/// Why a test was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SkipCause {
+    /// A `skip` rule of the profile.
+    Profile,
+    /// The test does not apply to this server's profile (no quit word, chunk framing…).
+    Inapplicable,
+    /// The level of the run leaves it out.
+    Level,
+    /// The runner did not run it (the server had exited or stopped answering).
+    NotRun,
+}
+
+/// The evidence of a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failed {
+    /// Whether the test itself failed, or the steps that set it up.
+    pub phase: Phase,
+    /// Every acceptable outcome.
+    pub expected: String,
+    /// What happened instead.
+    pub actual: String,
+    /// What the runner noticed beside the failure (the server exited, spun, stopped
+    /// answering), one line each.
+    pub notes: Vec<String>,
+    /// What each simulated user sent and received, up to the failure.
+    pub transcript: Vec<TranscriptLine>,
+    /// How many of the attempts failed, of how many (`--repeat`); 1 of 1 without it.
+    pub attempts: Attempts,
+}
+
+/// Where in a test its failure happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// In what the test checks.
+    Test,
+    /// While setting the test up: `step` says what could not be done, `requirement` which
+    /// PROTOCOL.md requirement that step needed (not the one the test is about).
+    Setup { step: String, requirement: String },
+}
+
+/// Failed attempts out of all attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Attempts {
+    pub failed: u32,
+    pub of: u32,
+}
+
+impl Attempts {
+    /// One attempt, failed.
+    pub const ONCE: Attempts = Attempts { failed: 1, of: 1 };
+}
+
+impl Failed {
+    /// A failure of the test itself, with its expected and actual outcomes.
+    pub fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
+        Failed {
+            phase: Phase::Test,
+            expected: expected.into(),
+            actual: actual.into(),
+            notes: Vec::new(),
+            transcript: Vec::new(),
+            attempts: Attempts::ONCE,
+        }
+    }
+
+    /// What happened, with the runner's notes after it, one per line.
+    pub fn actual_with_notes(&self) -> String {
+        let mut actual = self.actual.clone();
+        for note in &self.notes {
+            actual.push('\n');
+            actual.push_str(note);
+        }
+        actual
+    }
+}
+
+impl Status {
+    /// A plain pass.
+    pub fn pass() -> Status {
+        Status::Pass { notes: Vec::new() }
+    }
+
+    /// The mark reports show and counts use: an intermittent failure is a failure.
+    pub fn mark(&self) -> Mark {
+        match self {
+            Status::Pass { .. } => Mark::Pass,
+            Status::Skip { .. } => Mark::Skip,
+            Status::Fail(_) | Status::Intermittent(_) => Mark::Fail,
+        }
+    }
+
+    /// The evidence, for a failure.
+    pub fn failure(&self) -> Option<&Failed> {
+        match self {
+            Status::Fail(f) | Status::Intermittent(f) => Some(f),
+            _ => None,
+        }
     }
 }
 
@@ -69,7 +188,7 @@ pub struct TranscriptLine {
 }
 
 /// The outcome of one test.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TestResult {
     /// Stable id, `group.name`.
     pub id: String,
@@ -77,20 +196,22 @@ pub struct TestResult {
     /// The PROTOCOL.md requirement id the test checks, e.g. `CHAT-1`.
     pub requirement: String,
     pub title: String,
+    /// What happened, with its evidence.
     pub status: Status,
-    /// Empty on a pass; on a failure, the whole explanation (the requirement, `Expected:`,
-    /// `Actual:`); on a skip, the reason.
-    pub detail: String,
-    /// On a failure: every acceptable outcome.
-    #[serde(skip)]
-    pub expected: Option<String>,
-    /// On a failure: what happened instead.
-    #[serde(skip)]
-    pub actual: Option<String>,
-    /// What each simulated user sent and received, in time order (kept for failures).
-    pub transcript: Vec<TranscriptLine>,
-    #[serde(skip)]
     pub duration: Duration,
+}
+
+impl TestResult {
+    /// The group of the test: see [`group_of`].
+    pub fn group(&self) -> &str {
+        group_of(&self.id)
+    }
+}
+
+/// The group of a test id: the part before the first dot (`join` for `join.single`), or the
+/// whole id when it has no dot.
+pub fn group_of(id: &str) -> &str {
+    id.split_once('.').map_or(id, |(group, _)| group)
 }
 
 /// A whole run.
@@ -111,8 +232,16 @@ pub struct RunReport {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
     pub passed: usize,
+    /// Every failure, intermittent ones included.
     pub failed: usize,
     pub skipped: usize,
+    /// The failures that passed on some attempts (`--repeat`); also counted in `failed`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub intermittent: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl RunReport {
@@ -120,10 +249,13 @@ impl RunReport {
     pub fn summary(&self) -> Summary {
         let mut s = Summary::default();
         for r in &self.results {
-            match r.status {
-                Status::Pass => s.passed += 1,
-                Status::Fail => s.failed += 1,
-                Status::Skip => s.skipped += 1,
+            match r.status.mark() {
+                Mark::Pass => s.passed += 1,
+                Mark::Fail => s.failed += 1,
+                Mark::Skip => s.skipped += 1,
+            }
+            if matches!(r.status, Status::Intermittent(_)) {
+                s.intermittent += 1;
             }
         }
         s

@@ -70,6 +70,15 @@ pub fn lookup(id: &str) -> Option<&'static Requirement> {
     TABLE.iter().find(|r| r.id == id)
 }
 
+/// The line a report or `--explain` quotes for a requirement: `JOIN-2 (MUST): <text>`, or
+/// the id with a note when PROTOCOL.md has no such requirement.
+pub fn line(id: &str) -> String {
+    match lookup(id) {
+        Some(r) => r.to_string(),
+        None => format!("{id} (not in PROTOCOL.md)"),
+    }
+}
+
 /// Every requirement of PROTOCOL.md, in document order.
 pub fn all() -> &'static [Requirement] {
     &TABLE

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::case::TestCase;
-use crate::model::{Level, Status, TestResult};
+use crate::model::{Failed, Level, Phase, SkipCause, Status, TestResult};
 use crate::profile::Profile;
 use crate::session::Session;
 use crate::target::Target;
@@ -80,9 +80,14 @@ pub async fn run(
             match Target::start(spec, Duration::from_secs(10).mul_f64(config.scale)).await {
                 Ok(fresh) => std::mem::replace(target, fresh).stop().await,
                 Err(e) => {
+                    let mut failed =
+                        Failed::new("a fresh server accepts connections", e.to_string());
+                    failed.phase = Phase::Setup {
+                        step: "restarting the server for this test (--isolate)".into(),
+                        requirement: test.requirement.into(),
+                    };
                     let mut result = skeleton(test);
-                    result.status = Status::Fail;
-                    result.detail = format!("the server could not be restarted: {e}");
+                    result.status = Status::Fail(Box::new(failed));
                     results.push(result);
                     progress(i, test, results.last());
                     continue;
@@ -92,14 +97,16 @@ pub async fn run(
         }
         if let Some(reason) = &stopped {
             let mut result = skeleton(test);
-            result.status = Status::Skip;
-            result.detail = format!("not run: {reason}");
+            result.status = Status::Skip {
+                reason: format!("not run: {reason}"),
+                cause: SkipCause::NotRun,
+            };
             results.push(result);
             progress(i, test, results.last());
             continue;
         }
         let (mut result, received) = run_one(target, config, test).await;
-        let failed = result.status == Status::Fail;
+        let failed = result.status.failure().is_some();
         // A failure may be the server dying: give its exit a moment to become visible.
         let exited = if failed {
             target.exited_within(EXIT_GRACE).await
@@ -158,8 +165,10 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
     let started = Instant::now();
     let mut result = skeleton(test);
     if let Some(rule) = config.profile.skip_rule(test.id) {
-        result.status = Status::Skip;
-        result.detail = format!("skipped by the profile: {}", rule.reason);
+        result.status = Status::Skip {
+            reason: format!("skipped by the profile: {}", rule.reason),
+            cause: SkipCause::Profile,
+        };
         return (result, 0);
     }
     let mut session = Session::new(
@@ -180,8 +189,10 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
     let (expected, actual, raised) = match outcome {
         Ok(Ok(())) => return (result, received),
         Ok(Err(Verdict::Skip(reason))) => {
-            result.status = Status::Skip;
-            result.detail = reason;
+            result.status = Status::Skip {
+                reason,
+                cause: SkipCause::Inapplicable,
+            };
             return (result, received);
         }
         Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual, failure.raised),
@@ -193,17 +204,10 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
             Instant::now(),
         ),
     };
-    result.status = Status::Fail;
-    result.detail = format!(
-        "{}\nExpected: {expected}\nActual: {actual}",
-        requirement_line(test)
-    );
-    result.expected = Some(expected);
-    result.actual = Some(actual);
-    result.transcript = transcript.lines_until(raised);
-    if let Some(note) = cpu.and_then(|c| c.note()) {
-        result = with_note(result, &note);
-    }
+    let mut failed = Failed::new(expected, actual);
+    failed.transcript = transcript.lines_until(raised);
+    failed.notes.extend(cpu.and_then(|c| c.note()));
+    result.status = Status::Fail(Box::new(failed));
     (result, received)
 }
 
@@ -214,38 +218,22 @@ fn skeleton(test: &TestCase) -> TestResult {
         level: test.level,
         requirement: test.requirement.to_string(),
         title: test.title.to_string(),
-        status: Status::Pass,
-        detail: String::new(),
-        expected: None,
-        actual: None,
-        transcript: Vec::new(),
+        status: Status::pass(),
         duration: Duration::ZERO,
     }
 }
 
-/// `CHAT-1 (MUST): <text>`, from PROTOCOL.md.
-pub fn requirement_line(test: &TestCase) -> String {
-    match crate::requirements::lookup(test.requirement) {
-        Some(r) => format!("{} ({}): {}", r.id, r.level, r.text),
-        None => test.requirement.to_string(),
-    }
-}
-
-/// Adds what the runner noticed about the server to a test's result, which fails.
+/// Adds what the runner noticed about the server to a test's result, which fails (a test
+/// that passed while the server died fails with the note alone).
 fn with_note(mut result: TestResult, note: &str) -> TestResult {
-    result.status = Status::Fail;
-    result.actual = Some(match result.actual.take() {
-        Some(actual) => format!("{actual}\n{note}"),
-        None => note.to_string(),
-    });
-    result
-        .expected
-        .get_or_insert_with(|| "the server keeps running".into());
-    result.detail = if result.detail.is_empty() {
-        format!("Expected: the server keeps running\nActual: {note}")
-    } else {
-        format!("{}\n{note}", result.detail)
-    };
+    match &mut result.status {
+        Status::Fail(failed) | Status::Intermittent(failed) => failed.notes.push(note.to_string()),
+        _ => {
+            let mut failed = Failed::new("the server keeps running", "");
+            failed.actual = note.to_string();
+            result.status = Status::Fail(Box::new(failed));
+        }
+    }
     result
 }
 

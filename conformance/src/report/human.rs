@@ -9,8 +9,8 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{Explanation, Style, groups, millis, transcript_lines};
-use crate::model::{RunReport, Status, TestResult};
+use super::{Style, detail, groups, millis, transcript_lines};
+use crate::model::{Mark, RunReport, TestResult};
 
 /// How many transcript lines a failure shows before eliding the middle.
 const TRANSCRIPT_CAP: usize = 40;
@@ -47,11 +47,11 @@ impl Paint {
     fn yellow(self, text: &str) -> String {
         self.wrap("33", text)
     }
-    fn verdict(self, status: Status) -> String {
-        match status {
-            Status::Pass => self.green("✔ PASS"),
-            Status::Fail => self.red("✘ FAIL"),
-            Status::Skip => self.yellow("○ SKIP"),
+    fn verdict(self, mark: Mark) -> String {
+        match mark {
+            Mark::Pass => self.green("✔ PASS"),
+            Mark::Fail => self.red("✘ FAIL"),
+            Mark::Skip => self.yellow("○ SKIP"),
         }
     }
 }
@@ -78,17 +78,23 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
             let _ = writeln!(
                 out,
                 "  {}  {}  {}  {} {}",
-                paint.verdict(result.status),
+                paint.verdict(result.status.mark()),
                 pad(&visible(&result.id), id_width),
                 pad(&visible(&result.requirement), req_width),
                 visible(&result.title),
                 paint.dim(&format!("({})", duration(result.duration)))
             );
-            match result.status {
-                Status::Pass => {}
-                Status::Fail => failure(&mut out, result, report.seed, paint),
-                Status::Skip => {
-                    let reason = result.detail.trim();
+            match result.status.mark() {
+                Mark::Pass => {
+                    let notes = detail(result);
+                    if !notes.is_empty() {
+                        block(&mut out, BLOCK, &format!("note: {}", visible(&notes)));
+                    }
+                }
+                Mark::Fail => failure(&mut out, result, report.seed, paint),
+                Mark::Skip => {
+                    let reason = detail(result);
+                    let reason = reason.trim();
                     let reason = if reason.is_empty() {
                         "no reason given"
                     } else {
@@ -119,25 +125,11 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
 /// The block under a failed test.
 fn failure(out: &mut String, result: &TestResult, seed: u64, paint: Paint) {
     let inner = format!("{BLOCK}  ");
-    let explanation = Explanation::of(result);
-    if let Some(requirement) = &explanation.requirement {
-        block(out, BLOCK, &visible(requirement));
-    }
-    if let Some(detail) = explanation.detail {
-        block(out, BLOCK, &visible(detail));
-    }
-    for (label, value) in [
-        ("Expected:", explanation.expected),
-        ("Actual:", explanation.actual),
-    ] {
-        if let Some(value) = value {
-            let _ = writeln!(out, "{BLOCK}{}", paint.bold(label));
-            block(out, &inner, &visible(value));
-        }
-    }
-    if !result.transcript.is_empty() {
+    block(out, BLOCK, &visible(&detail(result)));
+    let transcript = result.status.failure().map_or(&[][..], |f| &f.transcript);
+    if !transcript.is_empty() {
         let _ = writeln!(out, "{BLOCK}{}", paint.bold("Transcript:"));
-        for line in transcript_lines(&result.transcript, TRANSCRIPT_CAP) {
+        for line in transcript_lines(transcript, TRANSCRIPT_CAP) {
             let _ = writeln!(out, "{inner}{}", visible(&line));
         }
     }

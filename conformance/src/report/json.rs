@@ -16,8 +16,8 @@
 
 use serde::Serialize;
 
-use super::{group_of, millis};
-use crate::model::{Level, RunReport, Status, Summary, TestResult, TranscriptLine};
+use super::{detail, millis};
+use crate::model::{Failed, Level, Mark, RunReport, Summary, TestResult, TranscriptLine};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -37,28 +37,29 @@ struct JsonTest<'a> {
     level: Level,
     requirement: &'a str,
     title: &'a str,
-    status: Status,
-    detail: &'a str,
+    status: Mark,
+    detail: String,
     duration_ms: u64,
     expected: Option<&'a str>,
-    actual: Option<&'a str>,
+    actual: Option<String>,
     transcript: &'a [TranscriptLine],
 }
 
 impl<'a> JsonTest<'a> {
     fn new(result: &'a TestResult) -> Self {
+        let failed = result.status.failure();
         JsonTest {
             id: &result.id,
-            group: group_of(&result.id),
+            group: result.group(),
             level: result.level,
             requirement: &result.requirement,
             title: &result.title,
-            status: result.status,
-            detail: &result.detail,
+            status: result.status.mark(),
+            detail: detail(result),
             duration_ms: millis(result.duration),
-            expected: result.expected.as_deref(),
-            actual: result.actual.as_deref(),
-            transcript: &result.transcript,
+            expected: failed.map(|f| f.expected.as_str()),
+            actual: failed.map(Failed::actual_with_notes),
+            transcript: failed.map_or(&[], |f| &f.transcript),
         }
     }
 }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{failure_explanation, failure_headline, groups, transcript_lines};
-use crate::model::{RunReport, Status, TestResult};
+use super::{detail, failure_headline, groups, transcript_lines};
+use crate::model::{Mark, RunReport, TestResult};
 
 /// How many transcript lines a failure carries before eliding the middle (CI logs are read
 /// less often than terminals, so more than the human report).
@@ -42,9 +42,9 @@ pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
 
 /// One `<testcase>`.
 fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
-    let status = match result.status {
-        Status::Pass => TestCaseStatus::success(),
-        Status::Fail => {
+    let status = match result.status.mark() {
+        Mark::Pass => TestCaseStatus::success(),
+        Mark::Fail => {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
             status
                 .set_message(failure_headline(result))
@@ -52,9 +52,9 @@ fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
                 .set_description(failure_text(result, seed));
             status
         }
-        Status::Skip => {
+        Mark::Skip => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(result.detail.trim());
+            status.set_message(detail(result).trim());
             status
         }
     };
@@ -65,10 +65,11 @@ fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
 
 /// The text of a `<failure>`: the explanation, the transcript, the seed.
 fn failure_text(result: &TestResult, seed: u64) -> String {
-    let mut text = failure_explanation(result);
-    if !result.transcript.is_empty() {
+    let mut text = detail(result);
+    let transcript = result.status.failure().map_or(&[][..], |f| &f.transcript);
+    if !transcript.is_empty() {
         text.push_str("\nTranscript:");
-        for line in transcript_lines(&result.transcript, TRANSCRIPT_CAP) {
+        for line in transcript_lines(transcript, TRANSCRIPT_CAP) {
             text.push_str("\n  ");
             text.push_str(&line);
         }

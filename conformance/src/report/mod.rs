@@ -12,7 +12,9 @@ mod junit;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 
-use crate::model::{Direction, RunReport, TestResult, TranscriptLine};
+use crate::model::{
+    Attempts, Direction, Failed, Phase, RunReport, Status, TestResult, TranscriptLine,
+};
 use crate::requirements;
 
 /// The output format of a report.
@@ -66,18 +68,12 @@ pub fn render(report: &RunReport, format: Format, style: Style) -> anyhow::Resul
     }
 }
 
-/// The group of a test id: the part before the first dot (`join` for `join.no-echo`), or the
-/// whole id when it has no dot.
-pub fn group_of(id: &str) -> &str {
-    id.split_once('.').map_or(id, |(group, _)| group)
-}
-
-/// The results grouped by [`group_of`] their id, groups in order of first appearance and
+/// The results grouped by their [`group_of`] id, groups in order of first appearance and
 /// tests in run order within a group.
 fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
     let mut groups: Vec<(&str, Vec<&TestResult>)> = Vec::new();
     for result in &report.results {
-        let group = group_of(&result.id);
+        let group = result.group();
         match groups.iter_mut().find(|(g, _)| *g == group) {
             Some((_, results)) => results.push(result),
             None => groups.push((group, vec![result])),
@@ -86,76 +82,59 @@ fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
     groups
 }
 
-/// The requirement line a failure quotes: `JOIN-2 (MUST): <text>`, or just the id when
-/// PROTOCOL.md has no such requirement.
-fn requirement_line(id: &str) -> String {
-    match requirements::lookup(id) {
-        Some(r) => r.to_string(),
-        None => format!("{id} (not in PROTOCOL.md)"),
-    }
-}
-
-/// The parts of a failure's explanation, in the order reports show them. The test's `detail`
-/// may already be the whole explanation (requirement, `Expected:`, `Actual:`) or only a
-/// summary; nothing is shown twice either way.
-struct Explanation<'a> {
-    /// `JOIN-2 (MUST): …`, unless the detail already starts with the requirement id.
-    requirement: Option<String>,
-    /// The detail, when the test wrote one.
-    detail: Option<&'a str>,
-    /// `Expected:` and `Actual:`, unless the detail already has them.
-    expected: Option<&'a str>,
-    actual: Option<&'a str>,
-}
-
-impl<'a> Explanation<'a> {
-    fn of(result: &'a TestResult) -> Self {
-        let detail = Some(result.detail.trim_end()).filter(|d| !d.trim().is_empty());
-        let detail_has_outcomes = detail.is_some_and(|d| d.contains("Expected:"));
-        let detail_has_requirement = detail.is_some_and(|d| {
-            !result.requirement.is_empty() && d.trim_start().starts_with(&result.requirement)
-        });
-        let structured = |v: &'a Option<String>| v.as_deref().filter(|_| !detail_has_outcomes);
-        Explanation {
-            requirement: (!detail_has_requirement).then(|| requirement_line(&result.requirement)),
-            detail,
-            expected: structured(&result.expected),
-            actual: structured(&result.actual),
+/// What a report says of a test beside its mark: nothing for a plain pass, its notes for a
+/// pass with notes, the reason for a skip, and for a failure the whole explanation (see
+/// [`failure_explanation`]).
+pub fn detail(result: &TestResult) -> String {
+    match &result.status {
+        Status::Pass { notes } => notes.join("\n"),
+        Status::Skip { reason, .. } => reason.clone(),
+        Status::Fail(failed) | Status::Intermittent(failed) => {
+            failure_explanation(&result.requirement, failed)
         }
     }
 }
 
-/// The whole explanation of a failure, as plain text.
-fn failure_explanation(result: &TestResult) -> String {
-    let e = Explanation::of(result);
-    let mut parts: Vec<String> = Vec::new();
-    parts.extend(e.requirement);
-    parts.extend(e.detail.map(str::to_owned));
-    for (label, value) in [("Expected:", e.expected), ("Actual:", e.actual)] {
-        if let Some(value) = value {
-            let mut part = label.to_owned();
-            for line in value.lines() {
-                let _ = write!(part, "\n  {line}");
-            }
-            parts.push(part);
+/// The explanation of a failure, as plain text: the requirement line, the setup step that
+/// failed (if it was the setup), `Expected:` and `Actual:` (with the runner's notes), and how
+/// many attempts failed when there were several.
+fn failure_explanation(requirement: &str, failed: &Failed) -> String {
+    let mut text = requirements::line(requirement);
+    if let Phase::Setup { step, requirement } = &failed.phase {
+        let _ = write!(
+            text,
+            "\nCould not set up the test: {step} ({})",
+            requirements::line(requirement)
+        );
+    }
+    let _ = write!(
+        text,
+        "\nExpected: {}\nActual: {}",
+        failed.expected,
+        failed.actual_with_notes()
+    );
+    let Attempts { failed, of } = failed.attempts;
+    if of > 1 {
+        if failed < of {
+            let _ = write!(
+                text,
+                "\nIntermittent: failed {failed} of {of} attempts (a race in the server)"
+            );
+        } else {
+            let _ = write!(text, "\nFailed {failed} of {of} attempts");
         }
     }
-    parts.join("\n")
+    text
 }
 
 /// The first line of a failure's explanation, for one-line summaries (JUnit `message`).
 fn failure_headline(result: &TestResult) -> String {
-    if let Some(first) = result.detail.lines().find(|l| !l.trim().is_empty()) {
-        return first.trim().to_owned();
-    }
-    match &result.actual {
-        Some(actual) => format!(
-            "{}: {}",
-            result.requirement,
-            actual.lines().next().unwrap_or("")
-        ),
-        None => format!("{} failed", result.requirement),
-    }
+    detail(result)
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default()
+        .trim()
+        .to_owned()
 }
 
 /// The arrow of a transcript line: `→` sent, `←` received, `∙` an event on the connection.
@@ -218,7 +197,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::model::{Level, Status};
+    use crate::model::{Level, Mark, SkipCause};
 
     fn line(at_ms: u64, user: &str, direction: Direction, text: &str) -> TranscriptLine {
         TranscriptLine {
@@ -236,33 +215,26 @@ mod tests {
             requirement: requirement.to_owned(),
             title: title.to_owned(),
             status,
-            detail: String::new(),
-            expected: None,
-            actual: None,
-            transcript: Vec::new(),
             duration: Duration::from_millis(3),
         }
     }
 
-    /// A pass, a failure with expected/actual/transcript, and a skip.
+    /// A pass, a failure with expected/actual/notes/transcript, and a skip.
     fn sample() -> RunReport {
         let pass = result(
             "join.others-notified",
             "JOIN-2",
             "every other user sees the join",
-            Status::Pass,
+            Status::pass(),
         );
-        let mut fail = result(
-            "chat.no-echo",
-            "CHAT-2",
-            "a message is not sent back to its sender",
-            Status::Fail,
+        let mut failed = Failed::new(
+            "ana receives nothing\n(beto receives `ana: hola`)",
+            "ana received `ana: hola`",
         );
-        fail.detail = "ana received her own message".to_owned();
-        fail.expected = Some("ana receives nothing\n(beto receives `ana: hola`)".to_owned());
-        fail.actual = Some("ana received `ana: hola`".to_owned());
-        fail.duration = Duration::from_millis(1250);
-        fail.transcript = vec![
+        failed
+            .notes
+            .push("the server was using CPU without pause".to_owned());
+        failed.transcript = vec![
             line(0, "ana", Direction::Event, "connected"),
             line(2, "beto", Direction::Event, "connected"),
             line(12, "ana", Direction::Sent, "hola"),
@@ -270,14 +242,23 @@ mod tests {
             line(16, "ana", Direction::Received, "ana: hola"),
             line(120, "ana", Direction::Event, "closed"),
         ];
+        let mut fail = result(
+            "chat.no-echo",
+            "CHAT-2",
+            "a message is not sent back to its sender",
+            Status::Fail(Box::new(failed)),
+        );
+        fail.duration = Duration::from_millis(1250);
         let mut skip = result(
             "limit.max-clients",
             "LIMIT-1",
             "a full server refuses with an error",
-            Status::Skip,
+            Status::Skip {
+                reason: "the profile sets no max-clients".to_owned(),
+                cause: SkipCause::Profile,
+            },
         );
         skip.level = Level::Strict;
-        skip.detail = "the profile sets no max-clients".to_owned();
         skip.duration = Duration::ZERO;
         RunReport {
             target: "127.0.0.1:8070".to_owned(),
@@ -361,31 +342,79 @@ mod tests {
     }
 
     #[test]
-    fn a_detail_that_is_the_whole_explanation_is_not_repeated() {
-        let mut r = result("chat.x", "CHAT-1", "t", Status::Fail);
-        r.detail = "CHAT-1 (MUST): …\nExpected:\n  a\nActual:\n  b".to_owned();
-        r.expected = Some("a".to_owned());
-        r.actual = Some("b".to_owned());
-        let text = failure_explanation(&r);
-        assert_eq!(text, r.detail);
-        assert_eq!(failure_headline(&r), "CHAT-1 (MUST): …");
-    }
-
-    #[test]
-    fn an_empty_detail_is_built_from_the_fields() {
-        let mut r = result("join.x", "JOIN-2", "t", Status::Fail);
-        r.expected = Some("one\ntwo".to_owned());
-        r.actual = Some("three".to_owned());
-        let text = failure_explanation(&r);
+    fn a_failure_is_explained_once_from_its_evidence() {
+        let mut failed = Failed::new("one\ntwo", "three");
+        failed.notes.push("the server exited".to_owned());
+        let r = result("join.x", "JOIN-2", "t", Status::Fail(Box::new(failed)));
+        let text = detail(&r);
         assert!(
             text.starts_with("JOIN-2 (MUST): When a user joins"),
             "{text}"
         );
         assert!(
-            text.ends_with("\nExpected:\n  one\n  two\nActual:\n  three"),
+            text.ends_with("\nExpected: one\ntwo\nActual: three\nthe server exited"),
             "{text}"
         );
-        assert_eq!(failure_headline(&r), "JOIN-2: three");
+        assert_eq!(text.matches("three").count(), 1);
+        assert!(failure_headline(&r).starts_with("JOIN-2 (MUST): "));
+    }
+
+    #[test]
+    fn setup_failures_and_attempts_are_said() {
+        let mut failed = Failed::new("u08 sees u09 join", "u08 never saw it");
+        failed.phase = Phase::Setup {
+            step: "u08 never saw u09 join".to_owned(),
+            requirement: "JOIN-2".to_owned(),
+        };
+        failed.attempts = Attempts { failed: 1, of: 3 };
+        let r = result(
+            "cleanup.churn",
+            "CLEAN-4",
+            "t",
+            Status::Intermittent(Box::new(failed)),
+        );
+        let text = detail(&r);
+        assert!(
+            text.contains("\nCould not set up the test: u08 never saw u09 join (JOIN-2 (MUST): "),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\nIntermittent: failed 1 of 3 attempts (a race in the server)"),
+            "{text}"
+        );
+        assert_eq!(r.status.mark(), Mark::Fail);
+        let report = RunReport {
+            results: vec![r],
+            ..sample()
+        };
+        let summary = report.summary();
+        assert_eq!((summary.failed, summary.intermittent), (1, 1));
+    }
+
+    #[test]
+    fn a_pass_with_a_note_shows_the_note() {
+        let r = result(
+            "broadcast.intact_text",
+            "CHAT-3",
+            "t",
+            Status::Pass {
+                notes: vec!["accepted at core, but strict would not".to_owned()],
+            },
+        );
+        assert_eq!(detail(&r), "accepted at core, but strict would not");
+        let report = RunReport {
+            results: vec![r],
+            ..sample()
+        };
+        let text = render(&report, Format::Human, Style::PLAIN).unwrap();
+        assert!(
+            text.contains("      note: accepted at core, but strict would not\n"),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("\n1 tests, 1 passed, 0 failed, 0 skipped\n"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -405,7 +434,7 @@ mod tests {
         let report = sample();
         let names: Vec<_> = groups(&report).into_iter().map(|(g, _)| g).collect();
         assert_eq!(names, ["join", "chat", "limit"]);
-        assert_eq!(group_of("nodot"), "nodot");
+        assert_eq!(crate::model::group_of("nodot"), "nodot");
     }
 
     #[test]
