@@ -19,7 +19,8 @@ pub enum Level {
 
 impl fmt::Display for Level {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+        // `pad`, not `write_str`: `--list` aligns the level in a column.
+        f.pad(match self {
             Level::Core => "core",
             Level::Strict => "strict",
         })

@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod imports;
 mod paths;
 mod server_process;
 

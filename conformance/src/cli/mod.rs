@@ -1,0 +1,68 @@
+//! The command line. `conformance [run] [options]` runs the suite (`run` may be left out, so
+//! `conformance --target HOST:PORT` works); `conformance load [options]` measures a server
+//! under load (see [`crate::load`]). Every subcommand builds on the same option groups
+//! ([`options`], and the target's [`ServerArgs`]).
+//!
+//! Exit codes: 0 every selected test passed; 1 at least one failed; 2 usage error, bad
+//! profile or scenario, or a target that could not be reached or started.
+
+mod options;
+mod run;
+
+use clap::{Parser, Subcommand};
+
+pub use options::{DEFAULT_TIMEOUT_MS, ReportArgs, SuiteArgs};
+pub use run::RunArgs;
+
+/// Conformance suite for multi-client chat servers (see PROTOCOL.md).
+///
+/// With no target it starts the workspace's reference server on a free port and tests it.
+#[derive(Debug, Parser)]
+#[command(name = "conformance", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 all selected tests passed; 1 at least one failed; \
+    2 usage error, bad profile, or target unreachable.\n\
+    Examples:\n  conformance --target 127.0.0.1:8070 --profile my-server.toml\n  \
+    conformance --server-cmd 'python3 server.py --port {port}' --profile my-server.toml --level strict\n  \
+    conformance --list\n  conformance --explain leave.rst_idle\n  \
+    conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Args {
+    /// With no command, the suite runs (as `run`).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// The options of `run`, for when no command is named.
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the conformance suite (the default when no command is named).
+    Run(RunArgs),
+    /// Measure a server under load: deliveries per second, end-to-end latency, and
+    /// exactly-once delivery of every message.
+    Load(crate::load::LoadArgs),
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let mut args = Args::parse();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => match args.command.take() {
+            Some(Command::Load(load)) => runtime.block_on(crate::load::main(load)),
+            Some(Command::Run(run)) => runtime.block_on(run::main(run)),
+            None => runtime.block_on(run::main(args.run)),
+        },
+        Err(e) => {
+            eprintln!("conformance: cannot start the async runtime: {e}");
+            2
+        }
+    }
+}
+

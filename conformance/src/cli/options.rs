@@ -1,0 +1,76 @@
+//! Option groups shared by the subcommands, so that every command that talks to a server, runs
+//! tests or writes a report spells its options the same way: [`SuiteArgs`] (which tests, how
+//! long to wait) and [`ReportArgs`] (which format, where). The server and its wording are
+//! [`crate::target::ServerArgs`].
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::model::Level;
+use crate::report::Format;
+use crate::user::Timeouts;
+
+/// Default bound of one expectation.
+pub const DEFAULT_TIMEOUT_MS: u64 = 2000;
+
+/// Which tests, and how long to wait: shared by every subcommand that runs tests.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SuiteArgs {
+    /// core: the MUST requirements; strict: core plus input, limits, slow readers, scale.
+    #[arg(long, value_enum, default_value_t = Level::Core)]
+    pub level: Level,
+    /// Run only the tests whose id contains TEXT.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// List the tests (id, level, requirement, title) and exit.
+    #[arg(long)]
+    pub list: bool,
+    /// Explain one test: the requirement, what the test does, usual causes of failure.
+    #[arg(long, value_name = "ID")]
+    pub explain: Option<String>,
+    /// Bound of each single expectation, in milliseconds.
+    #[arg(long, default_value_t = DEFAULT_TIMEOUT_MS, value_name = "MS",
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub timeout_ms: u64,
+    /// Multiply every timeout and test budget (for slow machines).
+    #[arg(long, env = "CONFORMANCE_TIMEOUT_SCALE", default_value_t = 1.0, value_name = "FACTOR",
+          value_parser = parse_scale)]
+    pub timeout_scale: f64,
+    /// Seed of the randomised parts; printed with every failure to reproduce it.
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+}
+
+impl SuiteArgs {
+    /// The bounds on waiting these options give.
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            expect: Duration::from_millis(self.timeout_ms).mul_f64(self.timeout_scale),
+            connect: Duration::from_secs(5).mul_f64(self.timeout_scale),
+        }
+    }
+
+    /// How long a spawned server may take to start.
+    pub fn startup(&self) -> Duration {
+        Duration::from_secs(10).mul_f64(self.timeout_scale)
+    }
+}
+
+/// Which report, and where: shared by every subcommand that writes a report of tests.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ReportArgs {
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn parse_scale(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.1..=100.0).contains(&f) => Ok(f),
+        _ => Err(format!("`{text}` is not a factor between 0.1 and 100")),
+    }
+}
+

@@ -1,0 +1,173 @@
+//! `conformance run` (the default command): lists, explains or runs the selected tests
+//! against the target and writes the report.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::options::{ReportArgs, SuiteArgs};
+use crate::case::TestCase;
+use crate::catalogue;
+use crate::model::{Level, RunReport, TestResult};
+use crate::profile::Profile;
+use crate::report::{self, Format, Style};
+use crate::runner::{self, RunConfig};
+use crate::scenario::{self, Script};
+use crate::target::{ServerArgs, Target};
+
+/// The options of `run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    #[command(flatten)]
+    pub suite: SuiteArgs,
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Start a fresh server for every test (with --server-cmd or the built-in reference
+    /// server), so a bug that breaks the room for good fails only the tests about it.
+    #[arg(long, conflicts_with = "target")]
+    pub isolate: bool,
+    /// Run the scenarios in FILE (the step format of fixtures/scenarios/) instead of the
+    /// built-in catalogue. May be repeated.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Vec<PathBuf>,
+}
+
+fn usage_error(message: impl std::fmt::Display) -> i32 {
+    eprintln!("conformance: {message}");
+    2
+}
+
+/// The tests this invocation is about: the catalogue, or the scenario files. Two tests with
+/// the same id are an error.
+fn load_tests(args: &RunArgs) -> Result<Vec<TestCase>, String> {
+    let tests = if args.scenario.is_empty() {
+        catalogue::all()
+    } else {
+        let mut tests = Vec::new();
+        for path in &args.scenario {
+            let script = Script::load(path).map_err(|e| e.to_string())?;
+            tests.push(scenario::test_case(Arc::new(script)));
+        }
+        tests
+    };
+    crate::case::check_unique(&tests)?;
+    Ok(tests)
+}
+
+/// Runs `conformance run`; returns the exit code.
+pub(super) async fn main(args: RunArgs) -> i32 {
+    let tests = match load_tests(&args) {
+        Ok(t) => t,
+        Err(e) => return usage_error(e),
+    };
+    let profile = match Profile::load(&args.server.profile) {
+        Ok(p) => Arc::new(p),
+        Err(e) => return usage_error(e),
+    };
+    if args.suite.list {
+        for t in runner::select(tests, Level::Strict, args.suite.filter.as_deref()) {
+            let skip = profile
+                .skip_rule(t.id)
+                .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
+                .unwrap_or_default();
+            println!(
+                "{:<28} {:<6} {:<8} {}{skip}",
+                t.id, t.level, t.requirement, t.title
+            );
+        }
+        return 0;
+    }
+    if let Some(id) = &args.suite.explain {
+        return match tests.iter().find(|t| t.id == id) {
+            Some(t) => {
+                println!("{} ({}) — {}", t.id, t.level, t.title);
+                println!(
+                    "\nRequirement:\n  {}",
+                    crate::requirements::line(t.requirement)
+                );
+                println!("\nWhat the test does:\n  {}", t.steps);
+                println!("\nUsual causes of failure:\n  {}", t.causes);
+                0
+            }
+            None => usage_error(format!(
+                "no test has the id `{id}` (see `conformance --list`)"
+            )),
+        };
+    }
+    let selected = runner::select(tests, args.suite.level, args.suite.filter.as_deref());
+    if selected.is_empty() {
+        return usage_error(format!(
+            "no test matches --filter {:?} at level {}",
+            args.suite.filter.as_deref().unwrap_or(""),
+            args.suite.level
+        ));
+    }
+    let scale = args.suite.timeout_scale;
+    let spec = args.server.spec();
+    let mut target = match Target::start(&spec, args.suite.startup()).await {
+        Ok(t) => t,
+        Err(e) => return usage_error(e),
+    };
+    let seed = args.suite.seed.unwrap_or_else(rand::random);
+    let config = RunConfig {
+        profile: profile.clone(),
+        level: args.suite.level,
+        seed,
+        timeouts: args.suite.timeouts(),
+        scale,
+        isolate: args.isolate.then(|| spec.clone()),
+    };
+    let show_progress = std::io::stderr().is_terminal() && args.report.format == Format::Human;
+    let total = selected.len();
+    let started = std::time::Instant::now();
+    let results = runner::run(&mut target, &config, &selected, |i, test, done| {
+        if show_progress {
+            progress_line(i, total, test, done);
+        }
+    })
+    .await;
+    if show_progress {
+        eprint!("\r\x1b[2K");
+    }
+    let report = RunReport {
+        target: target.label(),
+        profile: profile.name.clone(),
+        level: args.suite.level,
+        seed,
+        results,
+        duration: started.elapsed(),
+    };
+    target.stop().await;
+    let to_terminal = args.report.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style::detect(to_terminal);
+    let text = match report::render(&report, args.report.format, style) {
+        Ok(text) => text,
+        Err(e) => return usage_error(format!("cannot render the report: {e}")),
+    };
+    match &args.report.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                return usage_error(format!("cannot write {}: {e}", path.display()));
+            }
+            let s = report.summary();
+            eprintln!(
+                "{} tests, {} passed, {} failed, {} skipped (report in {})",
+                report.results.len(),
+                s.passed,
+                s.failed,
+                s.skipped,
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    if report.all_passed() { 0 } else { 1 }
+}
+
+fn progress_line(i: usize, total: usize, test: &TestCase, done: Option<&TestResult>) {
+    if done.is_none() {
+        eprint!("\r\x1b[2K[{}/{}] {}", i + 1, total, test.id);
+    }
+}
