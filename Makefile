@@ -5,7 +5,7 @@
 #   make conformance              the conformance suite against the reference server
 #   make conformance TARGET=host:port PROFILE=file.toml [LEVEL=strict]
 #                                 ... against any running server
-#   make test                     formatting, lints, every test
+#   make test                     formatting, lints, docs, every test
 #   make soak [RUNS=20]           the suite over and over, reporting any test that ever failed
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
 #   make soak-server              the reference server under churn, bursts and slow readers for minutes
@@ -19,7 +19,7 @@ RUNS ?= 20
 
 CONFORMANCE_ARGS = --level $(LEVEL) $(if $(TARGET),--target $(TARGET)) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-.PHONY: all build run client conformance test fmt-check lint unit fixtures-smoke soak bench clean
+.PHONY: all build run client conformance test fmt-check lint docs unit fixtures-smoke soak bench clean
 
 all: build
 
@@ -36,7 +36,7 @@ conformance:
 	$(CARGO) build --release -q -p reference-server -p conformance
 	./target/release/conformance $(CONFORMANCE_ARGS)
 
-test: fmt-check lint unit fixtures-smoke
+test: fmt-check lint docs unit fixtures-smoke
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -44,11 +44,15 @@ fmt-check:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
+
 unit:
 	$(CARGO) test --workspace
 
 fixtures-smoke:
 	python3 fixtures/servers/smoke_test.py
+	python3 fixtures/wild/smoke_test.py
 
 soak:
 	$(CARGO) build --release -q -p reference-server -p conformance

@@ -3,7 +3,8 @@
 //!
 //! A test is written where it is declared, the way h2spec and irctest do it:
 //!
-//! ```ignore
+//! ```no_run
+//! # use conformance::case::TestCase;
 //! fn single() -> TestCase {
 //!     TestCase::core("join.single", "JOIN-2", "a join is announced to the user already present")
 //!         .steps("ana joins; beto joins; ana must receive beto's join line, and nothing else")
