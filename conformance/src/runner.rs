@@ -164,7 +164,7 @@ async fn probe(target: &Target, config: &RunConfig) -> Result<(), String> {
 async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestResult, u64) {
     let started = Instant::now();
     let mut result = skeleton(test);
-    if let Some(rule) = config.profile.skip_rule(test.id) {
+    if let Some(rule) = config.profile.skip_rule(test.id, test.requirement) {
         result.status = Status::Skip {
             reason: format!("skipped by the profile: {}", rule.reason),
             cause: SkipCause::Profile,

@@ -73,4 +73,3 @@ fn parse_scale(text: &str) -> Result<f64, String> {
         _ => Err(format!("`{text}` is not a factor between 0.1 and 100")),
     }
 }
-

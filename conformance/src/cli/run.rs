@@ -56,6 +56,24 @@ fn load_tests(args: &RunArgs) -> Result<Vec<TestCase>, String> {
     Ok(tests)
 }
 
+/// Every skip rule of the profile must name some test, of any level, of the catalogue or of
+/// `tests`: a rule that names nothing (a typo, a renamed test) would silently skip nothing.
+fn check_skip_rules(profile: &Profile, tests: &[TestCase]) -> Result<(), String> {
+    let catalogue = catalogue::all();
+    for rule in &profile.skip {
+        let named = |t: &TestCase| rule.matches(t.id, t.requirement);
+        if !catalogue.iter().chain(tests).any(named) {
+            return Err(format!(
+                "profile {}: the skip rule `{}` matches no test; name a test id \
+                 (`slow.consumer`), a pattern (`leave.*`), a group (`slow`) or a requirement \
+                 id (`SLOW-1`) — see `conformance --list --level strict`",
+                profile.name, rule.id
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs `conformance run`; returns the exit code.
 pub(super) async fn main(args: RunArgs) -> i32 {
     let tests = match load_tests(&args) {
@@ -66,10 +84,13 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Ok(p) => Arc::new(p),
         Err(e) => return usage_error(e),
     };
+    if let Err(e) = check_skip_rules(&profile, &tests) {
+        return usage_error(e);
+    }
     if args.suite.list {
         for t in runner::select(tests, Level::Strict, args.suite.filter.as_deref()) {
             let skip = profile
-                .skip_rule(t.id)
+                .skip_rule(t.id, t.requirement)
                 .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
                 .unwrap_or_default();
             println!(

@@ -25,13 +25,23 @@ pub enum Framing {
     Chunk,
 }
 
-/// A test the profile's server is known not to support, reported as skipped with a reason.
+/// Tests the profile's server is known not to support, reported as skipped with a reason.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct SkipRule {
-    /// A test id, or a pattern with `*` wildcards (`leave.*`).
+    /// Which tests: a test id (`slow.consumer`), a pattern with `*` wildcards (`leave.*`), a
+    /// group (`slow`), or a PROTOCOL.md requirement id (`SLOW-1`: every test of it).
     pub id: String,
+    /// Why, shown in every report of a skipped test.
     pub reason: String,
+}
+
+impl SkipRule {
+    /// Whether the rule names the test `test_id`, which checks `requirement`.
+    pub fn matches(&self, test_id: &str, requirement: &str) -> bool {
+        let group = test_id.split_once('.').map_or(test_id, |(group, _)| group);
+        self.id == requirement || self.id == group || wildcard_match(&self.id, test_id)
+    }
 }
 
 /// The profile file as written, before checking.
@@ -257,11 +267,11 @@ impl Profile {
         }
     }
 
-    /// The skip rule that applies to a test id, if any.
-    pub fn skip_rule(&self, test_id: &str) -> Option<&SkipRule> {
+    /// The skip rule that applies to the test `test_id`, which checks `requirement`, if any.
+    pub fn skip_rule(&self, test_id: &str, requirement: &str) -> Option<&SkipRule> {
         self.skip
             .iter()
-            .find(|rule| wildcard_match(&rule.id, test_id))
+            .find(|rule| rule.matches(test_id, requirement))
     }
 }
 

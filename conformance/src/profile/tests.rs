@@ -41,10 +41,10 @@ fn a_full_profile_parses() {
     assert!(p.ignore[0].is_match("Bienvenido, ana"));
     assert!(!p.ignore[0].is_match("¡Bienvenido!"));
     assert_eq!(
-        p.skip_rule("leave.rst").unwrap().reason,
+        p.skip_rule("leave.rst", "LEAVE-2").unwrap().reason,
         "no leaves in this assignment"
     );
-    assert!(p.skip_rule("join.single").is_none());
+    assert!(p.skip_rule("join.single", "JOIN-2").is_none());
     assert_eq!(p.pace_ms, 40);
 }
 
@@ -113,4 +113,19 @@ fn an_enormous_template_is_an_error_not_a_panic() {
     assert!(err.contains("key `chat`: longer than 4096 bytes"), "{err}");
     let at_limit = format!("{{user}}: {{text}}{}", "x".repeat(4096 - 14));
     assert!(Template::parse(&at_limit, &["user", "text"]).is_ok());
+}
+
+#[test]
+fn a_skip_rule_names_a_test_a_pattern_a_group_or_a_requirement() {
+    let rule = |id: &str| SkipRule {
+        id: id.to_string(),
+        reason: "r".to_string(),
+    };
+    assert!(rule("slow.consumer").matches("slow.consumer", "SLOW-1"));
+    assert!(rule("slow.*").matches("slow.consumer", "SLOW-1"));
+    assert!(rule("slow").matches("slow.consumer", "SLOW-1"));
+    assert!(rule("SLOW-1").matches("slow.consumer", "SLOW-1"));
+    assert!(!rule("SLOW-1").matches("scale.many_users", "SCALE-1"));
+    assert!(!rule("slo").matches("slow.consumer", "SLOW-1"));
+    assert!(!rule("slow.consumer").matches("slow.consumer_two", "SLOW-1"));
 }

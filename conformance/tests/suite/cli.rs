@@ -151,3 +151,44 @@ fn the_fixture_profiles_load() {
             .success();
     }
 }
+
+#[test]
+fn skip_rules_name_requirements_and_groups_and_must_name_something() {
+    let dir = std::env::temp_dir().join(format!("conformance-cli-skip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.toml");
+    std::fs::write(
+        &good,
+        "skip = [{ id = \"SLOW-1\", reason = \"no queues\" }, \
+         { id = \"scale\", reason = \"small machine\" }]\n",
+    )
+    .unwrap();
+    let out = conformance()
+        .args(["--profile", good.to_str().unwrap(), "--list"])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    let skipped: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[skipped by the profile"))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(skipped.contains(&"slow.consumer"), "{text}");
+    assert!(skipped.iter().any(|id| id.starts_with("scale.")), "{text}");
+    assert!(
+        skipped
+            .iter()
+            .all(|id| id.starts_with("scale.") || id.starts_with("slow.")),
+        "{text}"
+    );
+
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "skip = [{ id = \"SLOW-9\", reason = \"typo\" }]\n").unwrap();
+    conformance()
+        .args(["--profile", typo.to_str().unwrap(), "--list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "the skip rule `SLOW-9` matches no test",
+        ));
+}
