@@ -12,6 +12,8 @@
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
+#![warn(missing_docs)]
+
 pub mod case;
 pub mod catalogue;
 pub mod check;

@@ -31,8 +31,11 @@ impl fmt::Display for Level {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mark {
+    /// The test passed (notes or not).
     Pass,
+    /// The test failed, on every attempt or intermittently, in the test or in its setup.
     Fail,
+    /// The test was not run, or did not apply; whatever the cause.
     Skip,
 }
 
@@ -52,9 +55,18 @@ impl fmt::Display for Mark {
 pub enum Status {
     /// Every expectation held. A note says what was accepted at this level but would not be
     /// at a stricter one ("accepted at core, but strict would not").
-    Pass { notes: Vec<String> },
+    Pass {
+        /// One sentence per leniency; usually empty.
+        notes: Vec<String>,
+    },
     /// The test was not run, or did not apply.
-    Skip { reason: String, cause: SkipCause },
+    Skip {
+        /// One sentence shown in every report, e.g. `skipped by the profile: …` or `not
+        /// run: the server exited during join.single`.
+        reason: String,
+        /// Who decided to skip it, so counts and renderers can tell the causes apart.
+        cause: SkipCause,
+    },
     /// An expectation did not hold, on every attempt.
     Fail(Box<Failed>),
     /// An expectation did not hold on some attempts and held on others: a race in the
@@ -101,13 +113,20 @@ pub enum Phase {
     Test,
     /// While setting the test up: `step` says what could not be done, `requirement` which
     /// PROTOCOL.md requirement that step needed (not the one the test is about).
-    Setup { step: String, requirement: String },
+    Setup {
+        /// What could not be done, e.g. `restarting the server for this test (--isolate)`.
+        step: String,
+        /// The PROTOCOL.md id that step relies on, e.g. `JOIN-2`.
+        requirement: String,
+    },
 }
 
 /// Failed attempts out of all attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Attempts {
+    /// Attempts that failed; at least 1 in a failure, at most `of`.
     pub failed: u32,
+    /// Attempts made in all; at least 1.
     pub of: u32,
 }
 
@@ -183,6 +202,7 @@ pub struct TranscriptLine {
     pub at_ms: u64,
     /// The simulated user's name as the test knows it (e.g. `ana`), not the wire name.
     pub user: String,
+    /// Sent, received, or something that happened to the connection.
     pub direction: Direction,
     /// The text, with control characters made visible (`\x1b`), never raw.
     pub text: String,
@@ -193,12 +213,17 @@ pub struct TranscriptLine {
 pub struct TestResult {
     /// Stable id, `group.name`.
     pub id: String,
+    /// The level the test belongs to (core or strict), not the level of the run.
     pub level: Level,
     /// The PROTOCOL.md requirement id the test checks, e.g. `CHAT-1`.
     pub requirement: String,
+    /// The test's one-line statement of what must hold, e.g. `a join is announced to the
+    /// user already present`.
     pub title: String,
     /// What happened, with its evidence.
     pub status: Status,
+    /// Wall-clock time the test took, at most about its budget; zero for a test that was not
+    /// run (skipped by the profile, or after the server stopped).
     pub duration: Duration,
 }
 
@@ -222,19 +247,25 @@ pub struct RunReport {
     pub target: String,
     /// Profile name (`reference`) or file path.
     pub profile: String,
+    /// The level the run was asked for (`--level`); strict runs include the core tests.
     pub level: Level,
     /// Seed of the randomised scenarios; `--seed` reproduces the run.
     pub seed: u64,
+    /// One result per selected test, in the order they ran.
     pub results: Vec<TestResult>,
+    /// Wall-clock time of the whole run, from the first test's start to the last one's end
+    /// (the first server start and the final stop excluded; `--isolate` restarts included).
     pub duration: Duration,
 }
 
 /// Counts of each verdict.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Tests that passed, with or without notes.
     pub passed: usize,
     /// Every failure, intermittent ones included.
     pub failed: usize,
+    /// Tests skipped, whatever the cause (profile, inapplicable, level, not run).
     pub skipped: usize,
     /// The failures that passed on some attempts (`--repeat`); also counted in `failed`.
     #[serde(skip_serializing_if = "is_zero")]

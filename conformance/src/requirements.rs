@@ -50,6 +50,7 @@ impl fmt::Display for RequirementLevel {
 pub struct Requirement {
     /// The id, e.g. `JOIN-2`.
     pub id: &'static str,
+    /// Its RFC 2119 keyword: MUST, SHOULD or MAY.
     pub level: RequirementLevel,
     /// The requirement's text, as written in PROTOCOL.md (markdown included).
     pub text: String,

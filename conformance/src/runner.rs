@@ -9,7 +9,7 @@
 //!   answers costs two timeouts, not one per test;
 //! - it kept using CPU through the end of a failing test (a spawned server): the failure
 //!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
-//!   follows (see [`cpu_watch`]).
+//!   follows (see the private `cpu_watch` module).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -30,9 +30,15 @@ use cpu_watch::CpuWatch;
 /// Everything a run needs besides the target.
 #[derive(Clone)]
 pub struct RunConfig {
+    /// The server's wording; its `skip` rules are applied here, test by test.
     pub profile: Arc<Profile>,
+    /// The level asked for (`--level`), for the report; [`select`] has already chosen the
+    /// tests.
     pub level: Level,
+    /// The run's seed (`--seed`, or random); each test gets its own from it with
+    /// [`test_seed`].
     pub seed: u64,
+    /// Bounds of each expectation and connection attempt, already scaled by `scale`.
     pub timeouts: Timeouts,
     /// Multiplies every test's budget (slow machines).
     pub scale: f64,

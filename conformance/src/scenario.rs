@@ -37,37 +37,62 @@ use crate::user::User;
 use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
-/// What a user must see next.
+/// What a user must see next. User names are the scenario's names (`ana`), not the unique
+/// names used on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expect {
+    /// `sees JOIN USER`: the join line of that user, next.
     Join(String),
+    /// `sees LEAVE USER`: the leave line of that user, next.
     Leave(String),
+    /// `sees CHAT FROM TEXT`: the chat line of sender `FROM` with exactly `TEXT` (the rest of
+    /// the step, spaces included), next.
     Chat(String, String),
+    /// `sees ERROR`: an error line in the profile's `error` wording, whatever its reason.
     AnyError,
+    /// `sees nothing`: nothing arrives before a sentinel from another joined user (a
+    /// barrier, never a sleep); the step fails when no other user has joined.
     Nothing,
 }
 
-/// One step of a scenario.
+/// One step of a scenario. The first field is always the acting user, by its scenario name
+/// (letters, digits and `_`); the parser checks that each user acts only while connected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
+    /// `USER joins`: connects, sends its name, and waits for the welcome line when the
+    /// profile has one (and for its own join line when the profile announces it).
     Joins(String),
+    /// `USER connects`: connects and sends nothing, not even a name.
     Connects(String),
+    /// `USER says TEXT`: a chat message, written in the profile's `send` wording.
     Says(String, String),
+    /// `USER sends RAW`: these exact bytes, escapes decoded, with the `\n` already appended.
     Sends(String, Vec<u8>),
+    /// `USER sees …`: what the user must receive next.
     Sees(String, Expect),
+    /// `USER quits`: writes the profile's quit word (the scenario is skipped when the profile
+    /// has none). The user may still see lines, or wait to be disconnected, afterwards.
     Quits(String),
+    /// `USER closes`: closes the connection politely (FIN).
     Closes(String),
+    /// `USER resets`: aborts the connection (RST), as a killed client does.
     Resets(String),
+    /// `USER is disconnected`: the server must close this user's connection.
     IsDisconnected(String),
 }
 
 /// A parsed scenario file.
 #[derive(Debug, Clone)]
 pub struct Script {
+    /// The `test` header: a `group.name` id, e.g. `scenario.greeting`.
     pub id: &'static str,
+    /// The `requirement` header: a requirement id that PROTOCOL.md has, e.g. `CHAT-1`.
     pub requirement: &'static str,
+    /// The `level` header; `core` when the header has none.
     pub level: Level,
+    /// The `title` header; the id when the header has none.
     pub title: &'static str,
+    /// The file the scenario came from, as given; failures and `--explain` name it.
     pub source: String,
     /// Each step with its line number.
     pub steps: Vec<(usize, Step)>,
@@ -78,8 +103,12 @@ pub struct Script {
 /// A scenario that cannot be used, with the file and line.
 #[derive(Debug)]
 pub struct ScriptError {
+    /// The scenario file, as given.
     pub file: String,
+    /// The line at fault, from 1; 0 when the error is about the whole file (unreadable, a
+    /// header line missing, no steps).
     pub line: usize,
+    /// What is wrong, and usually how to write it instead.
     pub message: String,
 }
 
@@ -101,6 +130,7 @@ fn leak(s: &str) -> &'static str {
 }
 
 impl Script {
+    /// Reads and parses the scenario file at `path` (see [`Script::parse`]).
     pub fn load(path: &Path) -> Result<Script, ScriptError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
@@ -111,6 +141,9 @@ impl Script {
         Script::parse(&file, &text)
     }
 
+    /// Parses scenario `text`; `file` names it in errors and failures. Checks the header
+    /// (`test` and `requirement` required, the requirement known to PROTOCOL.md), every
+    /// step's syntax, and that each user acts only while connected.
     pub fn parse(file: &str, text: &str) -> Result<Script, ScriptError> {
         let err = |line: usize, message: String| ScriptError {
             file: file.to_string(),

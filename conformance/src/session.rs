@@ -17,6 +17,8 @@ use crate::wire::{Event, Lexicon, Roster, SENTINEL_PREFIX};
 
 /// The context of one test.
 pub struct Session {
+    /// What every user of this test shares (profile, address, timeouts, roster,
+    /// transcript); the runner also reads the transcript and the byte count from it.
     pub shared: Shared,
     rng: StdRng,
     tag: String,
@@ -24,6 +26,9 @@ pub struct Session {
 }
 
 impl Session {
+    /// A fresh session for one test against the server at `addr`. `seed` drives everything
+    /// random in the test, including the 4-letter tag that makes its wire names unique, so
+    /// the same seed gives the same names and choices.
     pub fn new(profile: Arc<Profile>, addr: SocketAddr, timeouts: Timeouts, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
         let tag: String = (0..4)
@@ -46,6 +51,7 @@ impl Session {
         }
     }
 
+    /// The server's wording, for tests that depend on it (quit word, echo, framing…).
     pub fn profile(&self) -> &Profile {
         &self.shared.profile
     }

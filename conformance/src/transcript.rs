@@ -33,6 +33,7 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// An empty transcript; its clock (`at_ms` of every line) starts now. Clones share it.
     pub fn new() -> Self {
         Transcript {
             started: Instant::now(),
@@ -41,6 +42,10 @@ impl Transcript {
             frozen: Arc::default(),
         }
     }
+
+    /// Records one line for `user` (the script name, `ana`). `text` should already show
+    /// script names rather than wire names; it is cut to 300 characters and its control
+    /// characters made visible. Ignored once frozen; once 4000 lines are kept, only counted.
     pub fn record(&self, user: &str, direction: Direction, text: &str) {
         if self.is_frozen() {
             return;

@@ -17,6 +17,8 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// A failure found now: `expected` lists every acceptable outcome, `actual` says what
+    /// happened instead (both shown under `Expected:` and `Actual:`).
     pub fn new(expected: impl Into<String>, actual: impl Into<String>) -> Self {
         Failure {
             expected: expected.into(),
@@ -35,6 +37,7 @@ impl fmt::Display for Failure {
 /// How a test ended when it did not pass.
 #[derive(Debug, Clone)]
 pub enum Verdict {
+    /// An expectation did not hold; the runner adds the transcript up to `raised`.
     Fail(Failure),
     /// The test does not apply to this server (e.g. no quit word in the profile).
     Skip(String),

@@ -12,6 +12,8 @@ use crate::wire::Event;
 pub struct Sent {
     /// Wire name of the sender.
     pub sender: String,
+    /// The message as written, without the line ending. A message is identified by its
+    /// sender and text, so each text should be unique per sender within one check.
     pub text: String,
 }
 
@@ -31,6 +33,9 @@ pub struct Delivery {
 const SHOWN: usize = 5;
 
 impl Delivery {
+    /// An empty log. `echo` is the profile's `echo` setting: when true, every sender must
+    /// also receive each of its own messages exactly once; when false, receiving one is an
+    /// "echoed" error (CHAT-2).
     pub fn new(echo: bool) -> Self {
         Delivery {
             echo,
@@ -43,6 +48,8 @@ impl Delivery {
         self.names.insert(wire.to_string(), shown.to_string());
     }
 
+    /// Records that `sender` (a wire name) sent `text`. Call it in the order the messages
+    /// were written: that order is what per-sender order (ORDER-1) is checked against.
     pub fn sent(&mut self, sender: &str, text: &str) {
         self.sent.push(Sent {
             sender: sender.to_string(),
@@ -50,6 +57,9 @@ impl Delivery {
         });
     }
 
+    /// Records everything `receiver` (a wire name) received, in arrival order, once per
+    /// receiver. Join and leave lines and the harness's sentinels are ignored when judging;
+    /// any other non-chat event counts as unexpected (a torn, merged or foreign line).
     pub fn received(&mut self, receiver: &str, events: Vec<Event>) {
         self.received.push((receiver.to_string(), events));
     }

@@ -1,7 +1,8 @@
 //! The command line. `conformance [run] [options]` runs the suite (`run` may be left out, so
 //! `conformance --target HOST:PORT` works); `conformance load [options]` measures a server
 //! under load (see [`crate::load`]). Every subcommand builds on the same option groups
-//! ([`options`], and the target's [`ServerArgs`]).
+//! ([`SuiteArgs`], [`ReportArgs`], and the target's
+//! [`ServerArgs`](crate::target::ServerArgs)).
 //!
 //! Exit codes: 0 every selected test passed; 1 at least one failed; 2 usage error, bad
 //! profile or scenario, or a target that could not be reached or started.

@@ -18,10 +18,14 @@ use crate::target::{ServerArgs, Target};
 /// The options of `run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// Which server to test and its wording: `--target`, `--server-cmd`, `--profile`.
     #[command(flatten)]
     pub server: ServerArgs,
+    /// Which tests and how long to wait: `--level`, `--filter`, `--list`, `--explain`,
+    /// `--timeout-ms`, `--timeout-scale`, `--seed`.
     #[command(flatten)]
     pub suite: SuiteArgs,
+    /// Which report and where: `--format`, `--output`.
     #[command(flatten)]
     pub report: ReportArgs,
     /// Start a fresh server for every test (with --server-cmd or the built-in reference

@@ -23,6 +23,8 @@ const READ_BUF: usize = 64 * 1024;
 pub struct Shared {
     /// Timestamps are nanoseconds since this instant.
     pub base: Instant,
+    /// The server's lines (welcome, join, prompt) as the profile words them, and how load
+    /// messages are written and recognised.
     pub wording: Wording,
     /// Messages each sender sends; a higher sequence number is unexpected.
     pub messages: u64,
@@ -34,6 +36,7 @@ pub struct Shared {
     pub deliveries: Milestone,
     /// When the last first receipt arrived (ns since `base`).
     pub last_delivery_ns: AtomicU64,
+    /// Latency of every first receipt, fed in batches by the readers.
     pub recorder: Recorder,
     /// Ends every reader (the run is over).
     pub stop: CancellationToken,
@@ -51,6 +54,8 @@ impl Shared {
 pub struct Received {
     /// Per sender: which of its messages arrived.
     pub trackers: Vec<SeqTracker>,
+    /// Load messages received again after their first receipt (same sender, same sequence
+    /// number); each extra copy counts once.
     pub duplicates: u64,
     /// Load messages that should not have come: the user's own (no echo expected), or an
     /// unknown sequence number; and lines too long to be anything we sent.

@@ -32,8 +32,12 @@ const CONNECTING_AT_ONCE: usize = 64;
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
+    /// Users connected and joined at once, senders included; at least 2 (`--users`).
     pub users: usize,
+    /// How many of the users send: the first `senders` users, never more than `users`
+    /// (`--senders`). The others only receive.
     pub senders: usize,
+    /// Messages each sender sends, numbered from 0 (`--messages`).
     pub messages: u64,
     /// Messages per second per sender; `None`: as fast as possible.
     pub rate: Option<f64>,
@@ -46,21 +50,32 @@ pub struct LoadConfig {
 /// Why a load run could not be done (the server was not measured).
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The profile's wording cannot be used for load messages.
     #[error(transparent)]
     Wording(#[from] WordingError),
+    /// A user could not connect, or could not send its name.
     #[error("user {user} cannot connect to {addr}: {reason}")]
     Connect {
+        /// The user's index, from 0 (its name is `u<tag><index>`, the tag 4 random
+        /// letters per run).
         user: usize,
+        /// The server's address.
         addr: SocketAddr,
+        /// The socket error, or that the connection attempt timed out.
         reason: String,
     },
     #[error(
         "only {welcomed} of {users} users were welcomed (nothing more arrived for {idle:?}); \
          is the server full (--max-clients) or not sending its welcome line?"
     )]
+    /// Not every user received the profile's welcome line: the server refused or ignored
+    /// some of them.
     NotWelcomed {
+        /// Users welcomed before progress stopped.
         welcomed: u64,
+        /// Users of the run (`--users`), all connected and having sent their names.
         users: usize,
+        /// How long nothing more arrived before the crowd gave up (`--idle-ms`).
         idle: Duration,
     },
 }

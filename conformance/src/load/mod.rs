@@ -36,7 +36,9 @@ use crate::target::{ServerArgs, Target};
 /// Report formats of `conformance load`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LoadFormat {
+    /// A few aligned lines: deliveries, throughput, latency, harness and server use.
     Human,
+    /// One pretty JSON object with every measurement; warnings are also printed to stderr.
     Json,
 }
 
@@ -53,6 +55,7 @@ pub enum LoadFormat {
     --users 50 --senders 5 --messages 100 --format json"
 )]
 pub struct LoadArgs {
+    /// Which server to load and its wording: `--target`, `--server-cmd`, `--profile`.
     #[command(flatten)]
     pub server: ServerArgs,
     /// Simulated users connected at once.

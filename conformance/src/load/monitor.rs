@@ -48,6 +48,8 @@ pub struct Usage {
     pub server_cores: Option<f64>,
     /// How late the event loop woke a ticker: p99 and max, in milliseconds.
     pub lag_p99_ms: f64,
+    /// The latest single wake-up of that ticker, in milliseconds: one long stall (a
+    /// blocked worker thread) shows here even when the p99 is low.
     pub lag_max_ms: f64,
     /// The harness's worker threads.
     pub workers: usize,

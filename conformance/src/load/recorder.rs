@@ -25,9 +25,15 @@ pub const BATCH: usize = 1024;
 pub struct BinSummary {
     /// Start of the bin, seconds since the first message was sent.
     pub at_s: f64,
+    /// First receipts that arrived during the bin (each [`BIN`] long).
     pub deliveries: u64,
+    /// Median latency of those receipts, in ns, to 2 significant figures; 0 for an empty
+    /// bin.
     pub p50_ns: u64,
+    /// 99th-percentile latency of those receipts, in ns, to 2 significant figures; 0 for an
+    /// empty bin.
     pub p99_ns: u64,
+    /// Highest latency of those receipts, in ns; 0 for an empty bin.
     pub max_ns: u64,
 }
 

@@ -19,7 +19,10 @@ const HOLE: &str = "\u{0}";
 /// A template rendered around a hole: what comes before and after the placeholder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Affixes {
+    /// The bytes before the placeholder, e.g. `[ana] ` for `[{user}] {text}` rendered for
+    /// `ana` around the text.
     pub prefix: Box<[u8]>,
+    /// The bytes after the placeholder, without the line ending; often empty.
     pub suffix: Box<[u8]>,
 }
 
@@ -43,8 +46,12 @@ impl Affixes {
 /// A load message recognised in a received line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoadMessage {
+    /// The sender's index, from 0: the first `--senders` users send.
     pub sender: usize,
+    /// The message's sequence number for its sender, from 0; each sender sends 0, 1, 2, …
     pub seq: u64,
+    /// When the sender stamped it, in ns since the run's base instant: the receipt time
+    /// minus this is the end-to-end latency.
     pub sent_ns: u64,
 }
 
@@ -61,6 +68,8 @@ pub struct Wording {
     welcome: Option<crate::profile::Template>,
     /// Sent by the server before it reads the name.
     pub prompt: Box<[u8]>,
+    /// Remove ANSI escape sequences (colours) from received lines before matching them,
+    /// as the profile's `strip_ansi` asks.
     pub strip_ansi: bool,
     /// The sender receives its own chat line.
     pub echo: bool,
@@ -71,15 +80,21 @@ pub struct Wording {
 /// Why a profile cannot drive a load run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WordingError {
+    /// The profile uses chunk framing; the load run reads lines only. Holds the profile's
+    /// name.
     #[error(
         "`conformance load` needs line framing (profile {0} has framing = \"chunk\": messages \
          glued together cannot be told apart at speed)"
     )]
     ChunkFraming(String),
+    /// A template the load run must split around a placeholder does not have it.
     #[error("profile {profile}: key `{key}` has no {{{placeholder}}} placeholder")]
     NoPlaceholder {
+        /// The profile's name (`reference`) or file path.
         profile: String,
+        /// The profile key of the template: `chat`, `send` or `join`.
         key: &'static str,
+        /// The missing placeholder, without braces: `text` (chat, send) or `user` (join).
         placeholder: &'static str,
     },
 }

@@ -93,6 +93,7 @@ impl Default for RawProfile {
 pub struct Profile {
     /// `reference` or the file it came from.
     pub name: String,
+    /// How messages are delimited on the wire, both ways (`framing`, default `line`).
     pub framing: Framing,
     /// What a client writes to leave; `None` when the server has no quit word.
     pub quit: Option<Template>,
@@ -102,17 +103,28 @@ pub struct Profile {
     pub announce_self: bool,
     /// What a client writes for a chat message.
     pub send: Template,
+    /// The line the others receive when a user joins, with `{user}`, e.g.
+    /// `{user} se ha unido al chat` (JOIN-2).
     pub join: Template,
+    /// The line the others receive when a user leaves, however it left, with `{user}`, e.g.
+    /// `{user} ha salido del chat` (LEAVE-1, LEAVE-2).
     pub leave: Template,
+    /// The line the others receive for a chat message, with `{user}` and `{text}`, e.g.
+    /// `{user}: {text}` (CHAT-1).
     pub chat: Template,
     /// Sent by the server before it reads the name; consumed at connection start.
     pub prompt: String,
     /// The one line the joiner receives once its name is accepted, if any.
     pub welcome: Option<Template>,
+    /// The line sent to the offending client only, with an optional `{reason}`, e.g.
+    /// `ERROR: {reason}` (INPUT-*, LIMIT-*).
     pub error: Template,
     /// Received messages matching one of these in full are skipped.
     pub ignore: Vec<Regex>,
+    /// Remove ANSI escape sequences (colours) from received messages before matching.
     pub strip_ansi: bool,
+    /// Tests this server is known not to support; each must name some test, or the run
+    /// stops with a usage error.
     pub skip: Vec<SkipRule>,
     /// Pause between two writes of one user, so each chunk travels alone (chunk framing).
     pub pace_ms: u64,
@@ -121,19 +133,35 @@ pub struct Profile {
 /// A profile that cannot be used: names the key and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// The file could not be read.
     #[error("cannot read profile {path}: {source}")]
     Read {
+        /// The path as given with `--profile`.
         path: String,
+        /// Why: not found, permission denied, not UTF-8, …
         source: std::io::Error,
     },
+    /// The file is not valid TOML, has an unknown key, or a value of the wrong type.
     #[error("profile {path}: {message}")]
-    Syntax { path: String, message: String },
-    #[error("profile {path}: key `{key}`: {message}")]
-    Key {
+    Syntax {
+        /// The path as given with `--profile`.
         path: String,
-        key: &'static str,
+        /// The TOML parser's message, joined into one line.
         message: String,
     },
+    /// A key's value is well-typed but unusable: a bad template or regex, a required
+    /// placeholder missing, a skip rule without a reason, `pace_ms` over 5000, …
+    #[error("profile {path}: key `{key}`: {message}")]
+    Key {
+        /// The path as given with `--profile` (or `reference`).
+        path: String,
+        /// The TOML key at fault, e.g. `chat`.
+        key: &'static str,
+        /// What is wrong with it, e.g. `must contain {user}`.
+        message: String,
+    },
+    /// The name is not a built-in profile and does not look like a path: a bare word such
+    /// as `seed` (no `/` or `.`) that names no existing file. Holds the name as given.
     #[error("unknown profile `{0}`: give `reference` or the path of a .toml file")]
     Unknown(String),
 }

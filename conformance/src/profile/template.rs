@@ -22,14 +22,22 @@ pub struct Template {
 /// Why a template string is not usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TemplateError {
+    /// A `{` opens a placeholder that no `}` closes (a literal brace is written `{{`).
     Unclosed,
+    /// A placeholder this key does not allow, e.g. `{text}` in a `join` template.
     Unknown {
+        /// The placeholder's name as written, without braces.
         name: String,
+        /// The placeholders the key allows, ready to print: `{user}, {text}`, or `none`.
         allowed: String,
     },
+    /// The named placeholder (without braces) appears twice: a matcher could not tell
+    /// which occurrence is the value.
     Repeated(String),
+    /// Two placeholders with nothing between them (`{user}{text}`): a matcher could not
+    /// tell where one ends.
     Adjacent,
-    /// Longer than [`MAX_TEMPLATE`] bytes.
+    /// Longer than 4096 bytes (`MAX_TEMPLATE`).
     TooLong,
 }
 

@@ -83,8 +83,9 @@ fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
 }
 
 /// What a report says of a test beside its mark: nothing for a plain pass, its notes for a
-/// pass with notes, the reason for a skip, and for a failure the whole explanation (see
-/// [`failure_explanation`]).
+/// pass with notes, the reason for a skip, and for a failure the whole explanation (the
+/// requirement line, the setup step that failed if any, `Expected:` and `Actual:` with the
+/// runner's notes, and the failed attempts when there were several).
 pub fn detail(result: &TestResult) -> String {
     match &result.status {
         Status::Pass { notes } => notes.join("\n"),

@@ -61,25 +61,47 @@ pub enum TargetError {
     #[error(
         "invalid target address `{address}`: {reason} (expected HOST:PORT, e.g. 127.0.0.1:8070)"
     )]
-    BadAddress { address: String, reason: String },
+    BadAddress {
+        /// The address as given on the command line.
+        address: String,
+        /// What is wrong with it: `no :PORT`, `no HOST`, a port that is not a number or is 0.
+        reason: String,
+    },
     /// Nothing accepted a connection at the address.
     #[error("cannot connect to {address}: {reason}")]
-    Unreachable { address: String, reason: String },
+    Unreachable {
+        /// The address as given on the command line.
+        address: String,
+        /// Why: the resolver's or the last connect attempt's error (`Connection refused`),
+        /// or that nothing answered within the bound.
+        reason: String,
+    },
     /// The command does not say where the port goes.
     #[error(
         "the server command `{command}` has no {{port}} placeholder: write {{port}} where the \
          port goes, e.g. `java ChatServer {{port}}`"
     )]
-    NoPortPlaceholder { command: String },
+    NoPortPlaceholder {
+        /// The command as given on the command line.
+        command: String,
+    },
     /// No free local port could be found.
     #[error("cannot find a free local port: {0}")]
     NoFreePort(String),
     /// The command could not be started at all.
     #[error("cannot start `{command}`: {reason}")]
-    Spawn { command: String, reason: String },
+    Spawn {
+        /// The command as given (with its `{port}` placeholder), or the reference server's
+        /// path.
+        command: String,
+        /// The operating system's error, e.g. `No such file or directory (os error 2)`.
+        reason: String,
+    },
     /// The server exited before it accepted a connection.
     #[error("`{command}` exited before accepting connections ({status}){}", quote_stderr(.stderr))]
     Exited {
+        /// The command as given (with its `{port}` placeholder), or the reference server's
+        /// path.
         command: String,
         /// `exit status: 1`, `signal: 9 (SIGKILL)`.
         status: String,
@@ -93,8 +115,12 @@ pub enum TargetError {
         quote_stderr(.stderr)
     )]
     StartTimeout {
+        /// The command as given, with its `{port}` placeholder.
         command: String,
+        /// The free port that replaced `{port}`, where nothing was accepting.
         port: u16,
+        /// How long the suite waited: the startup bound it was given (10 s ×
+        /// `--timeout-scale` from the command line), or a little over it.
         waited: Duration,
         /// The last lines it wrote to stderr.
         stderr: Vec<String>,
@@ -105,10 +131,18 @@ pub enum TargetError {
          `cargo build -p reference-server`",
         .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
     )]
-    ReferenceNotFound { searched: Vec<PathBuf> },
+    ReferenceNotFound {
+        /// Every path where the binary was looked for: next to this executable and in its
+        /// parent directory.
+        searched: Vec<PathBuf>,
+    },
     /// The reference server did not print `listening on HOST:PORT` first.
     #[error("the reference server did not announce its address: {reason}")]
-    ReferenceNoAddress { reason: String },
+    ReferenceNoAddress {
+        /// What came instead: nothing on stdout within the startup bound, a read error, or
+        /// a first line that is not `listening on HOST:PORT` (quoted).
+        reason: String,
+    },
 }
 
 /// `; stderr: "a" | "b"` with the last few lines, or nothing.

@@ -45,6 +45,8 @@ const PENDING_SHOWN: usize = 80;
 /// What the reader task hands to the test.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
+    /// One classified message, in arrival order. Messages matching an `ignore` pattern and
+    /// lines about users of other tests never get here.
     Event(Event),
     /// The server closed the connection (FIN).
     Closed,

@@ -22,11 +22,19 @@ pub struct Timeouts {
 /// Shared by a test's users: configuration and logs.
 #[derive(Clone)]
 pub struct Shared {
+    /// How the server words things: what users write and how what they receive is read.
     pub profile: Arc<Profile>,
+    /// Where the server under test accepts connections.
     pub addr: SocketAddr,
+    /// How long expectations and connection attempts may wait (already scaled by
+    /// `--timeout-scale`).
     pub timeouts: Timeouts,
+    /// Every user of this test, wire name ↔ script name: lines about anyone else are
+    /// ignored, and transcripts show script names.
     pub roster: Roster,
+    /// Every message the server may send in this test, to cut a chunk-framed stream.
     pub lexicon: Lexicon,
+    /// What every user of the test sent and received, timestamped, shared by all of them.
     pub transcript: Transcript,
     /// The server's process id, when the harness started it (for resource checks).
     pub server_pid: Option<u32>,

@@ -21,6 +21,9 @@ pub struct ChunkDecoder {
 }
 
 impl ChunkDecoder {
+    /// A decoder for one connection. `prompt` (empty for none) is cut off as a message of
+    /// its own; `expected` is the test's lexicon, shared, so messages added to it later are
+    /// recognised too. Keeps at most [`MAX_MESSAGE`] bytes of unknown text.
     pub fn new(prompt: &str, expected: Lexicon) -> Self {
         Self::with_limit(prompt, expected, MAX_MESSAGE)
     }

@@ -27,6 +27,8 @@ pub struct Classifier {
 }
 
 impl Classifier {
+    /// A classifier for the profile's wording. `roster` is the test's: when a message fits
+    /// several templates, the reading whose user is in the roster wins.
     pub fn new(profile: std::sync::Arc<Profile>, roster: Roster) -> Self {
         Classifier { profile, roster }
     }

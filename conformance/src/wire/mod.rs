@@ -54,19 +54,32 @@ pub enum Event {
     Prompt,
     /// The welcome line sent to a joiner.
     Welcome {
+        /// The name the welcome greets, e.g. `ana_qxkz`; empty when the profile's `welcome`
+        /// has no `{user}`.
         user: String,
     },
+    /// A join line: `user` joined the chat (JOIN-2).
     Join {
+        /// Who joined, e.g. `ana_qxkz`.
         user: String,
     },
+    /// A leave line: `user` left, however it left (LEAVE-1, LEAVE-2).
     Leave {
+        /// Who left, e.g. `ana_qxkz`.
         user: String,
     },
+    /// A chat line: `user` said `text` (CHAT-1).
     Chat {
+        /// The sender, e.g. `ana_qxkz`.
         user: String,
+        /// The message as the server relayed it, without the line ending; may hold control
+        /// characters (`Display` makes them visible).
         text: String,
     },
+    /// An error line, meant for this user only.
     Error {
+        /// What the template's `{reason}` captured, e.g. `nombre en uso`; empty when the
+        /// profile's `error` template has no `{reason}`.
         reason: String,
     },
     /// A message that fits no template.

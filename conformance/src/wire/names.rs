@@ -20,6 +20,8 @@ struct Names {
 }
 
 impl Roster {
+    /// Adds a user: `wire` is its unique name on the server (`ana_qxkz`), `script` the name
+    /// the test knows it by (`ana`). Registering the same wire name again changes nothing.
     pub fn register(&self, wire: &str, script: &str) {
         let mut names = lock(&self.0);
         if names
@@ -57,9 +59,13 @@ impl Roster {
 pub struct Lexicon(Arc<Mutex<HashSet<Vec<u8>>>>);
 
 impl Lexicon {
+    /// Adds a message the server may send, exactly as it would write it (rendered from the
+    /// profile, no terminator). Adding it again changes nothing.
     pub fn add(&self, message: String) {
         lock(&self.0).insert(message.into_bytes());
     }
+    /// Every message added so far, in no particular order. A copy: messages added later
+    /// are not in it.
     pub fn snapshot(&self) -> Vec<Vec<u8>> {
         lock(&self.0).iter().cloned().collect()
     }
