@@ -6,41 +6,17 @@ use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
-use super::input::RawClient;
+use super::support::connect_raw;
 use crate::case::TestCase;
 use crate::check::Delivery;
 use crate::model::Direction;
 use crate::profile::Framing;
-use crate::session::Session;
-use crate::verdict::{Failure, Outcome, Verdict};
+use crate::verdict::{Failure, Verdict};
 use crate::wire::Event;
 
+/// The group, in the order the tests run.
 pub fn tests() -> Vec<TestCase> {
-    vec![
-        TestCase::strict(
-            "slow.consumer",
-            "SLOW-1",
-            "a user that never reads does not stall the room: 12 MB still reach the others",
-        )
-        .steps(
-            "carla and beto join, then ana, who never reads anything (a small receive \
-                buffer, never drained); beto sends 4,000 messages of about 3,000 bytes \
-                (12 MB, far more than any socket buffer holds), never more than 64 ahead of \
-                what carla has read (so carla is never the slow one); carla must receive every \
-                one, in order, each within the expectation timeout of the previous one; then \
-                beto sends a sentinel and carla must have received each message exactly once. \
-                The server may disconnect ana (carla may then receive ana's leave).",
-        )
-        .causes(
-            "broadcast calls sendall on every socket while holding the lock: once ana's \
-                 socket buffer is full, sendall blocks forever, with the lock held, and every \
-                 other handler waits for that lock (the course seed does exactly this); a \
-                 per-client queue without a bound (memory grows until the server dies) or a \
-                 writer that blocks the broadcaster when that queue is full.",
-        )
-        .budget(Duration::from_secs(60))
-        .run(consumer),
-    ]
+    vec![consumer()]
 }
 
 /// Messages beto sends.
@@ -52,107 +28,124 @@ const WINDOW: usize = 64;
 /// ana's receive buffer: small, so a server that blocks on it blocks early.
 const ANA_RECV_BUFFER: u32 = 4096;
 
-async fn consumer(mut s: Session) -> Outcome {
-    if s.profile().framing == Framing::Chunk {
-        return Err(Verdict::Skip(
-            "chunk framing: a 3,000-byte message does not travel as one read, and 4,000 \
-             paced writes would take minutes"
-                .into(),
-        ));
-    }
-    let users = s.join_all(&["carla", "beto"]).await?;
-    let mut ana = RawClient::connect(&s, "ana", Some(ANA_RECV_BUFFER)).await?;
-    ana.send_name().await?;
-    let ana_joined = Event::Join {
-        user: ana.wire.clone(),
-    };
-    let ana_left = Event::Leave {
-        user: ana.wire.clone(),
-    };
-    let mut users = users.into_iter();
-    let (mut carla, mut beto) = (users.next().expect("carla"), users.next().expect("beto"));
-    carla.expect(&ana_joined).await?;
-    beto.expect(&ana_joined).await?;
-    s.shared
-        .transcript
-        .record("ana", Direction::Event, "stops reading, for good");
+fn consumer() -> TestCase {
+    TestCase::strict(
+        "slow.consumer",
+        "SLOW-1",
+        "a user that never reads does not stall the room: 12 MB still reach the others",
+    )
+    .steps(
+        "carla and beto join, then ana, who never reads anything (a small receive buffer, \
+         never drained); beto sends 4,000 messages of about 3,000 bytes (12 MB, far more than \
+         any socket buffer holds), never more than 64 ahead of what carla has read (so carla \
+         is never the slow one); carla must receive every one, in order, each within the \
+         expectation timeout of the previous one; then beto sends a sentinel and carla must \
+         have received each message exactly once. The server may disconnect ana (carla may \
+         then receive ana's leave).",
+    )
+    .causes(
+        "broadcast calls sendall on every socket while holding the lock: once ana's socket \
+         buffer is full, sendall blocks forever, with the lock held, and every other handler \
+         waits for that lock (the course seed does exactly this); a per-client queue without \
+         a bound (memory grows until the server dies) or a writer that blocks the broadcaster \
+         when that queue is full.",
+    )
+    .budget(Duration::from_secs(60))
+    .run(|mut s| async move {
+        if s.profile().framing == Framing::Chunk {
+            return Err(Verdict::Skip(
+                "chunk framing: a 3,000-byte message does not travel as one read, and 4,000 \
+                 paced writes would take minutes"
+                    .into(),
+            ));
+        }
+        let [mut carla, mut beto] = s.room(["carla", "beto"]).await?;
+        let mut ana = connect_raw(&s, "ana", Some(ANA_RECV_BUFFER)).await?;
+        ana.send_name().await?;
+        let ana_left = Event::leave(&ana);
+        carla.expect(&Event::join(&ana)).await?;
+        beto.expect(&Event::join(&ana)).await?;
+        s.shared
+            .transcript
+            .record("ana", Direction::Event, "stops reading, for good");
 
-    let mut delivery = Delivery::new(s.profile().echo);
-    delivery.name(&carla.wire, &carla.name);
-    let texts: Vec<String> = (1..=COUNT)
-        .map(|k| format!("beto #{k:04} {}", "x".repeat(PADDING)))
-        .collect();
-    for text in &texts {
-        delivery.sent(&beto.wire, text);
-    }
-    let written = Arc::new(AtomicUsize::new(0));
-    let progress = written.clone();
-    // beto stays at most WINDOW messages ahead of what carla has read, so carla is never
-    // the slow one: only ana's unread data piles up.
-    let window = Arc::new(Semaphore::new(WINDOW));
-    let permits = window.clone();
-    let mut sender = tokio::spawn(async move {
+        let mut delivery = Delivery::new(s.profile().echo);
+        delivery.name(&carla.wire, &carla.name);
+        let texts: Vec<String> = (1..=COUNT)
+            .map(|k| format!("beto #{k:04} {}", "x".repeat(PADDING)))
+            .collect();
         for text in &texts {
-            match permits.acquire().await {
-                Ok(permit) => permit.forget(),
-                Err(_) => break,
-            }
-            beto.say(text).await?;
-            progress.fetch_add(1, Ordering::Relaxed);
+            delivery.sent(&beto.wire, text);
         }
-        Ok::<_, Failure>(beto)
-    });
-
-    // carla reads while beto writes: every message must keep coming.
-    let mut received = Vec::with_capacity(COUNT);
-    let mut chats = 0;
-    while chats < COUNT {
-        match carla.next().await {
-            Ok(event) if event == ana_left => {} // the server may drop ana: fine
-            Ok(event) => {
-                if matches!(event, Event::Chat { .. }) {
-                    chats += 1;
-                    window.add_permits(1);
+        let written = Arc::new(AtomicUsize::new(0));
+        let progress = written.clone();
+        // beto stays at most WINDOW messages ahead of what carla has read, so carla is never
+        // the slow one: only ana's unread data piles up.
+        let window = Arc::new(Semaphore::new(WINDOW));
+        let permits = window.clone();
+        let mut sender = tokio::spawn(async move {
+            for text in &texts {
+                match permits.acquire().await {
+                    Ok(permit) => permit.forget(),
+                    Err(_) => break,
                 }
-                received.push(event);
+                beto.say(text).await?;
+                progress.fetch_add(1, Ordering::Relaxed);
             }
-            Err(f) => {
-                sender.abort();
-                let beto_wrote = written.load(Ordering::Relaxed);
-                let actual = if carla.has_ended() {
-                    format!(
-                        "carla received {chats} of {COUNT} messages, then {} (beto had \
-                         written {beto_wrote})",
-                        f.actual
+            Ok::<_, Failure>(beto)
+        });
+
+        // carla reads while beto writes: every message must keep coming.
+        let mut received = Vec::with_capacity(COUNT);
+        let mut chats = 0;
+        while chats < COUNT {
+            match carla.next().await {
+                Ok(event) if event == ana_left => {} // the server may drop ana: fine
+                Ok(event) => {
+                    if matches!(event, Event::Chat { .. }) {
+                        chats += 1;
+                        window.add_permits(1);
+                    }
+                    received.push(event);
+                }
+                Err(f) => {
+                    sender.abort();
+                    let beto_wrote = written.load(Ordering::Relaxed);
+                    let actual = if carla.has_ended() {
+                        format!(
+                            "carla received {chats} of {COUNT} messages, then {} (beto had \
+                             written {beto_wrote})",
+                            f.actual
+                        )
+                    } else {
+                        format!(
+                            "carla received {chats} of {COUNT} messages; the room stalled \
+                             while ana was not reading ({}; beto had written {beto_wrote})",
+                            f.actual
+                        )
+                    };
+                    return Err(Failure::new(
+                        format!(
+                            "carla receives all {COUNT} of beto's messages, each within {:?} \
+                             of the previous one, while ana is not reading (the server may \
+                             disconnect ana)",
+                            s.shared.timeouts.expect
+                        ),
+                        actual,
                     )
-                } else {
-                    format!(
-                        "carla received {chats} of {COUNT} messages; the room stalled while \
-                         ana was not reading ({}; beto had written {beto_wrote})",
-                        f.actual
-                    )
-                };
-                return Err(Failure::new(
-                    format!(
-                        "carla receives all {COUNT} of beto's messages, each within {:?} of \
-                         the previous one, while ana is not reading (the server may \
-                         disconnect ana)",
-                        s.shared.timeouts.expect
-                    ),
-                    actual,
-                )
-                .into());
+                    .into());
+                }
             }
         }
-    }
-    let mut beto = match (&mut sender).await {
-        Ok(result) => result?,
-        Err(e) => return Err(Failure::new("beto finishes sending", e.to_string()).into()),
-    };
-    let before = s.barrier(&mut beto, &mut [&mut carla]).await?;
-    received.extend(before[0].iter().filter(|e| **e != ana_left).cloned());
-    delivery.received(&carla.wire, received);
-    delivery.judge(false)?;
-    drop(ana);
-    Ok(())
+        let mut beto = match (&mut sender).await {
+            Ok(result) => result?,
+            Err(e) => return Err(Failure::new("beto finishes sending", e.to_string()).into()),
+        };
+        let before = s.barrier(&mut beto, &mut [&mut carla]).await?;
+        received.extend(before[0].iter().filter(|e| **e != ana_left).cloned());
+        delivery.received(&carla.wire, received);
+        delivery.judge(false)?;
+        drop(ana);
+        Ok(())
+    })
 }

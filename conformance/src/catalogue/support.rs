@@ -168,3 +168,41 @@ pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
     let mut users = send_concurrently(users, texts, &mut delivery).await?;
     settle(s, &mut users, &mut delivery).await
 }
+
+/// [`settle`] with only `senders` (indices into `users`) sending sentinels: what each user
+/// received before them all, then the delivery check.
+pub(crate) async fn settle_from(
+    s: &mut Session,
+    users: &mut [User],
+    senders: &[usize],
+    delivery: &mut Delivery,
+) -> Outcome {
+    let mut collected: Vec<Vec<Event>> = vec![Vec::new(); users.len()];
+    for &i in senders {
+        let (left, rest) = users.split_at_mut(i);
+        let (sender, right) = rest.split_first_mut().expect("i < len");
+        let mut observers: Vec<&mut User> = left.iter_mut().chain(right.iter_mut()).collect();
+        let before = s.barrier(sender, &mut observers).await?;
+        let indices = (0..users.len()).filter(|&j| j != i);
+        for (j, events) in indices.zip(before) {
+            collected[j].extend(events);
+        }
+    }
+    for (user, events) in users.iter().zip(collected) {
+        delivery.name(&user.wire, &user.name);
+        delivery.received(&user.wire, events);
+    }
+    delivery.judge(true)?;
+    Ok(())
+}
+
+/// Declares the user `script` and connects it as a [`RawClient`](crate::user::raw::RawClient),
+/// which reads only when the test asks (see its `connect` for `recv_buffer`).
+pub(crate) async fn connect_raw(
+    s: &Session,
+    script: &str,
+    recv_buffer: Option<u32>,
+) -> Result<crate::user::raw::RawClient, Failure> {
+    let wire = s.declare(script);
+    crate::user::raw::RawClient::connect(s.shared.clone(), script, &wire, recv_buffer).await
+}

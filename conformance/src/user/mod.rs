@@ -19,6 +19,7 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+pub(crate) mod raw;
 mod shared;
 
 pub use shared::{Shared, Timeouts};
