@@ -1,8 +1,10 @@
 //! The built-in tests: one module per group, each test tied to a PROTOCOL.md requirement.
 //!
-//! A test is an async function over a [`Session`]: it joins simulated users, makes them act,
-//! and states what each must see. Ids are stable (`group.name`): reports, `--filter`,
-//! profiles' `skip` lists and teachers' CI depend on them.
+//! A test is a [`TestCase`]: its metadata beside its body, an async closure over a
+//! [`Session`](crate::session::Session) that joins simulated users, makes them act, and states
+//! what each must see (`join.rs` is the model to copy). What several groups share is in
+//! `support.rs`; a group never imports another. Ids are stable (`group.name`): reports,
+//! `--filter`, profiles' `skip` lists and teachers' CI depend on them.
 
 use std::sync::Arc;
 
