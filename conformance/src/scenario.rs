@@ -510,17 +510,9 @@ fn user<'a>(users: &'a mut HashMap<String, User>, name: &str) -> Result<&'a mut 
         .ok_or_else(|| Failure::new(format!("{name} is connected"), "it is not"))
 }
 
-/// The scenarios of the built-in catalogue, embedded in the binary (`conformance/scenarios/`).
-const BUILT_IN: &[(&str, &str)] = &[
-    (
-        "broadcast.conversation.chat",
-        include_str!("../scenarios/broadcast.conversation.chat"),
-    ),
-    (
-        "cleanup.rejoin.chat",
-        include_str!("../scenarios/cleanup.rejoin.chat"),
-    ),
-];
+/// The scenarios of the built-in catalogue: every `conformance/scenarios/*.chat`, embedded in
+/// the binary by `build.rs` as (file name, text), sorted by name.
+const BUILT_IN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/built_in_scenarios.rs"));
 
 /// The built-in scenarios, parsed once.
 pub fn built_in() -> &'static [Arc<Script>] {
@@ -569,6 +561,23 @@ mod tests {
     #[test]
     fn the_built_in_scenarios_parse() {
         assert_eq!(built_in().len(), BUILT_IN.len());
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let on_disk = std::fs::read_dir(dir)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "chat")
+            })
+            .count();
+        assert_eq!(
+            BUILT_IN.len(),
+            on_disk,
+            "every scenarios/*.chat is built in"
+        );
+        assert!(BUILT_IN.iter().any(|(f, _)| *f == "cleanup.rejoin.chat"));
     }
 
     #[test]
