@@ -168,3 +168,13 @@ pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
     let mut users = send_concurrently(users, texts, &mut delivery).await?;
     settle(s, &mut users, &mut delivery).await
 }
+
+/// How a user leaves when the test does not care how: the quit word if the profile has one,
+/// a clean close otherwise.
+pub(crate) fn polite(s: &Session) -> Departure {
+    if s.profile().quit.is_some() {
+        Departure::Quit
+    } else {
+        Departure::Fin
+    }
+}
