@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::support::{Departure, depart, nothing_else};
+use super::support::{Departure, depart, nothing_else, polite};
 use crate::case::TestCase;
 use crate::procfs::ProcessStats;
 use crate::session::Session;
@@ -12,144 +12,246 @@ use crate::user::User;
 use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
+/// The group, in the order the tests run.
 pub fn tests() -> Vec<TestCase> {
-    vec![
-        TestCase::core(
-            "cleanup.name_reuse",
-            "CLEAN-1",
-            "a departed user's name can be taken again at once",
-        )
-        .steps(
-            "ana and beto join; beto leaves (the quit word, or a close when the profile \
-                    has none); once ana has seen the leave, a new connection joins as beto; \
-                    its name must be accepted, ana must receive the new join, and the new beto \
-                    and ana must chat both ways.",
-        )
-        .causes(
-            "the departed client is never removed from the client list (or the name \
-                     set), so its name stays `in use`; it is removed only when a later \
-                     broadcast to it fails.",
-        )
-        .run(name_reuse),
-        TestCase::core(
-            "cleanup.no_ghost",
-            "CLEAN-2",
-            "after a reset and a close, the others' messages still reach everyone",
-        )
-        .steps(
-            "ana, beto and carla join; beto's connection is reset (RST); ana and carla \
-                    see its leave; carla sends three messages, ana must receive each; ana then \
-                    sends a sentinel that carla must receive. Then dani joins, closes its \
-                    connection cleanly (FIN), and the same exchange is repeated.",
-        )
-        .causes(
-            "the departed client is left in the client list; the next broadcast to it \
-                     raises (BrokenPipe, EBADF, SocketException) and the exception escapes into \
-                     the *sender's* handler, which dies: the innocent sender is disconnected \
-                     and the rest of its broadcast is lost. Catch write errors per client in \
-                     broadcast, and remove clients in `finally`.",
-        )
-        .run(no_ghost),
-        TestCase::core(
-            "cleanup.churn",
-            "CLEAN-3",
-            "200 join/leave cycles (quit, FIN, RST) leave the server healthy",
-        )
-        .steps(
-            "ana joins and stays; 200 users join, ten at a time, and leave again, taking \
-                    turns with the quit word, a clean close and a reset; ana must see each \
-                    join and each leave exactly once; at the end a fresh user and ana must chat \
-                    both ways, and ana must receive nothing else.",
-        )
-        .causes(
-            "threads or sockets leak per client until the server cannot accept more; a \
-                     departure left in the list breaks later broadcasts; a leave announced \
-                     twice (quit branch and `finally`) or not at all for one kind of \
-                     departure; the client list modified without the lock while a broadcast \
-                     iterates it.",
-        )
-        .budget(Duration::from_secs(30))
-        .run(churn),
-        TestCase::core(
-            "cleanup.resources",
-            "CLEAN-4",
-            "after 100 abrupt disconnects the server's threads and sockets return to \
-                    baseline",
-        )
-        .steps(
-            "only when the harness started the server (--server-cmd, Linux): ana joins \
-                    and the server's threads and open file descriptors are measured; 100 \
-                    clients connect and drop (FIN or RST, some before sending a name); a fresh \
-                    user joins, sends a sentinel to ana and leaves; within 5 s the server's \
-                    threads and file descriptors must be back to at most the baseline.",
-        )
-        .causes(
-            "the socket is not closed in `finally` (a file descriptor leaks per \
-                     client); the handler thread never ends after a drop (e.g. it loops on \
-                     empty reads, or blocks forever on a queue); a writer thread per client \
-                     that is never joined or woken at the end.",
-        )
-        .budget(Duration::from_secs(30))
-        .run(resources),
-    ]
+    vec![name_reuse(), no_ghost(), churn(), resources()]
 }
 
-/// How `beto` leaves when a test does not care: the quit word if the profile has one.
-fn polite(s: &Session) -> Departure {
-    if s.profile().quit.is_some() {
-        Departure::Quit
-    } else {
-        Departure::Fin
-    }
+fn name_reuse() -> TestCase {
+    TestCase::core(
+        "cleanup.name_reuse",
+        "CLEAN-1",
+        "a departed user's name can be taken again at once",
+    )
+    .steps(
+        "ana and beto join; beto leaves (the quit word, or a close when the profile has \
+         none); once ana has seen the leave, a new connection joins as beto; its name must be \
+         accepted, ana must receive the new join, and the new beto and ana must chat both \
+         ways.",
+    )
+    .causes(
+        "the departed client is never removed from the client list (or the name set), so its \
+         name stays `in use`; it is removed only when a later broadcast to it fails.",
+    )
+    .run(|mut s| async move {
+        let how = polite(&s);
+        let [mut ana, old_beto] = s.room(["ana", "beto"]).await?;
+        let wire = old_beto.wire.clone();
+        let kept = depart(old_beto, how).await?;
+        ana.expect(&Event::leave(&wire)).await?;
+        drop(kept);
+        // The same wire name again, on a new connection.
+        let mut beto = s.join("beto").await?;
+        ana.expect(&Event::join(&beto)).await?;
+        beto.say("he vuelto").await?;
+        ana.expect(&Event::chat(&beto, "he vuelto")).await?;
+        ana.say("bienvenido otra vez").await?;
+        beto.expect(&Event::chat(&ana, "bienvenido otra vez"))
+            .await?;
+        s.sees_nothing(&mut beto, &mut [&mut ana], "after the new beto's join")
+            .await?;
+        Ok(())
+    })
 }
 
-async fn name_reuse(mut s: Session) -> Outcome {
-    let how = polite(&s);
-    let mut users = s.join_all(&["ana", "beto"]).await?;
-    let old_beto = users.remove(1);
-    let ana = &mut users[0];
-    let wire = old_beto.wire.clone();
-    let kept = depart(old_beto, how).await?;
-    ana.expect(&Event::leave(&wire)).await?;
-    drop(kept);
-    // The same wire name again, on a new connection.
-    let mut beto = s.join("beto").await?;
-    ana.expect(&Event::join(&beto.wire)).await?;
-    beto.say("he vuelto").await?;
-    ana.expect(&Event::chat(&beto, "he vuelto")).await?;
-    ana.say("bienvenido otra vez").await?;
-    beto.expect(&Event::chat(ana, "bienvenido otra vez"))
-        .await?;
-    let before = s.barrier(&mut beto, &mut [&mut *ana]).await?;
-    nothing_else(ana, &before[0], "after the new beto's join")?;
-    Ok(())
+fn no_ghost() -> TestCase {
+    TestCase::core(
+        "cleanup.no_ghost",
+        "CLEAN-2",
+        "after a reset and a close, the others' messages still reach everyone",
+    )
+    .steps(
+        "ana, beto and carla join; beto's connection is reset (RST); ana and carla see its \
+         leave; carla sends three messages, ana must receive each; ana then sends a sentinel \
+         that carla must receive. Then dani joins, closes its connection cleanly (FIN), and \
+         the same exchange is repeated.",
+    )
+    .causes(
+        "the departed client is left in the client list; the next broadcast to it raises \
+         (BrokenPipe, EBADF, SocketException) and the exception escapes into the *sender's* \
+         handler, which dies: the innocent sender is disconnected and the rest of its \
+         broadcast is lost. Catch write errors per client in broadcast, and remove clients in \
+         `finally`.",
+    )
+    .run(|mut s| async move {
+        let [mut ana, beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
+        let wire = beto.wire.clone();
+        depart(beto, Departure::Rst).await?;
+        ana.expect(&Event::leave(&wire)).await?;
+        carla.expect(&Event::leave(&wire)).await?;
+        still_working(&mut s, &mut ana, &mut carla, "beto", Departure::Rst).await?;
+
+        let mut dani = s.join("dani").await?;
+        ana.expect(&Event::join(&dani)).await?;
+        carla.expect(&Event::join(&dani)).await?;
+        // dani's own view is irrelevant; it only has to be a member that then goes away.
+        dani.say("hola y adiós").await?;
+        ana.expect(&Event::chat(&dani, "hola y adiós")).await?;
+        carla.expect(&Event::chat(&dani, "hola y adiós")).await?;
+        let wire = dani.wire.clone();
+        depart(dani, Departure::Fin).await?;
+        ana.expect(&Event::leave(&wire)).await?;
+        carla.expect(&Event::leave(&wire)).await?;
+        still_working(&mut s, &mut ana, &mut carla, "dani", Departure::Fin).await?;
+        Ok(())
+    })
 }
 
-async fn no_ghost(mut s: Session) -> Outcome {
-    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
-    let beto = users.remove(1);
-    let [ana, carla] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    let wire = beto.wire.clone();
-    depart(beto, Departure::Rst).await?;
-    ana.expect(&Event::leave(&wire)).await?;
-    carla.expect(&Event::leave(&wire)).await?;
-    still_working(&mut s, ana, carla, "beto", Departure::Rst).await?;
+fn churn() -> TestCase {
+    TestCase::core(
+        "cleanup.churn",
+        "CLEAN-3",
+        "200 join/leave cycles (quit, FIN, RST) leave the server healthy",
+    )
+    .steps(
+        "ana joins and stays; 200 users join, ten at a time, and leave again, taking turns \
+         with the quit word, a clean close and a reset; ana must see each join and each leave \
+         exactly once; at the end a fresh user and ana must chat both ways, and ana must \
+         receive nothing else.",
+    )
+    .causes(
+        "threads or sockets leak per client until the server cannot accept more; a departure \
+         left in the list breaks later broadcasts; a leave announced twice (quit branch and \
+         `finally`) or not at all for one kind of departure; the client list modified without \
+         the lock while a broadcast iterates it.",
+    )
+    .budget(Duration::from_secs(30))
+    .run(|mut s| async move {
+        const CYCLES: usize = 200;
+        let mut ana = s.join("ana").await?;
+        let ways: Vec<Departure> = if s.profile().quit.is_some() {
+            vec![Departure::Quit, Departure::Fin, Departure::Rst]
+        } else {
+            vec![Departure::Fin, Departure::Rst]
+        };
+        for start in (0..CYCLES).step_by(BATCH) {
+            let names: Vec<String> = (start + 1..=start + BATCH)
+                .map(|i| format!("c{i:03}"))
+                .collect();
+            let batch = join_batch(&s, &names).await?;
+            let joins: Vec<Event> = batch.iter().map(Event::join).collect();
+            expect_set(
+                &mut ana,
+                &joins,
+                &format!("the joins of {}…{}", names[0], names[BATCH - 1]),
+            )
+            .await?;
+            let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
+            let mut quitters = Vec::new();
+            for (i, user) in batch.into_iter().enumerate() {
+                let how = ways[(start + i) % ways.len()];
+                quitters.extend(depart(user, how).await?);
+            }
+            expect_set(
+                &mut ana,
+                &leaves,
+                &format!(
+                    "the leaves of {}…{} (quit, FIN and RST)",
+                    names[0],
+                    names[BATCH - 1]
+                ),
+            )
+            .await?;
+            // Every leave was seen: the quitters may go now.
+            drop(quitters);
+        }
+        let mut zoe = s.join("zoe").await?;
+        ana.expect(&Event::join(&zoe)).await?;
+        zoe.say("¿sigue vivo el servidor?").await?;
+        ana.expect(&Event::chat(&zoe, "¿sigue vivo el servidor?"))
+            .await?;
+        ana.say("sí, sigue").await?;
+        zoe.expect(&Event::chat(&ana, "sí, sigue")).await?;
+        let when = format!("after {CYCLES} join/leave cycles");
+        s.sees_nothing(&mut zoe, &mut [&mut ana], &when).await?;
+        Ok(())
+    })
+}
 
-    let mut dani = s.join("dani").await?;
-    ana.expect(&Event::join(&dani.wire)).await?;
-    carla.expect(&Event::join(&dani.wire)).await?;
-    // dani's own view is irrelevant; it only has to be a member that then goes away.
-    dani.say("hola y adiós").await?;
-    ana.expect(&Event::chat(&dani, "hola y adiós")).await?;
-    carla.expect(&Event::chat(&dani, "hola y adiós")).await?;
-    let wire = dani.wire.clone();
-    depart(dani, Departure::Fin).await?;
-    ana.expect(&Event::leave(&wire)).await?;
-    carla.expect(&Event::leave(&wire)).await?;
-    still_working(&mut s, ana, carla, "dani", Departure::Fin).await?;
-    Ok(())
+fn resources() -> TestCase {
+    TestCase::core(
+        "cleanup.resources",
+        "CLEAN-4",
+        "after 100 abrupt disconnects the server's threads and sockets return to baseline",
+    )
+    .steps(
+        "only when the harness started the server (--server-cmd, Linux): ana joins and the \
+         server's threads and open file descriptors are measured; 100 clients connect and \
+         drop (FIN or RST, some before sending a name); a fresh user joins, sends a sentinel \
+         to ana and leaves; within 5 s the server's threads and file descriptors must be back \
+         to at most the baseline.",
+    )
+    .causes(
+        "the socket is not closed in `finally` (a file descriptor leaks per client); the \
+         handler thread never ends after a drop (e.g. it loops on empty reads, or blocks \
+         forever on a queue); a writer thread per client that is never joined or woken at the \
+         end.",
+    )
+    .budget(Duration::from_secs(30))
+    .run(|mut s| async move {
+        const SKIP: &str = "resource checks need a server started by the harness \
+                            (--server-cmd), on Linux";
+        const CYCLES: usize = 100;
+        if s.server_stats().is_none() {
+            return Err(Verdict::Skip(SKIP.into()));
+        }
+        let mut ana = s.join("ana").await?;
+        let Some(baseline) = s.server_stats() else {
+            return Err(Verdict::Skip(SKIP.into()));
+        };
+        for start in (0..CYCLES).step_by(BATCH) {
+            // Of every four clients, two join and then drop (one FIN, one RST) and two drop
+            // without ever sending a name (one FIN, one RST).
+            let named: Vec<String> = (start..start + BATCH)
+                .filter(|i| i % 4 < 2)
+                .map(|i| format!("r{:03}", i + 1))
+                .collect();
+            let unnamed: Vec<String> = (start..start + BATCH)
+                .filter(|i| i % 4 >= 2)
+                .map(|i| format!("r{:03}", i + 1))
+                .collect();
+            let silent =
+                futures::future::try_join_all(unnamed.iter().map(|name| s.connect(name))).await?;
+            let batch = join_batch(&s, &named).await?;
+            let joins: Vec<Event> = batch.iter().map(Event::join).collect();
+            expect_set(&mut ana, &joins, "the joins of this batch").await?;
+            let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
+            for (k, user) in batch.into_iter().enumerate() {
+                depart(user, fin_or_rst(k)).await?;
+            }
+            for (k, user) in silent.into_iter().enumerate() {
+                depart(user, fin_or_rst(k)).await?;
+            }
+            expect_set(&mut ana, &leaves, "the leaves of this batch (FIN and RST)").await?;
+        }
+        // The room still works: a fresh user's sentinel reaches ana, nothing else before it.
+        let mut zoe = s.join("zoe").await?;
+        ana.expect(&Event::join(&zoe)).await?;
+        let when = format!("after {CYCLES} abrupt disconnects");
+        s.sees_nothing(&mut zoe, &mut [&mut ana], &when).await?;
+        let zoe_wire = zoe.wire.clone();
+        zoe.close().await;
+        ana.expect(&Event::leave(&zoe_wire)).await?;
+        // Waiting on an observable state: the server's own thread and descriptor counts.
+        let deadline = tokio::time::Instant::now() + SETTLE;
+        let after = loop {
+            let Some(now) = s.server_stats() else {
+                return Err(Failure::new(
+                    "the server process is still running after the disconnects",
+                    "its /proc entry is gone (the server exited or crashed)",
+                )
+                .into());
+            };
+            if now.threads <= baseline.threads && now.fds <= baseline.fds {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() >= deadline {
+                break now;
+            }
+            tokio::time::sleep(POLL).await;
+        };
+        Err(leak_report(baseline, after, CYCLES).into())
+    })
 }
 
 /// After `gone` left: carla's three messages reach ana, and carla is still there to receive
@@ -191,6 +293,14 @@ async fn still_working(
 
 /// Users per batch in the churn and resource tests.
 const BATCH: usize = 10;
+
+/// The `k`th of a batch closes (FIN) if `k` is even, and resets (RST) if it is odd.
+fn fin_or_rst(k: usize) -> Departure {
+    match k % 2 {
+        0 => Departure::Fin,
+        _ => Departure::Rst,
+    }
+}
 
 /// The events, shown as a sorted list.
 fn shown(user: &User, events: &[Event]) -> String {
@@ -242,144 +352,10 @@ async fn join_batch(s: &Session, names: &[String]) -> Result<Vec<User>, Failure>
     futures::future::try_join_all(names.iter().map(|name| s.join(name))).await
 }
 
-async fn churn(mut s: Session) -> Outcome {
-    let mut ana = s.join("ana").await?;
-    let ways: Vec<Departure> = if s.profile().quit.is_some() {
-        vec![Departure::Quit, Departure::Fin, Departure::Rst]
-    } else {
-        vec![Departure::Fin, Departure::Rst]
-    };
-    const CYCLES: usize = 200;
-    for start in (0..CYCLES).step_by(BATCH) {
-        let names: Vec<String> = (start + 1..=start + BATCH)
-            .map(|i| format!("c{i:03}"))
-            .collect();
-        let batch = join_batch(&s, &names).await?;
-        let joins: Vec<Event> = batch.iter().map(|u| Event::join(&u.wire)).collect();
-        expect_set(
-            &mut ana,
-            &joins,
-            &format!("the joins of {}…{}", names[0], names[BATCH - 1]),
-        )
-        .await?;
-        let leaves: Vec<Event> = batch.iter().map(|u| Event::leave(&u.wire)).collect();
-        let mut quitters = Vec::new();
-        for (i, user) in batch.into_iter().enumerate() {
-            let how = ways[(start + i) % ways.len()];
-            quitters.extend(depart(user, how).await?);
-        }
-        expect_set(
-            &mut ana,
-            &leaves,
-            &format!(
-                "the leaves of {}…{} (quit, FIN and RST)",
-                names[0],
-                names[BATCH - 1]
-            ),
-        )
-        .await?;
-        // Every leave was seen: the quitters may go now.
-        drop(quitters);
-    }
-    let mut zoe = s.join("zoe").await?;
-    ana.expect(&Event::join(&zoe.wire)).await?;
-    zoe.say("¿sigue vivo el servidor?").await?;
-    ana.expect(&Event::chat(&zoe, "¿sigue vivo el servidor?"))
-        .await?;
-    ana.say("sí, sigue").await?;
-    zoe.expect(&Event::chat(&ana, "sí, sigue")).await?;
-    let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
-    nothing_else(
-        &ana,
-        &before[0],
-        &format!("after {CYCLES} join/leave cycles"),
-    )?;
-    Ok(())
-}
-
 /// How long the server may take to release its threads and sockets after the last departure.
 const SETTLE: Duration = Duration::from_secs(5);
 /// How often the server's resources are sampled while waiting for them to settle.
 const POLL: Duration = Duration::from_millis(50);
-
-async fn resources(mut s: Session) -> Outcome {
-    const SKIP: &str = "resource checks need a server started by the harness (--server-cmd), on \
-                        Linux";
-    if s.server_stats().is_none() {
-        return Err(Verdict::Skip(SKIP.into()));
-    }
-    let mut ana = s.join("ana").await?;
-    let Some(baseline) = s.server_stats() else {
-        return Err(Verdict::Skip(SKIP.into()));
-    };
-    const CYCLES: usize = 100;
-    for start in (0..CYCLES).step_by(BATCH) {
-        // Of every four clients, two join and then drop (one FIN, one RST) and two drop
-        // without ever sending a name (one FIN, one RST).
-        let named: Vec<String> = (start..start + BATCH)
-            .filter(|i| i % 4 < 2)
-            .map(|i| format!("r{:03}", i + 1))
-            .collect();
-        let unnamed: Vec<String> = (start..start + BATCH)
-            .filter(|i| i % 4 >= 2)
-            .map(|i| format!("r{:03}", i + 1))
-            .collect();
-        let silent =
-            futures::future::try_join_all(unnamed.iter().map(|name| s.connect(name))).await?;
-        let batch = join_batch(&s, &named).await?;
-        let joins: Vec<Event> = batch.iter().map(|u| Event::join(&u.wire)).collect();
-        expect_set(&mut ana, &joins, "the joins of this batch").await?;
-        let leaves: Vec<Event> = batch.iter().map(|u| Event::leave(&u.wire)).collect();
-        for (k, user) in batch.into_iter().enumerate() {
-            let how = if k % 2 == 0 {
-                Departure::Fin
-            } else {
-                Departure::Rst
-            };
-            depart(user, how).await?;
-        }
-        for (k, user) in silent.into_iter().enumerate() {
-            let how = if k % 2 == 0 {
-                Departure::Fin
-            } else {
-                Departure::Rst
-            };
-            depart(user, how).await?;
-        }
-        expect_set(&mut ana, &leaves, "the leaves of this batch (FIN and RST)").await?;
-    }
-    // The room still works: a fresh user's sentinel reaches ana, with nothing else before it.
-    let mut zoe = s.join("zoe").await?;
-    ana.expect(&Event::join(&zoe.wire)).await?;
-    let before = s.barrier(&mut zoe, &mut [&mut ana]).await?;
-    nothing_else(
-        &ana,
-        &before[0],
-        &format!("after {CYCLES} abrupt disconnects"),
-    )?;
-    let zoe_wire = zoe.wire.clone();
-    zoe.close().await;
-    ana.expect(&Event::leave(&zoe_wire)).await?;
-    // Waiting on an observable state: the server's own thread and descriptor counts.
-    let deadline = tokio::time::Instant::now() + SETTLE;
-    let after = loop {
-        let Some(now) = s.server_stats() else {
-            return Err(Failure::new(
-                "the server process is still running after the disconnects",
-                "its /proc entry is gone (the server exited or crashed)",
-            )
-            .into());
-        };
-        if now.threads <= baseline.threads && now.fds <= baseline.fds {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() >= deadline {
-            break now;
-        }
-        tokio::time::sleep(POLL).await;
-    };
-    Err(leak_report(baseline, after, CYCLES).into())
-}
 
 /// Says which resource leaked, with both numbers.
 fn leak_report(baseline: ProcessStats, after: ProcessStats, cycles: usize) -> Failure {

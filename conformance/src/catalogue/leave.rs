@@ -2,7 +2,7 @@
 //! the middle of a line — is announced to everyone else exactly once, and the departed user
 //! is gone for good (LEAVE-*).
 
-use super::support::{Departure, depart, no_quit_word, nothing_else, once_then_nothing};
+use super::support::{Departure, depart, no_quit_word, nothing_else, once_then_nothing, polite};
 use crate::case::TestCase;
 use crate::profile::Framing;
 use crate::session::Session;
@@ -10,112 +10,199 @@ use crate::user::User;
 use crate::verdict::{Failure, Outcome, Verdict};
 use crate::wire::Event;
 
+/// The group, in the order the tests run.
 pub fn tests() -> Vec<TestCase> {
     vec![
-        TestCase::core(
-            "leave.quit",
-            "LEAVE-1",
-            "a user who quits is announced once to everyone else",
-        )
-        .steps(
-            "ana, beto and carla join; beto sends the quit word; ana and carla must each \
-                    receive beto's leave line as their next message; then ana and carla each \
-                    send a sentinel, and neither may receive anything else before the other's \
-                    sentinel (no second leave line).",
-        )
-        .causes(
-            "the leave is announced in the quit branch and again in `finally` (or \
-                     cleanup()); the leave is never broadcast (only the socket is closed); the \
-                     leave is sent to the leaver only.",
-        )
-        .run(quit),
-        TestCase::core(
-            "leave.fin_idle",
-            "LEAVE-2",
-            "a user whose client closes the connection (FIN) is announced once",
-        )
-        .steps(
-            "ana, beto and carla join; beto's client closes its connection cleanly \
-                    without the quit word; ana and carla must each receive beto's leave line, \
-                    and nothing else before sentinels from each other.",
-        )
-        .causes(
-            "the leave is only announced in the quit branch; `recv()` returning b\"\" \
-                     (or readLine() returning null) is not treated as the end: the handler \
-                     loops on empty reads forever, or skips the cleanup.",
-        )
-        .run(|s| abrupt(s, Departure::Fin, false)),
-        TestCase::core(
-            "leave.rst_idle",
-            "LEAVE-2",
-            "a user whose connection is reset (RST) is announced once",
-        )
-        .steps(
-            "ana, beto and carla join; beto's connection is reset (as when the client \
-                    process is killed); ana and carla must each receive beto's leave line, \
-                    and nothing else before sentinels from each other.",
-        )
-        .causes(
-            "ConnectionResetError / SocketException escapes the handler without the \
-                     cleanup (no `finally`), so the leave is never announced; the exception is \
-                     caught but the cleanup sits only after the normal end of the loop.",
-        )
-        .run(|s| abrupt(s, Departure::Rst, false)),
-        TestCase::core(
-            "leave.fin_mid_line",
-            "LEAVE-2",
-            "a close in the middle of a line: leave announced once, partial line dropped",
-        )
-        .steps(
-            "ana, beto and carla join; beto writes the start of a message without its \
-                    newline, then closes the connection (FIN); ana and carla must each receive \
-                    beto's leave line, never a chat line with the unfinished text, and nothing \
-                    else before sentinels from each other.",
-        )
-        .causes(
-            "one recv() is taken as one message, so the unfinished text is broadcast; \
-                     the leftover buffer is flushed as a last message when the connection \
-                     ends; the handler waits for a newline that never comes and never notices \
-                     the close.",
-        )
-        .run(|s| abrupt(s, Departure::Fin, true)),
-        TestCase::core(
-            "leave.rst_mid_line",
-            "LEAVE-2",
-            "a reset in the middle of a line: leave announced once, partial line dropped",
-        )
-        .steps(
-            "ana, beto and carla join; beto writes the start of a message without its \
-                    newline, then its connection is reset (RST); ana and carla must each \
-                    receive beto's leave line, never a chat line with the unfinished text, and \
-                    nothing else before sentinels from each other.",
-        )
-        .causes(
-            "one recv() is taken as one message, so the unfinished text is broadcast; \
-                     the reset escapes the handler without its cleanup; the leftover buffer is \
-                     flushed as a last message when the read fails.",
-        )
-        .run(|s| abrupt(s, Departure::Rst, true)),
-        TestCase::core(
-            "leave.nothing_after",
-            "LEAVE-3",
-            "after a user's leave nothing more comes from it, and it receives nothing",
-        )
-        .steps(
-            "ana, beto and carla join; beto says `me voy`; beto leaves (the quit word, \
-                    or a close when the profile has none); once ana has seen the leave, ana \
-                    says `¿sigues ahí?`; carla must receive it; after sentinels from carla and \
-                    ana nobody may have received anything from beto after its leave, and beto \
-                    (after a quit) must not receive ana's message before the server closes it.",
-        )
-        .causes(
-            "the departed client is still in the client list (removed too late, or not \
-                     at all), so it is sent later messages and the failed write kills the \
-                     sender's handler; the leave is announced before the last lines of the \
-                     leaver are relayed; a second leave is announced later.",
-        )
-        .run(nothing_after),
+        quit(),
+        fin_idle(),
+        rst_idle(),
+        fin_mid_line(),
+        rst_mid_line(),
+        nothing_after(),
     ]
+}
+
+fn quit() -> TestCase {
+    TestCase::core(
+        "leave.quit",
+        "LEAVE-1",
+        "a user who quits is announced once to everyone else",
+    )
+    .steps(
+        "ana, beto and carla join; beto sends the quit word; ana and carla must each receive \
+         beto's leave line as their next message; then ana and carla each send a sentinel, \
+         and neither may receive anything else before the other's sentinel (no second leave \
+         line).",
+    )
+    .causes(
+        "the leave is announced in the quit branch and again in `finally` (or cleanup()); the \
+         leave is never broadcast (only the socket is closed); the leave is sent to the \
+         leaver only.",
+    )
+    .run(|mut s| async move {
+        if s.profile().quit.is_none() {
+            return Err(no_quit_word());
+        }
+        let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
+        if let Some(sent) = beto.quit().await {
+            sent?;
+        }
+        ana.expect(&Event::leave(&beto)).await?;
+        carla.expect(&Event::leave(&beto)).await?;
+        settle_pair(&mut s, &mut ana, &mut carla, &beto.wire, "beto").await
+    })
+}
+
+fn fin_idle() -> TestCase {
+    TestCase::core(
+        "leave.fin_idle",
+        "LEAVE-2",
+        "a user whose client closes the connection (FIN) is announced once",
+    )
+    .steps(
+        "ana, beto and carla join; beto's client closes its connection cleanly without the \
+         quit word; ana and carla must each receive beto's leave line, and nothing else \
+         before sentinels from each other.",
+    )
+    .causes(
+        "the leave is only announced in the quit branch; `recv()` returning b\"\" (or \
+         readLine() returning null) is not treated as the end: the handler loops on empty \
+         reads forever, or skips the cleanup.",
+    )
+    .run(|s| abrupt(s, Departure::Fin, false))
+}
+
+fn rst_idle() -> TestCase {
+    TestCase::core(
+        "leave.rst_idle",
+        "LEAVE-2",
+        "a user whose connection is reset (RST) is announced once",
+    )
+    .steps(
+        "ana, beto and carla join; beto's connection is reset (as when the client process is \
+         killed); ana and carla must each receive beto's leave line, and nothing else before \
+         sentinels from each other.",
+    )
+    .causes(
+        "ConnectionResetError / SocketException escapes the handler without the cleanup (no \
+         `finally`), so the leave is never announced; the exception is caught but the cleanup \
+         sits only after the normal end of the loop.",
+    )
+    .run(|s| abrupt(s, Departure::Rst, false))
+}
+
+fn fin_mid_line() -> TestCase {
+    TestCase::core(
+        "leave.fin_mid_line",
+        "LEAVE-2",
+        "a close in the middle of a line: leave announced once, partial line dropped",
+    )
+    .steps(
+        "ana, beto and carla join; beto writes the start of a message without its newline, \
+         then closes the connection (FIN); ana and carla must each receive beto's leave line, \
+         never a chat line with the unfinished text, and nothing else before sentinels from \
+         each other.",
+    )
+    .causes(
+        "one recv() is taken as one message, so the unfinished text is broadcast; the \
+         leftover buffer is flushed as a last message when the connection ends; the handler \
+         waits for a newline that never comes and never notices the close.",
+    )
+    .run(|s| abrupt(s, Departure::Fin, true))
+}
+
+fn rst_mid_line() -> TestCase {
+    TestCase::core(
+        "leave.rst_mid_line",
+        "LEAVE-2",
+        "a reset in the middle of a line: leave announced once, partial line dropped",
+    )
+    .steps(
+        "ana, beto and carla join; beto writes the start of a message without its newline, \
+         then its connection is reset (RST); ana and carla must each receive beto's leave \
+         line, never a chat line with the unfinished text, and nothing else before sentinels \
+         from each other.",
+    )
+    .causes(
+        "one recv() is taken as one message, so the unfinished text is broadcast; the reset \
+         escapes the handler without its cleanup; the leftover buffer is flushed as a last \
+         message when the read fails.",
+    )
+    .run(|s| abrupt(s, Departure::Rst, true))
+}
+
+fn nothing_after() -> TestCase {
+    TestCase::core(
+        "leave.nothing_after",
+        "LEAVE-3",
+        "after a user's leave nothing more comes from it, and it receives nothing",
+    )
+    .steps(
+        "ana, beto and carla join; beto says `me voy`; beto leaves (the quit word, or a close \
+         when the profile has none); once ana has seen the leave, ana says `¿sigues ahí?`; \
+         carla must receive it; after sentinels from carla and ana nobody may have received \
+         anything from beto after its leave, and beto (after a quit) must not receive ana's \
+         message before the server closes it.",
+    )
+    .causes(
+        "the departed client is still in the client list (removed too late, or not at all), \
+         so it is sent later messages and the failed write kills the sender's handler; the \
+         leave is announced before the last lines of the leaver are relayed; a second leave \
+         is announced later.",
+    )
+    .run(|mut s| async move {
+        let how = polite(&s);
+        let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
+        beto.say("me voy").await?;
+        ana.expect(&Event::chat(&beto, "me voy")).await?;
+        carla.expect(&Event::chat(&beto, "me voy")).await?;
+        let wire = beto.wire.clone();
+        let kept = depart(beto, how).await?;
+        ana.expect(&Event::leave(&wire)).await?;
+        carla.expect(&Event::leave(&wire)).await?;
+        ana.say("¿sigues ahí?").await?;
+        carla.expect(&Event::chat(&ana, "¿sigues ahí?")).await?;
+        let from_carla = s.barrier(&mut carla, &mut [&mut ana]).await?;
+        let from_ana = s.barrier(&mut ana, &mut [&mut carla]).await?;
+        for (user, events) in [(&ana, &from_carla[0]), (&carla, &from_ana[0])] {
+            let late: Vec<String> = events
+                .iter()
+                .filter(|e| e.user() == Some(wire.as_str()))
+                .map(|e| user.show(e))
+                .collect();
+            if !late.is_empty() {
+                return Err(Failure::new(
+                    format!(
+                        "{} receives nothing from beto after beto's leave",
+                        user.name
+                    ),
+                    format!("{} received after it: {}", user.name, late.join(", ")),
+                )
+                .into());
+            }
+            nothing_else(user, events, "after beto's leave")?;
+        }
+        if let Some(mut beto) = kept {
+            // The quitter: its connection must end without ana's later message reaching it.
+            let before_close = beto.expect_closed().await.map_err(|f| {
+                Failure::new(
+                    format!("{}, and beto receives nothing more", f.expected),
+                    format!("{} (beto sent the quit word long ago)", f.actual),
+                )
+            })?;
+            if let Some(got) = before_close
+                .iter()
+                .find(|e| **e == Event::chat(&ana, "¿sigues ahí?"))
+            {
+                return Err(Failure::new(
+                    "beto receives nothing said after its leave",
+                    format!("beto received {} after it had quit", beto.show(got)),
+                )
+                .into());
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Proves that neither `a` nor `b` received anything more: `a` sends a sentinel that `b` must
@@ -135,38 +222,18 @@ async fn settle_pair(
     Ok(())
 }
 
-async fn quit(mut s: Session) -> Outcome {
-    if s.profile().quit.is_none() {
-        return Err(no_quit_word());
-    }
-    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
-    let [ana, beto, carla] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    if let Some(sent) = beto.quit().await {
-        sent?;
-    }
-    let leave = Event::leave(&beto.wire);
-    ana.expect(&leave).await?;
-    carla.expect(&leave).await?;
-    let wire = beto.wire.clone();
-    settle_pair(&mut s, ana, carla, &wire, "beto").await
-}
-
 /// The unfinished text a test leaves behind at a drop.
 const PARTIAL: &str = "esto queda a med";
 
+/// beto leaves `how` (after writing the start of a line, if `partial`); ana and carla must
+/// each see the leave once, and nothing else.
 async fn abrupt(mut s: Session, how: Departure, partial: bool) -> Outcome {
     if partial && s.profile().framing == Framing::Chunk {
         return Err(Verdict::Skip(
             "chunk framing: a write is a whole message, there is no partial line".into(),
         ));
     }
-    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
-    let mut beto = users.remove(1);
-    let [ana, carla] = users.as_mut_slice() else {
-        unreachable!()
-    };
+    let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
     let wire = beto.wire.clone();
     if partial {
         // The start of a chat message, in the profile's wording, without its newline.
@@ -174,11 +241,11 @@ async fn abrupt(mut s: Session, how: Departure, partial: bool) -> Outcome {
         beto.send_raw(unfinished.as_bytes()).await?;
     }
     let kept = depart(beto, how).await?;
-    for user in [&mut *ana, &mut *carla] {
+    for user in [&mut ana, &mut carla] {
         expect_leave(user, &wire, partial).await?;
     }
     // Both saw the leave; now prove that nothing else followed it.
-    settle_pair(&mut s, ana, carla, &wire, "beto").await?;
+    settle_pair(&mut s, &mut ana, &mut carla, &wire, "beto").await?;
     drop(kept);
     Ok(())
 }
@@ -195,10 +262,7 @@ async fn expect_leave(user: &mut User, leaver: &str, partial: bool) -> Result<()
             format!(
                 "{} received {}: the partial line was broadcast as a message",
                 user.name,
-                user.show(&Event::Chat {
-                    user: from.clone(),
-                    text: text.clone()
-                })
+                user.show(&Event::chat(&from, &text))
             ),
         )),
         Ok(other) => Err(Failure::new(
@@ -207,66 +271,4 @@ async fn expect_leave(user: &mut User, leaver: &str, partial: bool) -> Result<()
         )),
         Err(failure) => Err(Failure::new(expected, failure.actual)),
     }
-}
-
-async fn nothing_after(mut s: Session) -> Outcome {
-    let how = if s.profile().quit.is_some() {
-        Departure::Quit
-    } else {
-        Departure::Fin
-    };
-    let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
-    let mut beto = users.remove(1);
-    let [ana, carla] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    beto.say("me voy").await?;
-    ana.expect(&Event::chat(&beto, "me voy")).await?;
-    carla.expect(&Event::chat(&beto, "me voy")).await?;
-    let wire = beto.wire.clone();
-    let kept = depart(beto, how).await?;
-    ana.expect(&Event::leave(&wire)).await?;
-    carla.expect(&Event::leave(&wire)).await?;
-    ana.say("¿sigues ahí?").await?;
-    carla.expect(&Event::chat(ana, "¿sigues ahí?")).await?;
-    let from_carla = s.barrier(carla, &mut [&mut *ana]).await?;
-    let from_ana = s.barrier(ana, &mut [&mut *carla]).await?;
-    for (user, events) in [(&*ana, &from_carla[0]), (&*carla, &from_ana[0])] {
-        let late: Vec<String> = events
-            .iter()
-            .filter(|e| e.user() == Some(wire.as_str()))
-            .map(|e| user.show(e))
-            .collect();
-        if !late.is_empty() {
-            return Err(Failure::new(
-                format!(
-                    "{} receives nothing from beto after beto's leave",
-                    user.name
-                ),
-                format!("{} received after it: {}", user.name, late.join(", ")),
-            )
-            .into());
-        }
-        nothing_else(user, events, "after beto's leave")?;
-    }
-    if let Some(mut beto) = kept {
-        // The quitter: its connection must end without ana's later message reaching it.
-        let before_close = beto.expect_closed().await.map_err(|f| {
-            Failure::new(
-                format!("{}, and beto receives nothing more", f.expected),
-                format!("{} (beto sent the quit word long ago)", f.actual),
-            )
-        })?;
-        if let Some(got) = before_close
-            .iter()
-            .find(|e| **e == Event::chat(ana, "¿sigues ahí?"))
-        {
-            return Err(Failure::new(
-                "beto receives nothing said after its leave",
-                format!("beto received {} after it had quit", beto.show(got)),
-            )
-            .into());
-        }
-    }
-    Ok(())
 }

@@ -6,62 +6,122 @@ use crate::case::TestCase;
 use crate::profile::Framing;
 use crate::session::Session;
 use crate::user::User;
-use crate::verdict::{Failure, Outcome, Verdict};
+use crate::verdict::{Failure, Verdict};
 use crate::wire::Event;
 
+/// The group, in the order the tests run.
 pub fn tests() -> Vec<TestCase> {
-    vec![
-        TestCase::core(
-            "quit.closes",
-            "QUIT-2",
-            "after the quit word the server closes the quitter's connection",
-        )
-        .steps(
-            "ana and beto join; beto sends the quit word; the server must close beto's \
-                    connection, and beto must receive nothing before the close (not its own \
-                    quit word as chat, not its own leave line); ana must receive beto's leave \
-                    line.",
-        )
-        .causes(
-            "the quit branch breaks out of the loop but the socket is never closed \
-                     (no close() in `finally`); the quit word is not recognised and is relayed \
-                     like any other line; the leave line is broadcast to the leaver too (a \
-                     goodbye line of your own belongs in the profile's `ignore` list).",
-        )
-        .run(closes),
-        TestCase::core(
-            "quit.not_broadcast",
-            "QUIT-1",
-            "the quit word is not broadcast as a chat message",
-        )
-        .steps(
-            "ana and beto join; beto sends the quit word; ana's next message must be \
-                    beto's leave line, never beto's quit word as chat; dani then joins and \
-                    sends a sentinel, and ana must receive nothing else before it.",
-        )
-        .causes(
-            "the line is broadcast before it is compared with the quit word; the \
-                     comparison misses because the line still has its `\\n` or `\\r\\n` \
-                     (compare the stripped line).",
-        )
-        .run(not_broadcast),
-        TestCase::strict(
-            "quit.whitespace",
-            "QUIT-1",
-            "the quit word surrounded by spaces and a tab still quits",
-        )
-        .steps(
-            "ana and beto join; beto sends the quit word with two spaces before it and \
-                    a space and a tab after it; ana's next message must be beto's leave line \
-                    (not a chat line), and the server must close beto's connection.",
-        )
-        .causes(
-            "the line is compared with the quit word without stripping the \
-                     surrounding whitespace (`line == \"salir\"` instead of \
-                     `line.strip() == \"salir\"`).",
-        )
-        .run(whitespace),
-    ]
+    vec![closes(), not_broadcast(), whitespace()]
+}
+
+fn closes() -> TestCase {
+    TestCase::core(
+        "quit.closes",
+        "QUIT-2",
+        "after the quit word the server closes the quitter's connection",
+    )
+    .steps(
+        "ana and beto join; beto sends the quit word; the server must close beto's \
+         connection, and beto must receive nothing before the close (not its own quit word as \
+         chat, not its own leave line); ana must receive beto's leave line.",
+    )
+    .causes(
+        "the quit branch breaks out of the loop but the socket is never closed (no close() in \
+         `finally`); the quit word is not recognised and is relayed like any other line; the \
+         leave line is broadcast to the leaver too (a goodbye line of your own belongs in the \
+         profile's `ignore` list).",
+    )
+    .run(|s| async move {
+        if s.profile().quit.is_none() {
+            return Err(no_quit_word());
+        }
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        let quit = quit_text(&s, &beto).unwrap_or_default();
+        if let Some(sent) = beto.quit().await {
+            sent?;
+        }
+        let before_close = beto.expect_closed().await?;
+        quiet_until_close(&beto, &before_close, &quit)?;
+        ana.expect(&Event::leave(&beto)).await?;
+        Ok(())
+    })
+}
+
+fn not_broadcast() -> TestCase {
+    TestCase::core(
+        "quit.not_broadcast",
+        "QUIT-1",
+        "the quit word is not broadcast as a chat message",
+    )
+    .steps(
+        "ana and beto join; beto sends the quit word; ana's next message must be beto's leave \
+         line, never beto's quit word as chat; dani then joins and sends a sentinel, and ana \
+         must receive nothing else before it.",
+    )
+    .causes(
+        "the line is broadcast before it is compared with the quit word; the comparison \
+         misses because the line still has its `\\n` or `\\r\\n` (compare the stripped line).",
+    )
+    .run(|mut s| async move {
+        if s.profile().quit.is_none() {
+            return Err(no_quit_word());
+        }
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        if let Some(sent) = beto.quit().await {
+            sent?;
+        }
+        ana.expect(&Event::leave(&beto)).await?;
+        // A later joiner's sentinel proves nothing else (a late chat line, a second leave)
+        // followed the leave.
+        let mut dani = s.join("dani").await?;
+        ana.expect(&Event::join(&dani)).await?;
+        s.sees_nothing(&mut dani, &mut [&mut ana], "after beto's leave")
+            .await?;
+        Ok(())
+    })
+}
+
+fn whitespace() -> TestCase {
+    TestCase::strict(
+        "quit.whitespace",
+        "QUIT-1",
+        "the quit word surrounded by spaces and a tab still quits",
+    )
+    .steps(
+        "ana and beto join; beto sends the quit word with two spaces before it and a space \
+         and a tab after it; ana's next message must be beto's leave line (not a chat line), \
+         and the server must close beto's connection.",
+    )
+    .causes(
+        "the line is compared with the quit word without stripping the surrounding whitespace \
+         (`line == \"salir\"` instead of `line.strip() == \"salir\"`).",
+    )
+    .run(|s| async move {
+        if s.profile().framing == Framing::Chunk {
+            return Err(Verdict::Skip(
+                "chunk framing: a write is a whole message, whitespace around the quit word \
+                 is not a line-framing question here"
+                    .into(),
+            ));
+        }
+        let Some(template) = s.profile().quit.clone() else {
+            return Err(no_quit_word());
+        };
+        if template.has("user") {
+            return Err(Verdict::Skip(format!(
+                "the quit template `{}` contains {{user}}: surrounding whitespace is not \
+                 defined for it",
+                template.source()
+            )));
+        }
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        let quit = template.render(&beto.wire, "");
+        beto.send_raw(format!("  {quit} \t\n").as_bytes()).await?;
+        ana.expect(&Event::leave(&beto)).await?;
+        let before_close = beto.expect_closed().await?;
+        quiet_until_close(&beto, &before_close, &quit)?;
+        Ok(())
+    })
 }
 
 /// The quit message `user` writes, in the profile's wording.
@@ -87,73 +147,4 @@ fn quiet_until_close(quitter: &User, events: &[Event], quit: &str) -> Result<(),
         ));
     }
     nothing_else(quitter, events, "between its quit word and the close")
-}
-
-async fn closes(s: Session) -> Outcome {
-    if s.profile().quit.is_none() {
-        return Err(no_quit_word());
-    }
-    let mut users = s.join_all(&["ana", "beto"]).await?;
-    let [ana, beto] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    let quit = quit_text(&s, beto).unwrap_or_default();
-    if let Some(sent) = beto.quit().await {
-        sent?;
-    }
-    let before_close = beto.expect_closed().await?;
-    quiet_until_close(beto, &before_close, &quit)?;
-    ana.expect(&Event::leave(&beto.wire)).await?;
-    Ok(())
-}
-
-async fn not_broadcast(mut s: Session) -> Outcome {
-    if s.profile().quit.is_none() {
-        return Err(no_quit_word());
-    }
-    let mut users = s.join_all(&["ana", "beto"]).await?;
-    let [ana, beto] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    if let Some(sent) = beto.quit().await {
-        sent?;
-    }
-    ana.expect(&Event::leave(&beto.wire)).await?;
-    // A later joiner's sentinel proves nothing else (a late chat line, a second leave)
-    // followed the leave.
-    let mut dani = s.join("dani").await?;
-    ana.expect(&Event::join(&dani.wire)).await?;
-    let before = s.barrier(&mut dani, &mut [&mut *ana]).await?;
-    nothing_else(ana, &before[0], "after beto's leave")?;
-    Ok(())
-}
-
-async fn whitespace(s: Session) -> Outcome {
-    if s.profile().framing == Framing::Chunk {
-        return Err(Verdict::Skip(
-            "chunk framing: a write is a whole message, whitespace around the quit word is \
-             not a line-framing question here"
-                .into(),
-        ));
-    }
-    let Some(template) = s.profile().quit.clone() else {
-        return Err(no_quit_word());
-    };
-    if template.has("user") {
-        return Err(Verdict::Skip(format!(
-            "the quit template `{}` contains {{user}}: surrounding whitespace is not defined \
-             for it",
-            template.source()
-        )));
-    }
-    let mut users = s.join_all(&["ana", "beto"]).await?;
-    let [ana, beto] = users.as_mut_slice() else {
-        unreachable!()
-    };
-    let quit = template.render(&beto.wire, "");
-    beto.send_raw(format!("  {quit} \t\n").as_bytes()).await?;
-    ana.expect(&Event::leave(&beto.wire)).await?;
-    let before_close = beto.expect_closed().await?;
-    quiet_until_close(beto, &before_close, &quit)?;
-    Ok(())
 }

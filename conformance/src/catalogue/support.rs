@@ -1,7 +1,8 @@
 //! The vocabulary every test group uses, so that a test reads like a transcript: how a
-//! user leaves ([`Departure`], [`depart`]), what a leave must look like
-//! ([`once_then_nothing`]), and the delivery checks for bursts of traffic ([`settle`],
-//! [`send_concurrently`], [`storm`]). Events are built with [`Event::chat`],
+//! user leaves ([`Departure`], [`depart`], [`polite`]), what a leave must look like
+//! ([`once_then_nothing`]), the delivery checks for bursts of traffic ([`settle`],
+//! [`settle_from`], [`send_concurrently`], [`storm`]), and a user that reads only when told
+//! ([`connect_raw`]). Events are built with [`Event::chat`],
 //! [`Event::join`] and [`Event::leave`]; "nothing else arrived" is
 //! [`Session::sees_nothing`].
 //!
@@ -103,23 +104,8 @@ pub(crate) async fn settle(
     users: &mut [User],
     delivery: &mut Delivery,
 ) -> Outcome {
-    let mut collected: Vec<Vec<Event>> = vec![Vec::new(); users.len()];
-    for i in 0..users.len() {
-        let (left, rest) = users.split_at_mut(i);
-        let (sender, right) = rest.split_first_mut().expect("i < len");
-        let mut observers: Vec<&mut User> = left.iter_mut().chain(right.iter_mut()).collect();
-        let before = s.barrier(sender, &mut observers).await?;
-        let indices = (0..users.len()).filter(|&j| j != i);
-        for (j, events) in indices.zip(before) {
-            collected[j].extend(events);
-        }
-    }
-    for (user, events) in users.iter().zip(collected) {
-        delivery.name(&user.wire, &user.name);
-        delivery.received(&user.wire, events);
-    }
-    delivery.judge(true)?;
-    Ok(())
+    let everyone: Vec<usize> = (0..users.len()).collect();
+    settle_from(s, users, &everyone, delivery).await
 }
 
 /// Every user sends its texts concurrently from its own task, recorded in `delivery`;
@@ -205,4 +191,14 @@ pub(crate) async fn connect_raw(
 ) -> Result<crate::user::raw::RawClient, Failure> {
     let wire = s.declare(script);
     crate::user::raw::RawClient::connect(s.shared.clone(), script, &wire, recv_buffer).await
+}
+
+/// How a user leaves when the test does not care how: the quit word if the profile has one,
+/// a clean close otherwise.
+pub(crate) fn polite(s: &Session) -> Departure {
+    if s.profile().quit.is_some() {
+        Departure::Quit
+    } else {
+        Departure::Fin
+    }
 }
