@@ -10,10 +10,10 @@
 //!
 //! A plain `main` (harness = false) so the table is printed on every run.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
+use chat_test_support::root;
 use serde_json::Value;
 
 /// How many servers are judged at once. The runs mostly wait on timeouts, not the CPU.
@@ -35,13 +35,6 @@ struct Verdict {
     ok: bool,
     summary: String,
     failed: Vec<String>,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
 }
 
 /// The bug catalogue, as `seed_server.py --list-bugs tsv` prints it: name, requirements,

@@ -192,3 +192,25 @@ fn skip_rules_name_requirements_and_groups_and_must_name_something() {
             "the skip rule `SLOW-9` matches no test",
         ));
 }
+
+#[test]
+fn two_scenarios_with_one_id_are_a_usage_error() {
+    let greeting = path("fixtures/scenarios/greeting.chat");
+    conformance()
+        .args(["--scenario", &greeting, "--scenario", &greeting, "--list"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "two tests have the id `scenario.greeting`",
+        ));
+}
+
+#[test]
+fn explain_of_a_scenario_prints_its_steps() {
+    conformance()
+        .args(["--explain", "cleanup.rejoin"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("beto quits"))
+        .stdout(predicate::str::contains("ana sees CHAT beto volví"));
+}

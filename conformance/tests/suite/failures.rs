@@ -1,7 +1,7 @@
 //! What a student sees when their server is wrong: the human report of a known-bad fixture
 //! server, snapshotted with the volatile parts (times, paths, random tags) filtered.
 
-use crate::support::{conformance, path, root, seed_server, stdout};
+use crate::support::{conformance, path, seed_server, snapshot_filters, stdout};
 
 /// The report with its transcript lines grouped per user: each user's own order is
 /// deterministic, while the interleaving of different users' lines is a race.
@@ -47,14 +47,9 @@ fn an_echoing_server_gets_a_report_that_names_the_bug() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report = stable(&stdout(&out));
-    let root = root().display().to_string();
+    let filters = snapshot_filters();
     insta::with_settings!({
-        filters => vec![
-            (root.as_str(), "[ROOT]"),
-            (r" +\+\d+ms", "  +[T]ms"),
-            (r"\((\d+(\.\d+)?)(ms|s)\)", "([DURATION])"),
-            (r"sync-[a-z]{4}-", "sync-[TAG]-"),
-        ],
+        filters => filters.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect::<Vec<_>>(),
     }, {
         insta::assert_snapshot!(report);
     });

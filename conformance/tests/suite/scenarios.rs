@@ -11,7 +11,9 @@ use conformance::session::Session;
 use conformance::target::{Target, TargetSpec};
 use conformance::user::Timeouts;
 
-use crate::support::{conformance as conformance_cmd, require_reference_server, root};
+use crate::support::{
+    conformance as conformance_cmd, require_reference_server, root, snapshot_filters,
+};
 
 /// Runs one script against a fresh reference server; returns the per-user events as text.
 async fn run_script(script: Arc<Script>) -> String {
@@ -68,13 +70,14 @@ async fn scenario_transcripts_are_stable() {
         ));
     }
     assert!(scripts.len() >= 5);
+    let filters = snapshot_filters();
     for script in scripts {
         let events = run_script(script.clone()).await;
         insta::with_settings!({
             snapshot_suffix => script.id,
             description => format!("per-user events of scenario {}", script.id),
             omit_expression => true,
-            filters => vec![(r"sync-[a-z]{4}-", "sync-[TAG]-")],
+            filters => filters.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect::<Vec<_>>(),
         }, {
             insta::assert_snapshot!("events", events);
         });

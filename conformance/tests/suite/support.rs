@@ -1,17 +1,24 @@
 //! Helpers shared by the suite's tests: paths, commands for the fixture servers, and the
 //! `conformance` command with a bound on its run time.
 
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use assert_cmd::Command;
 
-/// The workspace root (where PROTOCOL.md and fixtures/ are).
-pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the crate lives in the workspace")
-        .to_path_buf()
+pub use chat_test_support::root;
+
+/// The one set of snapshot filters: what changes from run to run (the checkout's path,
+/// timings, durations, the random tag of sentinel messages) replaced by placeholders.
+pub fn snapshot_filters() -> Vec<(String, String)> {
+    vec![
+        (
+            regex::escape(&root().display().to_string()),
+            "[ROOT]".into(),
+        ),
+        (r" +\+\d+ms".into(), "  +[T]ms".into()),
+        (r"\((\d+(\.\d+)?)(ms|s)\)".into(), "([DURATION])".into()),
+        (r"sync-[a-z]{4}-".into(), "sync-[TAG]-".into()),
+    ]
 }
 
 /// A path inside the workspace, as a string for command lines.
