@@ -22,7 +22,8 @@
 //! ana sees ERROR            # any error line
 //! ```
 //!
-//! `level strict` may follow `requirement`. Names in a scenario are made unique on the wire,
+//! `level strict` may follow `requirement`, and `causes TEXT` (what usually makes a server fail
+//! it, shown by `--explain`) may follow `title`. Names in a scenario are made unique on the wire,
 //! so a scenario can run against a server other people are using.
 
 use std::collections::HashMap;
@@ -98,6 +99,8 @@ pub struct Script {
     pub steps: Vec<(usize, Step)>,
     /// Each step as written (comments removed), for `--explain`.
     pub written: Vec<String>,
+    /// The header's `causes` line: what usually makes a server fail it, for `--explain`.
+    pub causes: Option<String>,
 }
 
 /// A scenario that cannot be used, with the file and line.
@@ -160,7 +163,7 @@ impl Script {
                 continue;
             }
             let (first, rest) = split_word(line);
-            if matches!(first, "test" | "requirement" | "level" | "title") {
+            if matches!(first, "test" | "requirement" | "level" | "title" | "causes") {
                 if !steps.is_empty() {
                     return Err(err(
                         n,
@@ -211,6 +214,7 @@ impl Script {
             requirement: leak(requirement),
             level,
             title: leak(header.get("title").map_or(id, |(_, v)| v)),
+            causes: header.get("causes").map(|(_, v)| v.to_string()),
             source: file.to_string(),
             steps,
             written,
@@ -377,7 +381,12 @@ pub fn test_case(script: Arc<Script>) -> TestCase {
         script.source,
         script.written.join("\n    ")
     );
-    let causes = format!("see the comments in {}", script.source);
+    let causes = script.causes.clone().unwrap_or_else(|| {
+        format!(
+            "{} does not say (a `causes` line in its header would)",
+            script.source
+        )
+    });
     TestCase::declare(script.id, script.level, script.requirement, script.title)
         .steps(steps)
         .causes(causes)
