@@ -74,10 +74,24 @@ pub fn lookup(id: &str) -> Option<&'static Requirement> {
 /// The line a report or `--explain` quotes for a requirement: `JOIN-2 (MUST): <text>`, or
 /// the id with a note when PROTOCOL.md has no such requirement.
 pub fn line(id: &str) -> String {
-    match lookup(id) {
-        Some(r) => r.to_string(),
-        None => format!("{id} (not in PROTOCOL.md)"),
+    line_in(id, &[])
+}
+
+/// [`line`] in a server's own wording: each quoted reference text (`` `salir` ``,
+/// `` `{user} se ha unido al chat` ``) replaced by the server's, from
+/// [`Profile::wording`](crate::profile::Profile::wording). Only quoted text (between
+/// backquotes) is replaced, so the prose of the requirement stays as PROTOCOL.md says it.
+pub fn line_in(id: &str, wording: &[(&str, String)]) -> String {
+    let Some(requirement) = lookup(id) else {
+        return format!("{id} (not in PROTOCOL.md)");
+    };
+    let mut text = requirement.to_string();
+    for (reference, own) in wording {
+        if reference != own {
+            text = text.replace(&format!("`{reference}`"), &format!("`{own}`"));
+        }
     }
+    text
 }
 
 /// Every requirement of PROTOCOL.md, in document order.
@@ -132,6 +146,28 @@ fn parse(doc: &'static str) -> (Vec<Requirement>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_requirement_is_quoted_in_the_server_s_wording() {
+        let seed = crate::profile::Profile::parse(
+            "seed",
+            "join = \"*** {user} entró a la sala ***\"\nquit = \"chao\"\n",
+        )
+        .unwrap();
+        let join = line_in("JOIN-2", &seed.wording());
+        assert!(
+            join.contains("receives `*** {user} entró a la sala ***`, exactly once"),
+            "{join}"
+        );
+        assert!(!join.contains("se ha unido"), "{join}");
+        let quit = line_in("QUIT-1", &seed.wording());
+        assert!(
+            quit.starts_with("QUIT-1 (MUST): A line equal to `chao`"),
+            "{quit}"
+        );
+        assert_eq!(line_in("CHAT-2", &seed.wording()), line("CHAT-2"));
+        assert_eq!(line_in("NOPE-1", &[]), "NOPE-1 (not in PROTOCOL.md)");
+    }
 
     #[test]
     fn every_requirement_row_parses() {

@@ -287,6 +287,26 @@ impl Profile {
         })
     }
 
+    /// How this profile words what PROTOCOL.md quotes in the reference wording: pairs of
+    /// (the reference text, this profile's text), for rendering a requirement the way the
+    /// server under test speaks. A template the profile lacks (no quit word, no welcome) is
+    /// left in the reference wording.
+    pub fn wording(&self) -> Vec<(&'static str, String)> {
+        use chat_protocol::wording::*;
+        let mut pairs = vec![
+            (JOIN_TEMPLATE, self.join.source().to_string()),
+            (LEAVE_TEMPLATE, self.leave.source().to_string()),
+            (CHAT_TEMPLATE, self.chat.source().to_string()),
+        ];
+        if let Some(welcome) = &self.welcome {
+            pairs.push((WELCOME_TEMPLATE, welcome.source().to_string()));
+        }
+        if let Some(quit) = &self.quit {
+            pairs.push((QUIT_WORD, quit.source().to_string()));
+        }
+        pairs
+    }
+
     /// `message` as one write in this profile's framing: a line, or a bare chunk.
     pub fn frame(&self, message: &[u8]) -> Vec<u8> {
         match self.framing {
