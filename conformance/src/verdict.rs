@@ -14,6 +14,18 @@ pub struct Failure {
     /// When the failure was found: the transcript in the report stops here, so that what
     /// the test's teardown causes (connections closing) is not mistaken for the story.
     pub raised: Instant,
+    /// Set when the failure happened while the test was being set up (users joining the
+    /// room, say), not in what the test checks.
+    pub setup: Option<Setup>,
+}
+
+/// The setup step a failure happened in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setup {
+    /// What was being set up, e.g. `ana, beto and carla join the room`.
+    pub step: String,
+    /// The PROTOCOL.md requirement that step relies on, e.g. `JOIN-2`.
+    pub requirement: &'static str,
 }
 
 impl Failure {
@@ -24,7 +36,18 @@ impl Failure {
             expected: expected.into(),
             actual: actual.into(),
             raised: Instant::now(),
+            setup: None,
         }
+    }
+
+    /// The same failure, marked as happening in the setup `step`, which relies on
+    /// `requirement`. A failure already marked keeps its innermost step.
+    pub fn in_setup(mut self, step: impl Into<String>, requirement: &'static str) -> Self {
+        self.setup.get_or_insert_with(|| Setup {
+            step: step.into(),
+            requirement,
+        });
+        self
     }
 }
 
