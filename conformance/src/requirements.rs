@@ -77,7 +77,7 @@ pub fn line(id: &str) -> String {
     line_in(id, &[])
 }
 
-/// [`line`] in a server's own wording: each quoted reference text (`` `salir` ``,
+/// [`line()`] in a server's own wording: each quoted reference text (`` `salir` ``,
 /// `` `{user} se ha unido al chat` ``) replaced by the server's, from
 /// [`Profile::wording`](crate::profile::Profile::wording). Only quoted text (between
 /// backquotes) is replaced, so the prose of the requirement stays as PROTOCOL.md says it.
