@@ -148,6 +148,11 @@ impl Failed {
         }
     }
 
+    /// Whether the failure happened while the test was being set up.
+    pub fn in_setup(&self) -> bool {
+        matches!(self.phase, Phase::Setup { .. })
+    }
+
     /// What happened, with the runner's notes after it, one per line.
     pub fn actual_with_notes(&self) -> String {
         let mut actual = self.actual.clone();
@@ -270,6 +275,10 @@ pub struct Summary {
     /// The failures that passed on some attempts (`--repeat`); also counted in `failed`.
     #[serde(skip_serializing_if = "is_zero")]
     pub intermittent: usize,
+    /// The failures that happened while setting a test up (users joining, a restart); also
+    /// counted in `failed`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub in_setup: usize,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -288,6 +297,9 @@ impl RunReport {
             }
             if matches!(r.status, Status::Intermittent(_)) {
                 s.intermittent += 1;
+            }
+            if r.status.failure().is_some_and(Failed::in_setup) {
+                s.in_setup += 1;
             }
         }
         s

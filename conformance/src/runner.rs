@@ -192,6 +192,7 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
     let cpu = cpu.and_then(CpuWatch::stop);
     result.duration = started.elapsed();
     let received = received.load(Ordering::Relaxed);
+    let mut phase = Phase::Test;
     let (expected, actual, raised) = match outcome {
         Ok(Ok(())) => return (result, received),
         Ok(Err(Verdict::Skip(reason))) => {
@@ -201,7 +202,18 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
             };
             return (result, received);
         }
-        Ok(Err(Verdict::Fail(failure))) => (failure.expected, failure.actual, failure.raised),
+        Ok(Err(Verdict::Fail(failure))) => {
+            // A setup step that relies on another requirement than the test's own failed:
+            // say so, and name that requirement (a join test failing to join is the test).
+            phase = match failure.setup {
+                Some(setup) if setup.requirement != test.requirement => Phase::Setup {
+                    step: setup.step,
+                    requirement: setup.requirement.to_owned(),
+                },
+                _ => Phase::Test,
+            };
+            (failure.expected, failure.actual, failure.raised)
+        }
         Err(_) => (
             format!("the test completes within its budget of {budget:?}"),
             "it was still waiting when the budget ran out (see the transcript for the last \
@@ -211,6 +223,7 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
         ),
     };
     let mut failed = Failed::new(expected, actual);
+    failed.phase = phase;
     failed.transcript = transcript.lines_until(raised);
     failed.notes.extend(cpu.and_then(|c| c.note()));
     result.status = Status::Fail(Box::new(failed));

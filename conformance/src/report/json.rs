@@ -2,10 +2,14 @@
 //!
 //! ```text
 //! {"target": str, "profile": str, "level": "core"|"strict", "seed": int, "duration_ms": int,
-//!  "summary": {"passed": int, "failed": int, "skipped": int},
+//!  "summary": {"passed": int, "failed": int, "skipped": int,
+//!              "intermittent": int (when > 0), "in_setup": int (when > 0)},
 //!  "tests": [{"id": str, "group": str, "level": "core"|"strict", "requirement": str,
 //!             "title": str, "status": "pass"|"fail"|"skip", "detail": str,
 //!             "duration_ms": int, "expected": str|null, "actual": str|null,
+//!             "phase": "test"|"setup"|null,
+//!             "setup": {"step": str, "requirement": str}|null,
+//!             "attempts": {"failed": int, "of": int}|null,
 //!             "transcript": [{"at_ms": int, "user": str,
 //!                             "direction": "sent"|"received"|"event", "text": str}]}]}
 //! ```
@@ -17,7 +21,9 @@
 use serde::Serialize;
 
 use super::{detail, millis};
-use crate::model::{Failed, Level, Mark, RunReport, Summary, TestResult, TranscriptLine};
+use crate::model::{
+    Attempts, Failed, Level, Mark, Phase, RunReport, Summary, TestResult, TranscriptLine,
+};
 
 #[derive(Serialize)]
 struct JsonReport<'a> {
@@ -42,7 +48,17 @@ struct JsonTest<'a> {
     duration_ms: u64,
     expected: Option<&'a str>,
     actual: Option<String>,
+    phase: Option<&'static str>,
+    setup: Option<JsonSetup<'a>>,
+    attempts: Option<Attempts>,
     transcript: &'a [TranscriptLine],
+}
+
+/// The setup step a failure happened in.
+#[derive(Serialize)]
+struct JsonSetup<'a> {
+    step: &'a str,
+    requirement: &'a str,
 }
 
 impl<'a> JsonTest<'a> {
@@ -59,6 +75,12 @@ impl<'a> JsonTest<'a> {
             duration_ms: millis(result.duration),
             expected: failed.map(|f| f.expected.as_str()),
             actual: failed.map(Failed::actual_with_notes),
+            phase: failed.map(|f| if f.in_setup() { "setup" } else { "test" }),
+            setup: failed.and_then(|f| match &f.phase {
+                Phase::Setup { step, requirement } => Some(JsonSetup { step, requirement }),
+                Phase::Test => None,
+            }),
+            attempts: failed.map(|f| f.attempts),
             transcript: failed.map_or(&[], |f| &f.transcript),
         }
     }

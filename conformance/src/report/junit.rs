@@ -3,15 +3,17 @@
 //!
 //! Each test is a `<testcase>` with `name` = the test id and `classname` = the group. A failure
 //! carries `message` = the first line of its explanation, `type` = the requirement id, and as
-//! text the whole explanation, the transcript and the seed to reproduce it. A skip carries its
-//! reason. Every suite has the run's `target`, `profile`, `level` and `seed` as properties.
+//! text the whole explanation, the transcript and the seed to reproduce it. A failure while
+//! setting the test up is an `<error>` instead (JUnit's word for "the test could not run as
+//! written"), with `type` = the requirement its setup step relied on and `message` = `could not
+//! set up the test: <step>`. A skip carries its reason. Every suite has the run's `target`, `profile`, `level` and `seed` as properties.
 
 use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::{detail, failure_headline, groups, transcript_lines};
-use crate::model::{Mark, RunReport, TestResult};
+use crate::model::{Mark, Phase, RunReport, TestResult};
 
 /// How many transcript lines a failure carries before eliding the middle (CI logs are read
 /// less often than terminals, so more than the human report).
@@ -45,11 +47,24 @@ fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
     let status = match result.status.mark() {
         Mark::Pass => TestCaseStatus::success(),
         Mark::Fail => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            status
-                .set_message(failure_headline(result))
-                .set_type(&result.requirement)
-                .set_description(failure_text(result, seed));
+            let phase = result.status.failure().map(|f| &f.phase);
+            let mut status = match phase {
+                Some(Phase::Setup { step, requirement }) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status
+                        .set_message(format!("could not set up the test: {step}"))
+                        .set_type(requirement);
+                    status
+                }
+                _ => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    status
+                        .set_message(failure_headline(result))
+                        .set_type(&result.requirement);
+                    status
+                }
+            };
+            status.set_description(failure_text(result, seed));
             status
         }
         Mark::Skip => {
