@@ -261,6 +261,10 @@ pub struct RunReport {
     /// Wall-clock time of the whole run, from the first test's start to the last one's end
     /// (the first server start and the final stop excluded; `--isolate` restarts included).
     pub duration: Duration,
+    /// The profile's wording, so requirement lines are quoted the way the server speaks
+    /// (see [`requirements::line_in`](crate::requirements::line_in)); empty for the
+    /// reference wording.
+    pub wording: Vec<(&'static str, String)>,
 }
 
 /// Counts of each verdict.

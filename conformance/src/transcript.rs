@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::model::{Direction, TranscriptLine};
 use crate::sync::lock;
-use crate::wire::{cut, visible};
+use crate::wire::{cut, shown_text};
 
 /// Longest transcript kept for one test; later lines are counted, not stored.
 const TRANSCRIPT_LIMIT: usize = 4000;
@@ -56,7 +56,7 @@ impl Transcript {
             return;
         }
         let now = Instant::now();
-        let text = visible(&cut(text, LINE_LIMIT));
+        let text = shown_text(&cut(text, LINE_LIMIT)).into_owned();
         let line = TranscriptLine {
             at_ms: now.duration_since(self.started).as_millis() as u64,
             user: user.to_string(),

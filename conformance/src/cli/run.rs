@@ -110,7 +110,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
                 println!("{} ({}) — {}", t.id, t.level, t.title);
                 println!(
                     "\nRequirement:\n  {}",
-                    crate::requirements::line(t.requirement)
+                    crate::requirements::line_in(t.requirement, &profile.wording())
                 );
                 println!("\nWhat the test does:\n  {}", t.steps);
                 println!("\nUsual causes of failure:\n  {}", t.causes);
@@ -163,6 +163,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         seed,
         results,
         duration: started.elapsed(),
+        wording: profile.wording(),
     };
     target.stop().await;
     let to_terminal = args.report.output.is_none() && std::io::stdout().is_terminal();

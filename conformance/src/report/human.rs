@@ -86,14 +86,14 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
             );
             match result.status.mark() {
                 Mark::Pass => {
-                    let notes = detail(result);
+                    let notes = detail(result, &report.wording);
                     if !notes.is_empty() {
                         block(&mut out, BLOCK, &format!("note: {}", visible(&notes)));
                     }
                 }
-                Mark::Fail => failure(&mut out, result, report.seed, paint),
+                Mark::Fail => failure(&mut out, result, report, paint),
                 Mark::Skip => {
-                    let reason = detail(result);
+                    let reason = detail(result, &report.wording);
                     let reason = reason.trim();
                     let reason = if reason.is_empty() {
                         "no reason given"
@@ -135,9 +135,9 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
 }
 
 /// The block under a failed test.
-fn failure(out: &mut String, result: &TestResult, seed: u64, paint: Paint) {
+fn failure(out: &mut String, result: &TestResult, report: &RunReport, paint: Paint) {
     let inner = format!("{BLOCK}  ");
-    block(out, BLOCK, &visible(&detail(result)));
+    block(out, BLOCK, &visible(&detail(result, &report.wording)));
     let transcript = result.status.failure().map_or(&[][..], |f| &f.transcript);
     if !transcript.is_empty() {
         let _ = writeln!(out, "{BLOCK}{}", paint.bold("Transcript:"));
@@ -148,7 +148,7 @@ fn failure(out: &mut String, result: &TestResult, seed: u64, paint: Paint) {
     let _ = writeln!(
         out,
         "{BLOCK}{}",
-        paint.dim(&format!("reproduce with --seed {seed}"))
+        paint.dim(&format!("reproduce with --seed {}", report.seed))
     );
 }
 

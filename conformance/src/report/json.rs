@@ -62,7 +62,7 @@ struct JsonSetup<'a> {
 }
 
 impl<'a> JsonTest<'a> {
-    fn new(result: &'a TestResult) -> Self {
+    fn new(result: &'a TestResult, wording: &[(&str, String)]) -> Self {
         let failed = result.status.failure();
         JsonTest {
             id: &result.id,
@@ -71,7 +71,7 @@ impl<'a> JsonTest<'a> {
             requirement: &result.requirement,
             title: &result.title,
             status: result.status.mark(),
-            detail: detail(result),
+            detail: detail(result, wording),
             duration_ms: millis(result.duration),
             expected: failed.map(|f| f.expected.as_str()),
             actual: failed.map(Failed::actual_with_notes),
@@ -95,7 +95,11 @@ pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
         seed: report.seed,
         duration_ms: millis(report.duration),
         summary: report.summary(),
-        tests: report.results.iter().map(JsonTest::new).collect(),
+        tests: report
+            .results
+            .iter()
+            .map(|r| JsonTest::new(r, &report.wording))
+            .collect(),
     };
     let mut out = serde_json::to_string_pretty(&json)?;
     out.push('\n');

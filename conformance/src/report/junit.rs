@@ -32,7 +32,7 @@ pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
             Property::new("seed", report.seed.to_string()),
         ]);
         suite.set_time(results.iter().map(|r| r.duration).sum::<Duration>());
-        suite.add_test_cases(results.iter().map(|r| test_case(r, group, report.seed)));
+        suite.add_test_cases(results.iter().map(|r| test_case(r, group, report)));
         junit.add_test_suite(suite);
     }
     let mut out = junit.to_string()?;
@@ -43,7 +43,7 @@ pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
 }
 
 /// One `<testcase>`.
-fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
+fn test_case(result: &TestResult, group: &str, report: &RunReport) -> TestCase {
     let status = match result.status.mark() {
         Mark::Pass => TestCaseStatus::success(),
         Mark::Fail => {
@@ -59,17 +59,17 @@ fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
                 _ => {
                     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     status
-                        .set_message(failure_headline(result))
+                        .set_message(failure_headline(result, &report.wording))
                         .set_type(&result.requirement);
                     status
                 }
             };
-            status.set_description(failure_text(result, seed));
+            status.set_description(failure_text(result, report));
             status
         }
         Mark::Skip => {
             let mut status = TestCaseStatus::skipped();
-            status.set_message(detail(result).trim());
+            status.set_message(detail(result, &report.wording).trim());
             status
         }
     };
@@ -79,8 +79,8 @@ fn test_case(result: &TestResult, group: &str, seed: u64) -> TestCase {
 }
 
 /// The text of a `<failure>`: the explanation, the transcript, the seed.
-fn failure_text(result: &TestResult, seed: u64) -> String {
-    let mut text = detail(result);
+fn failure_text(result: &TestResult, report: &RunReport) -> String {
+    let mut text = detail(result, &report.wording);
     let transcript = result.status.failure().map_or(&[][..], |f| &f.transcript);
     if !transcript.is_empty() {
         text.push_str("\nTranscript:");
@@ -89,6 +89,6 @@ fn failure_text(result: &TestResult, seed: u64) -> String {
             text.push_str(&line);
         }
     }
-    text.push_str(&format!("\nreproduce with --seed {seed}\n"));
+    text.push_str(&format!("\nreproduce with --seed {}\n", report.seed));
     text
 }

@@ -86,12 +86,15 @@ fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
 /// pass with notes, the reason for a skip, and for a failure the whole explanation (the
 /// requirement line, the setup step that failed if any, `Expected:` and `Actual:` with the
 /// runner's notes, and the failed attempts when there were several).
-pub fn detail(result: &TestResult) -> String {
+///
+/// Requirement lines are quoted in `wording`, the server's own (the report's
+/// [`RunReport::wording`]).
+pub fn detail(result: &TestResult, wording: &[(&str, String)]) -> String {
     match &result.status {
         Status::Pass { notes } => notes.join("\n"),
         Status::Skip { reason, .. } => reason.clone(),
         Status::Fail(failed) | Status::Intermittent(failed) => {
-            failure_explanation(&result.requirement, failed)
+            failure_explanation(&result.requirement, failed, wording)
         }
     }
 }
@@ -99,15 +102,19 @@ pub fn detail(result: &TestResult) -> String {
 /// The explanation of a failure, as plain text: the requirement line, the setup step that
 /// failed (if it was the setup), `Expected:` and `Actual:` (with the runner's notes), and how
 /// many attempts failed when there were several.
-fn failure_explanation(requirement: &str, failed: &Failed) -> String {
-    let mut text = requirements::line(requirement);
-    if let Phase::Setup { step, requirement } = &failed.phase {
-        let _ = write!(
-            text,
-            "\nCould not set up the test: {step} ({})",
-            requirements::line(requirement)
-        );
-    }
+fn failure_explanation(requirement: &str, failed: &Failed, wording: &[(&str, String)]) -> String {
+    let mut text = match &failed.phase {
+        // The requirement that failed is the setup step's; the test's own was not reached.
+        Phase::Setup {
+            step,
+            requirement: relied_on,
+        } => format!(
+            "Could not set up the test: {step} ({relied_on}), so {requirement} was not \
+             checked.\n{}",
+            requirements::line_in(relied_on, wording)
+        ),
+        Phase::Test => requirements::line_in(requirement, wording),
+    };
     let _ = write!(
         text,
         "\nExpected: {}\nActual: {}",
@@ -129,8 +136,8 @@ fn failure_explanation(requirement: &str, failed: &Failed) -> String {
 }
 
 /// The first line of a failure's explanation, for one-line summaries (JUnit `message`).
-fn failure_headline(result: &TestResult) -> String {
-    detail(result)
+fn failure_headline(result: &TestResult, wording: &[(&str, String)]) -> String {
+    detail(result, wording)
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default()
@@ -268,6 +275,7 @@ mod tests {
             seed: 42,
             results: vec![pass, fail, skip],
             duration: Duration::from_millis(1300),
+            wording: Vec::new(),
         }
     }
 
@@ -347,7 +355,7 @@ mod tests {
         let mut failed = Failed::new("one\ntwo", "three");
         failed.notes.push("the server exited".to_owned());
         let r = result("join.x", "JOIN-2", "t", Status::Fail(Box::new(failed)));
-        let text = detail(&r);
+        let text = detail(&r, &[]);
         assert!(
             text.starts_with("JOIN-2 (MUST): When a user joins"),
             "{text}"
@@ -357,7 +365,7 @@ mod tests {
             "{text}"
         );
         assert_eq!(text.matches("three").count(), 1);
-        assert!(failure_headline(&r).starts_with("JOIN-2 (MUST): "));
+        assert!(failure_headline(&r, &[]).starts_with("JOIN-2 (MUST): "));
     }
 
     #[test]
@@ -374,9 +382,12 @@ mod tests {
             "t",
             Status::Intermittent(Box::new(failed)),
         );
-        let text = detail(&r);
+        let text = detail(&r, &[]);
         assert!(
-            text.contains("\nCould not set up the test: u08 never saw u09 join (JOIN-2 (MUST): "),
+            text.starts_with(
+                "Could not set up the test: u08 never saw u09 join (JOIN-2), so CLEAN-4 was not \
+                 checked.\nJOIN-2 (MUST): "
+            ),
             "{text}"
         );
         assert!(
@@ -393,6 +404,32 @@ mod tests {
     }
 
     #[test]
+    fn requirement_lines_are_quoted_in_the_servers_wording() {
+        let english = crate::profile::Profile::parse(
+            "english",
+            "join = \"*** {user} joined\"\nleave = \"*** {user} left\"\n\
+             chat = \"{user} says: {text}\"\nquit = \"/quit\"\n",
+        )
+        .unwrap();
+        let lost = Failed::new("beto receives CHAT ana hola", "nothing within 2s");
+        let report = RunReport {
+            wording: english.wording(),
+            results: vec![result(
+                "broadcast.basic",
+                "CHAT-1",
+                "t",
+                Status::Fail(Box::new(lost)),
+            )],
+            ..sample()
+        };
+        for format in [Format::Human, Format::Json, Format::Junit] {
+            let text = render(&report, format, Style::PLAIN).unwrap();
+            assert!(text.contains("`{user} says: {text}`"), "{format:?}: {text}");
+            assert!(!text.contains("`{user}: {text}`"), "{format:?}: {text}");
+        }
+    }
+
+    #[test]
     fn a_pass_with_a_note_shows_the_note() {
         let r = result(
             "broadcast.intact_text",
@@ -402,7 +439,7 @@ mod tests {
                 notes: vec!["accepted at core, but strict would not".to_owned()],
             },
         );
-        assert_eq!(detail(&r), "accepted at core, but strict would not");
+        assert_eq!(detail(&r, &[]), "accepted at core, but strict would not");
         let report = RunReport {
             results: vec![r],
             ..sample()

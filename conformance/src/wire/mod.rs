@@ -10,6 +10,7 @@ mod classify;
 mod line;
 mod names;
 
+use std::borrow::Cow;
 use std::fmt;
 
 pub use chunk::ChunkDecoder;
@@ -91,12 +92,14 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Event::Prompt => write!(f, "PROMPT"),
-            Event::Welcome { user } => write!(f, "WELCOME {user}"),
-            Event::Join { user } => write!(f, "JOIN {user}"),
-            Event::Leave { user } => write!(f, "LEAVE {user}"),
-            Event::Chat { user, text } => write!(f, "CHAT {user} {}", visible(text)),
-            Event::Error { reason } => write!(f, "ERROR {}", visible(reason)),
-            Event::Other(raw) => write!(f, "OTHER \"{}\"", visible(raw)),
+            Event::Welcome { user } => write!(f, "WELCOME {}", shown_name(user)),
+            Event::Join { user } => write!(f, "JOIN {}", shown_name(user)),
+            Event::Leave { user } => write!(f, "LEAVE {}", shown_name(user)),
+            Event::Chat { user, text } => {
+                write!(f, "CHAT {} {}", shown_name(user), shown_text(text))
+            }
+            Event::Error { reason } => write!(f, "ERROR {}", shown_text(reason)),
+            Event::Other(raw) => write!(f, "OTHER {}", quoted(raw)),
         }
     }
 }
@@ -155,11 +158,80 @@ impl Event {
 }
 
 /// `text` cut to `max` characters, saying how long it was: `abc… (5000 bytes in all)`.
-pub fn cut(text: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(max) {
-        Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()).into(),
+/// Cutting a text that was cut already keeps the length of the original.
+pub fn cut(text: &str, max: usize) -> Cow<'_, str> {
+    let (body, total) = already_cut(text).unwrap_or((text, text.len()));
+    match body.char_indices().nth(max) {
+        Some((at, _)) => format!("{}… ({total} bytes in all)", &body[..at]).into(),
         None => text.into(),
     }
+}
+
+/// The kept part and the original length of a text [`cut`] has cut.
+fn already_cut(text: &str) -> Option<(&str, usize)> {
+    let rest = text.strip_suffix(" bytes in all)")?;
+    let open = rest.rfind("… (")?;
+    let total = rest[open + "… (".len()..].parse().ok()?;
+    Some((&text[..open], total))
+}
+
+/// A name as reports show it: as it is when that is unambiguous, `(blank)` when it is empty
+/// or only whitespace, and [`quoted`] when whitespace at its ends or inside it would be
+/// invisible.
+pub fn shown_name(name: &str) -> Cow<'_, str> {
+    if name.trim().is_empty() {
+        "(blank)".into()
+    } else if needs_quotes(name) || name.contains(' ') {
+        quoted(name).into()
+    } else {
+        name.into()
+    }
+}
+
+/// A message's text as reports show it: as it is when every character is visible and
+/// unambiguous, else [`quoted`] — so `"   espacios alrededor   "` and `espacios alrededor`
+/// never look alike.
+pub fn shown_text(text: &str) -> Cow<'_, str> {
+    if needs_quotes(text) {
+        quoted(text).into()
+    } else {
+        text.into()
+    }
+}
+
+/// Whether `text` would hide a difference if shown bare: empty, whitespace at either end, a
+/// tab or a run of spaces, a control character, or a quote at its start.
+fn needs_quotes(text: &str) -> bool {
+    text.is_empty()
+        || text.starts_with(char::is_whitespace)
+        || text.ends_with(char::is_whitespace)
+        || text.starts_with('"')
+        || text.contains("  ")
+        || text
+            .chars()
+            .any(|c| c.is_control() || (c.is_whitespace() && c != ' '))
+}
+
+/// `text` in double quotes, with `"` and `\` escaped and every control or non-space
+/// whitespace character written as an escape (`\t`, `\r`, `\u{a0}`), so every byte of a
+/// difference shows.
+pub fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() || (c.is_whitespace() && c != ' ') => {
+                out.extend(c.escape_default());
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Makes control characters visible (`\x1b`), so reports never drive a terminal.
@@ -179,4 +251,63 @@ pub fn visible(text: &str) -> String {
 /// incomplete character at the very end (which must wait for more bytes).
 pub(crate) fn lossy(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitespace_that_would_be_invisible_is_quoted() {
+        assert_eq!(shown_text("hola"), "hola");
+        assert_eq!(shown_text("dos palabras"), "dos palabras");
+        assert_eq!(
+            shown_text("   espacios alrededor   "),
+            "\"   espacios alrededor   \""
+        );
+        assert_eq!(shown_text("tab\taquí"), "\"tab\\taquí\"");
+        assert_eq!(shown_text(""), "\"\"");
+        assert_eq!(shown_text("a  b"), "\"a  b\"");
+        assert_eq!(shown_text("\"citado\""), "\"\\\"citado\\\"\"");
+        assert_eq!(shown_text("fin\r"), "\"fin\\r\"");
+    }
+
+    #[test]
+    fn names_are_plain_blank_or_quoted() {
+        assert_eq!(shown_name("ana"), "ana");
+        assert_eq!(shown_name(""), "(blank)");
+        assert_eq!(shown_name("  \t "), "(blank)");
+        assert_eq!(shown_name("ana maria"), "\"ana maria\"");
+        assert_eq!(shown_name(" ana"), "\" ana\"");
+    }
+
+    #[test]
+    fn events_show_every_difference() {
+        let spaced = Event::Chat {
+            user: "ana".into(),
+            text: "  hola ".into(),
+        };
+        let trimmed = Event::Chat {
+            user: "ana".into(),
+            text: "hola".into(),
+        };
+        assert_eq!(spaced.to_string(), "CHAT ana \"  hola \"");
+        assert_eq!(trimmed.to_string(), "CHAT ana hola");
+        let blank = Event::Join { user: "".into() };
+        assert_eq!(blank.to_string(), "JOIN (blank)");
+        assert_eq!(
+            Event::Other("<!DOCTYPE HTML>".into()).to_string(),
+            "OTHER \"<!DOCTYPE HTML>\""
+        );
+    }
+
+    #[test]
+    fn a_cut_text_keeps_its_true_length_when_cut_again() {
+        let long = "x".repeat(20_000);
+        let once = cut(&long, 300).into_owned();
+        assert!(once.ends_with("… (20000 bytes in all)"), "{once}");
+        let twice = cut(&once, 120).into_owned();
+        assert_eq!(twice, format!("{}… (20000 bytes in all)", "x".repeat(120)));
+        assert_eq!(cut("corto", 120), "corto");
+    }
 }

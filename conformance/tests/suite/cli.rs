@@ -36,6 +36,17 @@ fn explain_prints_the_requirement_steps_and_causes() {
 }
 
 #[test]
+fn explain_quotes_the_requirement_in_the_profiles_wording() {
+    conformance()
+        .args(["--explain", "broadcast.basic"])
+        .args(["--profile", "fixtures/wild/ChatServer.toml"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("`[{user}]: {text}`"))
+        .stdout(predicate::str::contains("`{user}: {text}`").not());
+}
+
+#[test]
 fn explain_of_an_unknown_id_is_a_usage_error() {
     conformance()
         .args(["--explain", "join.nope"])
