@@ -507,7 +507,15 @@ async fn run_step(
                 },
                 Expect::AnyError | Expect::Nothing => unreachable!("handled above"),
             };
-            user(users, u)?.expect(&want).await?;
+            let seen = user(users, u)?.expect(&want).await;
+            // Seeing someone join is how a story sets its room up: when that fails, JOIN-2
+            // failed, whatever the story is about.
+            match expect {
+                Expect::Join(v) => {
+                    seen.map_err(|f| f.in_setup(format!("{u} sees {v} join"), "JOIN-2"))?
+                }
+                _ => seen?,
+            };
         }
     }
     Ok(())
