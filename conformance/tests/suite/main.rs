@@ -16,4 +16,4 @@ mod load;
 mod reports;
 mod scenarios;
 mod servers;
-mod wild_setup;
+mod wild_report;

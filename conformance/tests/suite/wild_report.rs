@@ -1,22 +1,32 @@
-//! A server from the wild that forgot to announce joins (`fixtures/wild/asyncio_no_joins.py`,
-//! asyncio streams): the join tests fail as JOIN-2, and every other test that could not get
-//! past "ana sees beto join" says it failed while setting up, names JOIN-2 rather than its
-//! own requirement, and is counted as a setup failure in the human, JSON and JUnit reports.
+//! Failures a student can read, on servers from the wild:
+//! - `asyncio_no_joins.py` (asyncio streams) forgot to announce joins: the join tests fail
+//!   as JOIN-2, and every other test that could not get past "ana sees beto join" says it
+//!   failed while setting up, names JOIN-2 rather than its own requirement, and is counted
+//!   as a setup failure in the human, JSON and JUnit reports;
+//! - `makefile_strip.py` (threads, `sock.makefile()`) strips every message: the difference
+//!   is whitespace, so both sides are quoted where it would be invisible, and a cut line
+//!   says its true length.
 
 use predicates::prelude::*;
 
 use crate::support::{conformance, path, stdout};
 
-/// `conformance` against `asyncio_no_joins.py` with its profile, for the tests matching
-/// `filter`, in `format`.
-fn run(filter: &str, format: &str) -> std::process::Output {
-    let server = path("fixtures/wild/asyncio_no_joins.py");
+/// `conformance` against the wild server `name` with its profile, at `level`, for the tests
+/// matching `filter`, in `format`.
+fn run_wild(name: &str, level: &str, filter: &str, format: &str) -> std::process::Output {
+    let server = path(&format!("fixtures/wild/{name}.py"));
     conformance()
         .args(["--server-cmd", &format!("python3 {server} --port {{port}}")])
-        .args(["--profile", &path("fixtures/wild/asyncio_no_joins.toml")])
-        .args(["--filter", filter, "--seed", "1", "--format", format])
+        .args(["--profile", &path(&format!("fixtures/wild/{name}.toml"))])
+        .args(["--level", level, "--filter", filter, "--seed", "1"])
+        .args(["--format", format])
         .output()
         .unwrap()
+}
+
+/// `asyncio_no_joins.py` at core level.
+fn run(filter: &str, format: &str) -> std::process::Output {
+    run_wild("asyncio_no_joins", "core", filter, format)
 }
 
 #[test]
@@ -90,4 +100,41 @@ fn junit_files_a_setup_failure_as_an_error_typed_with_the_failed_requirement() {
         "<error message=\"could not set up the test: ana sees beto join\" type=\"JOIN-2\"",
     );
     assert!(error.eval(&xml), "{xml}");
+}
+
+#[test]
+fn a_stripped_message_shows_the_spaces_it_lost() {
+    let out = run_wild("makefile_strip", "core", "", "human");
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    let failing: Vec<&str> = report.lines().filter(|l| l.contains("✘ FAIL")).collect();
+    assert_eq!(failing.len(), 1, "{report}");
+    assert!(failing[0].contains("broadcast.intact_text"), "{report}");
+    assert!(
+        report.contains("Expected: beto receives CHAT ana \"   espacios alrededor   \"\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("Actual: beto received CHAT ana espacios alrededor\n"),
+        "{report}"
+    );
+    // The prompt's trailing space is shown too.
+    assert!(report.contains("← \"Nickname? \""), "{report}");
+}
+
+#[test]
+fn a_long_line_that_is_cut_says_its_true_length() {
+    let out = run_wild("makefile_strip", "strict", "input.long_line", "human");
+    assert_eq!(out.status.code(), Some(1));
+    let report = stdout(&out);
+    let actual = report
+        .lines()
+        .find(|l| l.trim_start().starts_with("Actual:"))
+        .unwrap_or_else(|| panic!("no Actual line: {report}"));
+    let total: usize = actual
+        .rsplit_once("… (")
+        .and_then(|(_, rest)| rest.split_once(" bytes in all)"))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no length in {actual}"));
+    assert!((20_000..20_100).contains(&total), "{actual}");
 }
