@@ -5,7 +5,10 @@ A correct server must pass every run. A test that fails only sometimes against a
 server is a flaky test, and a flaky test is a bug in its synchronisation: this is how we find
 them. Runs, by default, 20 times each:
   - the full strict suite against the reference server (started by the suite itself);
-  - core against the faithful Python fixture server, line-framed and chunk-framed.
+  - core against the faithful Python fixture server, line-framed and chunk-framed;
+  - core against the servers from the wild that are correct in their own dialect: the
+    echoing socketserver (echo = true) and the single-threaded select() loop, whose joins
+    interleave with welcomes (fixtures/wild/).
 Runs go two at a time, so the machine is busy, as CI machines are.
 
 Usage: python3 scripts/soak.py [--runs N] [--parallel K] [--conformance PATH]
@@ -29,6 +32,12 @@ TARGETS = [
                      "--profile", os.path.join(ROOT, "fixtures", "profiles", "seed.toml")]),
     ("seed chunk (core)", ["--server-cmd", f"python3 {SEED_SERVER} --port {{port}} --framing chunk",
                            "--profile", os.path.join(ROOT, "fixtures", "profiles", "seed-chunk.toml")]),
+]
+WILD = os.path.join(ROOT, "fixtures", "wild")
+TARGETS += [
+    (f"wild {name} (core)", ["--server-cmd", f"python3 {os.path.join(WILD, name)}.py --port {{port}}",
+                             "--profile", os.path.join(WILD, f"{name}.toml")])
+    for name in ("echo_server", "select_server")
 ]
 
 
