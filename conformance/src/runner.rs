@@ -1,4 +1,5 @@
-//! Runs the selected tests one after another against one target: gives each a fresh
+//! Runs the selected tests one after another against one target (the
+//! [disruptive](TestCase::disruptive) ones last, see [`in_run_order`]): gives each a fresh
 //! session (unique names, its own seed and transcript), bounds it by its budget, turns what
 //! it returned into a [`TestResult`], and notices when the server itself has gone wrong:
 //!
@@ -10,16 +11,20 @@
 //! - it kept using CPU through the end of a failing test (a spawned server): the failure
 //!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
 //!   follows (see the private `cpu_watch` module).
+//!
+//! The runner opens no connection of its own before a test has failed: the first test's
+//! users are the first clients the server sees, and an address where the first test could
+//! not connect a single user is reported as unreachable ([`TargetError::Unreachable`]).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::case::TestCase;
-use crate::model::{Failed, Level, Phase, SkipCause, Status, TestResult};
+use crate::model::{Direction, Failed, Level, Phase, SkipCause, Status, TestResult};
 use crate::profile::Profile;
 use crate::session::Session;
-use crate::target::Target;
+use crate::target::{Target, TargetError};
 use crate::user::Timeouts;
 use crate::verdict::Verdict;
 
@@ -56,6 +61,14 @@ pub fn select(tests: Vec<TestCase>, level: Level, filter: Option<&str>) -> Vec<T
         .collect()
 }
 
+/// `tests` in the order they run: every test that is not
+/// [disruptive](TestCase::disruptive) first, then the disruptive ones, each part in its own
+/// order. `--list` shows the catalogue order; reports show the run order.
+pub fn in_run_order(tests: Vec<TestCase>) -> Vec<TestCase> {
+    let (disruptive, gentle): (Vec<_>, Vec<_>) = tests.into_iter().partition(|t| t.disruptive);
+    gentle.into_iter().chain(disruptive).collect()
+}
+
 /// A test's own seed: the run's seed mixed with its id, so `--filter` does not change it.
 pub fn test_seed(seed: u64, id: &str) -> u64 {
     // FNV-1a over the id, mixed with the run seed.
@@ -67,17 +80,30 @@ pub fn test_seed(seed: u64, id: &str) -> u64 {
     hash
 }
 
+/// How long a spawned server that could not be seen listening may take to accept its first
+/// connection (before `--timeout-scale`), as for `Target::start`.
+const STARTUP: Duration = Duration::from_secs(10);
+
 /// How long a failing test's server gets to finish exiting, if it is exiting.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
 
 /// Runs `tests` in order; `progress` is told when each starts and ends.
+///
+/// # Errors
+///
+/// [`TargetError::Unreachable`] when the server was never seen listening (an address
+/// target) and the first test that failed had not a single user connect: nothing accepts
+/// connections there, which is a usage error, not a verdict.
 pub async fn run(
     target: &mut Target,
     config: &RunConfig,
     tests: &[TestCase],
     mut progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
-) -> Vec<TestResult> {
+) -> Result<Vec<TestResult>, TargetError> {
     let mut results = Vec::with_capacity(tests.len());
+    // Whether some user has reached the server yet: until then, a refused first connect
+    // means the target is not there (or, for a spawned server, not listening yet).
+    let mut reached = target.seen_listening();
     // Why the remaining tests are not run, once the server has exited or stopped answering.
     let mut stopped: Option<String> = None;
     for (i, test) in tests.iter().enumerate() {
@@ -111,8 +137,26 @@ pub async fn run(
             progress(i, test, results.last());
             continue;
         }
-        let (mut result, received) = run_one(target, config, test).await;
+        let startup = (!reached).then(|| STARTUP.mul_f64(config.scale));
+        let (mut result, received) = run_one(target, config, test, startup).await;
         let failed = result.status.failure().is_some();
+        if !reached {
+            match result.status.failure() {
+                None => reached = true,
+                Some(failure) if anyone_connected(failure) => reached = true,
+                Some(failure) if received == 0 => {
+                    return Err(TargetError::Unreachable {
+                        address: target.label(),
+                        reason: failure
+                            .actual
+                            .strip_prefix("connection failed: ")
+                            .unwrap_or(&failure.actual)
+                            .to_owned(),
+                    });
+                }
+                Some(_) => reached = true,
+            }
+        }
         // A failure may be the server dying: give its exit a moment to become visible.
         let exited = if failed {
             target.exited_within(EXIT_GRACE).await
@@ -131,22 +175,37 @@ pub async fn run(
             );
         } else if let Some(why) = unanswered {
             stopped = Some(format!(
-                "the server stopped answering during {} (then a fresh connection got: {why})",
+                "the server stopped answering during {} (then the harness's diagnostic users \
+                 got: {why})",
                 test.id
             ));
             result = with_note(
                 result,
                 &format!(
                     "the server sent nothing at all during this test, and then two fresh users \
-                     could not join either: {why}; the remaining tests are not run"
+                     that the harness connects to check it ({}, {}) could not join either: \
+                     {why}; the remaining tests are not run",
+                    DIAGNOSTIC_USERS[0], DIAGNOSTIC_USERS[1]
                 ),
             );
         }
         results.push(result);
         progress(i, test, results.last());
     }
-    results
+    Ok(results)
 }
+
+/// Whether any user of a failed test connected (its transcript records `connected`).
+fn anyone_connected(failure: &Failed) -> bool {
+    failure
+        .transcript
+        .iter()
+        .any(|line| line.direction == Direction::Event && line.text == "connected")
+}
+
+/// The harness's own users that check, after a failure, whether the server still serves:
+/// named so that no one mistakes them for a test's users.
+const DIAGNOSTIC_USERS: [&str; 2] = ["diag", "diag2"];
 
 /// Whether the server still serves: two fresh users join (each must see what the profile
 /// says a joiner sees, and the first must see the second's join). Bounded by the
@@ -159,15 +218,22 @@ async fn probe(target: &Target, config: &RunConfig) -> Result<(), String> {
         test_seed(config.seed, "runner.probe"),
     );
     let bound = config.timeouts.expect * 4 + config.timeouts.connect;
-    match tokio::time::timeout(bound, session.join_all(&["probe", "probe2"])).await {
+    match tokio::time::timeout(bound, session.join_all(&DIAGNOSTIC_USERS)).await {
         Ok(Ok(_users)) => Ok(()),
         Ok(Err(failure)) => Err(failure.actual),
         Err(_) => Err(format!("they were still waiting after {bound:?}")),
     }
 }
 
-/// Runs one test; also returns how many bytes the server sent to its users.
-async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestResult, u64) {
+/// Runs one test; also returns how many bytes the server sent to its users. With `startup`,
+/// the server has not been reached yet: a refused connect of a spawned server is retried
+/// for that long, since it may still be starting.
+async fn run_one(
+    target: &Target,
+    config: &RunConfig,
+    test: &TestCase,
+    startup: Option<Duration>,
+) -> (TestResult, u64) {
     let started = Instant::now();
     let mut result = skeleton(test);
     if let Some(rule) = config.profile.skip_rule(test.id, test.requirement) {
@@ -184,6 +250,9 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
         test_seed(config.seed, test.id),
     );
     session.shared.server_pid = target.pid();
+    if target.pid().is_some() {
+        session.shared.connect_until = startup.map(|bound| Instant::now() + bound);
+    }
     let transcript = session.shared.transcript.clone();
     let received = Arc::clone(&session.shared.received);
     let cpu = target.pid().and_then(CpuWatch::start);
@@ -269,6 +338,22 @@ mod tests {
         assert!(strict.len() > core.len());
         let joins = select(all, Level::Strict, Some("join."));
         assert!(!joins.is_empty() && joins.iter().all(|t| t.id.starts_with("join.")));
+    }
+
+    #[test]
+    fn disruptive_tests_run_last_in_their_own_order() {
+        let case = |id: &'static str| TestCase::core(id, "JOIN-1", "t");
+        let tests = vec![
+            case("a.1").disruptive().run(|_s| async { Ok(()) }),
+            case("a.2").run(|_s| async { Ok(()) }),
+            case("a.3").disruptive().run(|_s| async { Ok(()) }),
+            case("a.4").run(|_s| async { Ok(()) }),
+        ];
+        let order: Vec<&str> = in_run_order(tests).iter().map(|t| t.id).collect();
+        assert_eq!(order, ["a.2", "a.4", "a.1", "a.3"]);
+        let catalogue = in_run_order(select(crate::catalogue::all(), Level::Core, None));
+        let last: Vec<&str> = catalogue.iter().rev().take(2).rev().map(|t| t.id).collect();
+        assert_eq!(last, ["join.silent_client", "cleanup.resources"]);
     }
 
     #[test]
