@@ -29,8 +29,10 @@ use crate::user::Timeouts;
 use crate::verdict::Verdict;
 
 mod cpu_watch;
+mod repeat;
 
 use cpu_watch::CpuWatch;
+pub use repeat::attempt_seed;
 
 /// Everything a run needs besides the target.
 #[derive(Clone)]
@@ -50,6 +52,10 @@ pub struct RunConfig {
     /// Start a fresh server before each test (spawned servers only), so one bug that
     /// breaks the room for good is reported by the tests about it, not by every later one.
     pub isolate: Option<crate::target::TargetSpec>,
+    /// Attempts a failing test gets in all (`--repeat`, at least 1): the later ones run
+    /// it again, alone (on a fresh server with `isolate`), each with its own
+    /// [`attempt_seed`].
+    pub repeat: u32,
 }
 
 /// The tests of `level` (strict includes core) whose id contains `filter`.
@@ -138,7 +144,8 @@ pub async fn run(
             continue;
         }
         let startup = (!reached).then(|| STARTUP.mul_f64(config.scale));
-        let (mut result, received) = run_one(target, config, test, startup).await;
+        let seed = test_seed(config.seed, test.id);
+        let (mut result, received) = run_one(target, config, test, startup, seed).await;
         let failed = result.status.failure().is_some();
         if !reached {
             match result.status.failure() {
@@ -167,7 +174,12 @@ pub async fn run(
         if failed && received == 0 && config.isolate.is_none() && exited.is_none() {
             unanswered = probe(target, config).await.err();
         }
-        if let Some(exit) = exited.or_else(|| target.has_exited()) {
+        let exit = exited.or_else(|| target.has_exited());
+        if failed && exit.is_none() && unanswered.is_none() && config.repeat > 1 {
+            let later = repeat_failed(target, config, test, seed).await;
+            result.status = repeat::combine(result.status, &later);
+        }
+        if let Some(exit) = exit.or_else(|| target.has_exited()) {
             stopped = Some(format!("the server exited during {}", test.id));
             result = with_note(
                 result,
@@ -193,6 +205,31 @@ pub async fn run(
         progress(i, test, results.last());
     }
     Ok(results)
+}
+
+/// Runs a test that failed its first attempt again until it has had `config.repeat`
+/// attempts, alone (on a fresh server each time with `--isolate`); returns, for each later
+/// attempt, whether it failed. Stops early when the server exits or cannot be restarted.
+async fn repeat_failed(
+    target: &mut Target,
+    config: &RunConfig,
+    test: &TestCase,
+    seed: u64,
+) -> Vec<bool> {
+    let mut later = Vec::new();
+    for attempt in 2..=config.repeat {
+        if let Some(spec) = &config.isolate {
+            match Target::start(spec, STARTUP.mul_f64(config.scale)).await {
+                Ok(fresh) => std::mem::replace(target, fresh).stop().await,
+                Err(_) => break,
+            }
+        } else if target.has_exited().is_some() {
+            break;
+        }
+        let (again, _) = run_one(target, config, test, None, attempt_seed(seed, attempt)).await;
+        later.push(again.status.failure().is_some());
+    }
+    later
 }
 
 /// Whether any user of a failed test connected (its transcript records `connected`).
@@ -227,12 +264,13 @@ async fn probe(target: &Target, config: &RunConfig) -> Result<(), String> {
 
 /// Runs one test; also returns how many bytes the server sent to its users. With `startup`,
 /// the server has not been reached yet: a refused connect of a spawned server is retried
-/// for that long, since it may still be starting.
+/// for that long, since it may still be starting. `seed` is the test's (or the attempt's).
 async fn run_one(
     target: &Target,
     config: &RunConfig,
     test: &TestCase,
     startup: Option<Duration>,
+    seed: u64,
 ) -> (TestResult, u64) {
     let started = Instant::now();
     let mut result = skeleton(test);
@@ -243,12 +281,7 @@ async fn run_one(
         };
         return (result, 0);
     }
-    let mut session = Session::new(
-        config.profile.clone(),
-        target.addr(),
-        config.timeouts,
-        test_seed(config.seed, test.id),
-    );
+    let mut session = Session::new(config.profile.clone(), target.addr(), config.timeouts, seed);
     session.shared.server_pid = target.pid();
     if target.pid().is_some() {
         session.shared.connect_until = startup.map(|bound| Instant::now() + bound);
