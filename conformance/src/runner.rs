@@ -12,6 +12,9 @@
 //!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
 //!   follows (see the private `cpu_watch` module).
 //!
+//! - its first test failed on a first line that fits nothing in the profile: it does not
+//!   look like a chat server (see the private `not_chat` module); the rest are not run.
+//!
 //! The runner opens no connection of its own before a test has failed: the first test's
 //! users are the first clients the server sees, and an address where the first test could
 //! not connect a single user is reported as unreachable ([`TargetError::Unreachable`]).
@@ -29,6 +32,7 @@ use crate::user::Timeouts;
 use crate::verdict::Verdict;
 
 mod cpu_watch;
+mod not_chat;
 mod repeat;
 
 use cpu_watch::CpuWatch;
@@ -174,12 +178,39 @@ pub async fn run(
         if failed && received == 0 && config.isolate.is_none() && exited.is_none() {
             unanswered = probe(target, config).await.err();
         }
+        // The first test that ran failed on a first line the profile cannot read at all.
+        let first_ran = results
+            .iter()
+            .all(|r: &TestResult| matches!(r.status, Status::Skip { .. }));
+        let alien = result
+            .status
+            .failure()
+            .filter(|_| first_ran)
+            .and_then(|f| not_chat::not_a_chat_server(&config.profile, &f.transcript));
         let exit = exited.or_else(|| target.has_exited());
-        if failed && exit.is_none() && unanswered.is_none() && config.repeat > 1 {
+        if failed && exit.is_none() && unanswered.is_none() && alien.is_none() && config.repeat > 1
+        {
             let later = repeat_failed(target, config, test, seed).await;
             result.status = repeat::combine(result.status, &later);
         }
-        if let Some(exit) = exit.or_else(|| target.has_exited()) {
+        if let Some(verdict) = alien {
+            stopped =
+                Some("the target does not look like a chat server with this profile".to_owned());
+            result = with_note(
+                result,
+                &format!("{verdict}; the remaining tests are not run"),
+            );
+            if let Status::Fail(failed) = &mut result.status {
+                // The evidence is the first line received; what followed is noise.
+                if let Some(first) = failed
+                    .transcript
+                    .iter()
+                    .position(|l| l.direction == Direction::Received)
+                {
+                    failed.transcript.truncate(first + 1);
+                }
+            }
+        } else if let Some(exit) = exit.or_else(|| target.has_exited()) {
             stopped = Some(format!("the server exited during {}", test.id));
             result = with_note(
                 result,
