@@ -8,6 +8,8 @@
 //!   fresh probe (two users join) fails too — the failing test says what the probe got
 //!   (refused, closed at once, nothing), the rest are not run, so a server that never
 //!   answers costs two timeouts, not one per test;
+//! - it printed something during a failing test (a spawned server): the failure quotes it,
+//!   bounded and escaped (a traceback from a handler thread names the bug);
 //! - it kept using CPU through the end of a failing test (a spawned server): the failure
 //!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
 //!   follows (see the private `cpu_watch` module).
@@ -148,6 +150,7 @@ pub async fn run(
             continue;
         }
         let startup = (!reached).then(|| STARTUP.mul_f64(config.scale));
+        let output = target.output_mark();
         let seed = test_seed(config.seed, test.id);
         let (mut result, received) = run_one(target, config, test, startup, seed).await;
         let failed = result.status.failure().is_some();
@@ -188,6 +191,11 @@ pub async fn run(
             .filter(|_| first_ran)
             .and_then(|f| not_chat::not_a_chat_server(&config.profile, &f.transcript));
         let exit = exited.or_else(|| target.has_exited());
+        // What a spawned server printed during a failing test (its exit note quotes its
+        // stderr instead).
+        let printed = output
+            .filter(|_| failed && exit.is_none())
+            .and_then(|mark| target.printed_since(mark));
         if failed && exit.is_none() && unanswered.is_none() && alien.is_none() && config.repeat > 1
         {
             let later = repeat_failed(target, config, test, seed).await;
@@ -231,6 +239,11 @@ pub async fn run(
                     DIAGNOSTIC_USERS[0], DIAGNOSTIC_USERS[1]
                 ),
             );
+        }
+        if let Some(printed) = printed
+            && let Status::Fail(failed) | Status::Intermittent(failed) = &mut result.status
+        {
+            failed.notes.push(printed);
         }
         results.push(result);
         progress(i, test, results.last());

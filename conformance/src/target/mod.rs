@@ -18,6 +18,7 @@
 //! socket appearing in `/proc/net/tcp{,6}`.
 
 mod args;
+mod output;
 mod process;
 mod reference;
 
@@ -30,7 +31,9 @@ use tokio::process::Command;
 
 pub use crate::procfs::ProcessStats;
 use crate::procfs::{Listening, listening_on};
+use crate::sync::lock as sync_lock;
 pub use args::ServerArgs;
+pub use output::OutputMark;
 use process::{Process, shell_line};
 use reference::start_reference;
 
@@ -246,6 +249,19 @@ impl Target {
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+    }
+
+    /// Where a spawned server's output is now (`None` for an address target): give it to
+    /// [`printed_since`](Self::printed_since) at the end of a test.
+    pub fn output_mark(&self) -> Option<OutputMark> {
+        Some(sync_lock(&self.process.as_ref()?.output).mark())
+    }
+
+    /// A note quoting what the spawned server printed (stdout and stderr) since `mark`, at
+    /// most 20 lines of 200 characters, escaped; `None` when it printed nothing.
+    pub fn printed_since(&self, mark: OutputMark) -> Option<String> {
+        let (lines, printed) = sync_lock(&self.process.as_ref()?.output).since(mark);
+        output::note(&lines, printed)
     }
 
     /// Threads, open file descriptors and resident memory of a spawned server, from `/proc`.
