@@ -110,7 +110,7 @@ mod tests {
         let body: Vec<&str> = shown.lines().skip(1).collect();
         assert_eq!(body.len(), NOTE_LINES);
         assert!(shown.contains("(481 earlier lines not shown)"), "{shown}");
-        assert!(shown.contains("\\x1b[31m"), "escaped: {shown}");
+        assert!(shown.contains("\\u{1b}[31m"), "escaped: {shown}");
         assert!(!shown.contains('\x1b'));
         // Cut, with the true length said: `… (1005 bytes in all)`.
         assert!(shown.contains("bytes in all)"), "{shown}");
