@@ -86,6 +86,36 @@ pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
     None
 }
 
+/// Time the threads of `pid` have spent runnable but waiting for a CPU, summed over its
+/// threads (the second field of `/proc/<pid>/task/<tid>/schedstat`, in nanoseconds). On a
+/// loaded machine a busy loop gets a small share of a core and waits for the rest: CPU time
+/// plus this wait is what it asks for. `None` when the kernel does not keep it, or off Linux.
+#[cfg(target_os = "linux")]
+pub fn process_run_delay(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total: u64 = 0;
+    let mut seen = false;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        if let Some(waited) = stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|w| w.parse::<u64>().ok())
+        {
+            total = total.saturating_add(waited);
+            seen = true;
+        }
+    }
+    seen.then(|| Duration::from_nanos(total))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn process_run_delay(_pid: u32) -> Option<Duration> {
+    None
+}
+
 /// `/proc` stats of `pid`; `None` when it is gone or a zombie.
 #[cfg(target_os = "linux")]
 pub(crate) fn proc_stats(pid: u32) -> Option<ProcessStats> {

@@ -10,8 +10,8 @@
 //!   answers costs two timeouts, not one per test;
 //! - it printed something during a failing test (a spawned server): the failure quotes it,
 //!   bounded and escaped (a traceback from a handler thread names the bug);
-//! - it kept using CPU through the end of a failing test (a spawned server): the failure
-//!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
+//! - it kept using CPU after a failing test's traffic had ended (a spawned server): the
+//!   failure says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
 //!   follows (see the private `cpu_watch` module).
 //!
 //! - its first test failed on a first line that fits nothing in the profile: it does not
@@ -335,7 +335,6 @@ async fn run_one(
     let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, test.execute(session)).await;
-    let cpu = cpu.and_then(CpuWatch::stop);
     result.duration = started.elapsed();
     let received = received.load(Ordering::Relaxed);
     let mut phase = Phase::Test;
@@ -367,6 +366,16 @@ async fn run_one(
                 .to_string(),
             Instant::now(),
         ),
+    };
+    // The server's CPU demand once the users' traffic had ended (a full transcript cannot
+    // say when that was: then the watch goes on for a second after the test).
+    let quiet_since = match transcript.lines().last() {
+        Some(last) if transcript.accepts() => started + Duration::from_millis(last.at_ms),
+        _ => Instant::now(),
+    };
+    let cpu = match cpu {
+        Some(watch) => watch.judge_failure(quiet_since).await,
+        None => None,
     };
     let mut failed = Failed::new(expected, actual);
     failed.phase = phase;
