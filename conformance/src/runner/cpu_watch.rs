@@ -10,10 +10,13 @@
 //! busy loop asks for even on a machine loaded by twenty other processes, where it gets
 //! only a small share of a core.
 //!
-//! Every [`WINDOW`] the watcher samples the server from `/proc`. A test that failed after
-//! waiting (`nothing within 2s`) already has a quiet second in its samples; one that failed
-//! right after its traffic is watched on after its body ended until it has one. This is
-//! observation on a timer, not synchronisation: nothing else waits for it.
+//! Every [`WINDOW`] the watcher reads the server's CPU time from `/proc`. A test that failed
+//! after waiting (`nothing within 2s`) already has a quiet second in its samples; one that
+//! failed right after its traffic is watched on after its body ended until it has one. The
+//! run-queue wait is one file per thread, too costly for the timer (reading it for hundreds
+//! of threads ten times a second slowed the reference server down): it is read only to
+//! judge a server whose CPU time alone is ambiguous. This is observation on a timer, not
+//! synchronisation: nothing else waits for it.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -32,6 +35,10 @@ const QUIET_SPAN: Duration = Duration::from_secs(1);
 /// The share of one core (used or waited for) over the quiet span that makes a server
 /// spinning.
 const SPINNING_SHARE: f64 = 0.5;
+/// The share of one core used over the quiet span above which a server is watched again,
+/// its run-queue wait counted: far above a waiting server's nothing and a healthy server's
+/// 1–2 %.
+const STARVED_SHARE: f64 = 0.05;
 
 /// One reading of the server's CPU use.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,12 +53,18 @@ pub struct Sample {
 }
 
 impl Sample {
-    /// Reads `pid` now; `None` when its CPU time cannot be read (not Linux, gone).
-    fn read(pid: u32) -> Option<Sample> {
+    /// Reads `pid`'s CPU time now (cheap: one file), with the run-queue wait only when
+    /// `with_wait` (one file per thread, so only twice per judgement, never on the timer);
+    /// `None` when its CPU time cannot be read (not Linux, gone).
+    fn read(pid: u32, with_wait: bool) -> Option<Sample> {
         Some(Sample {
             at: Instant::now(),
             cpu: process_cpu_time(pid)?,
-            waited: process_run_delay(pid).unwrap_or_default(),
+            waited: if with_wait {
+                process_run_delay(pid).unwrap_or_default()
+            } else {
+                Duration::ZERO
+            },
         })
     }
 }
@@ -79,7 +92,7 @@ pub struct CpuWatch {
 impl CpuWatch {
     /// Starts watching `pid`; `None` when its CPU time cannot be read (not Linux, gone).
     pub fn start(pid: u32) -> Option<CpuWatch> {
-        let first = Sample::read(pid)?;
+        let first = Sample::read(pid, false)?;
         let samples = Arc::new(Mutex::new(VecDeque::from([first])));
         let seen = Arc::clone(&samples);
         let task = tokio::spawn(async move {
@@ -87,7 +100,7 @@ impl CpuWatch {
             tick.tick().await; // the first tick is immediate
             loop {
                 tick.tick().await;
-                let Some(now) = Sample::read(pid) else {
+                let Some(now) = Sample::read(pid, false) else {
                     return;
                 };
                 let mut samples = crate::sync::lock(&seen);
@@ -101,8 +114,11 @@ impl CpuWatch {
     }
 
     /// Ends the watch of a test that failed, whose users' traffic ended at `quiet_since`:
-    /// judges the server over [`QUIET_SPAN`] from then, watching on for whatever part of
-    /// that span is still to come (at most [`QUIET_SPAN`]). `None` when the server is gone.
+    /// judges the server's CPU time over [`QUIET_SPAN`] from then, watching on for
+    /// whatever part of that span is still to come. A server that used some CPU but less
+    /// than [`SPINNING_SHARE`] may be a spinner starved by a loaded machine: it is watched
+    /// for one more span, counting the time its threads waited for a CPU too. `None` when
+    /// the server is gone.
     pub async fn judge_failure(self, quiet_since: Instant) -> Option<CpuUse> {
         self.task.abort();
         let base = crate::sync::lock(&self.samples)
@@ -111,14 +127,19 @@ impl CpuWatch {
             .copied();
         let base = match base {
             Some(base) => base,
-            None => Sample::read(self.pid)?,
+            None => Sample::read(self.pid, false)?,
         };
         let missing = QUIET_SPAN.saturating_sub(base.at.elapsed());
         if !missing.is_zero() {
             tokio::time::sleep(missing).await;
         }
-        let end = Sample::read(self.pid)?;
-        Some(judge(&base, &end))
+        let seen = judge(&base, &Sample::read(self.pid, false)?);
+        if seen.spinning || !seen.may_be_starved() {
+            return Some(seen);
+        }
+        let base = Sample::read(self.pid, true)?;
+        tokio::time::sleep(QUIET_SPAN).await;
+        Some(judge(&base, &Sample::read(self.pid, true)?))
     }
 }
 
@@ -139,19 +160,33 @@ pub fn judge(base: &Sample, end: &Sample) -> CpuUse {
 }
 
 impl CpuUse {
+    /// Whether the server used enough CPU over the span to be a spinner that a loaded
+    /// machine starved ([`STARVED_SHARE`] of a core or more), though not enough to say so
+    /// from CPU time alone.
+    fn may_be_starved(&self) -> bool {
+        self.cpu.as_secs_f64() >= self.span.as_secs_f64() * STARVED_SHARE
+    }
+
     /// The note for a failing test's report, when the server was spinning.
     pub fn note(&self) -> Option<String> {
         self.spinning.then(|| {
             let span = self.span.as_secs_f64().max(0.001);
+            let waited = self.demand.saturating_sub(self.cpu);
+            let waited = if waited.is_zero() {
+                String::new()
+            } else {
+                format!(
+                    " and its threads waited {:.2}s more for a CPU",
+                    waited.as_secs_f64()
+                )
+            };
             format!(
                 "the server process kept using CPU after this test's traffic had ended: in \
-                 the {span:.1}s after it, it used {:.2}s of CPU ({:.0}% of a core) and its \
-                 threads waited {:.2}s more for a CPU: it is probably spinning in a busy \
-                 loop, e.g. a handler that keeps calling recv() after it returned b\"\" (the \
-                 client closed) instead of ending",
+                 the {span:.1}s after it, it used {:.2}s of CPU ({:.0}% of a core){waited}: it \
+                 is probably spinning in a busy loop, e.g. a handler that keeps calling recv() \
+                 after it returned b\"\" (the client closed) instead of ending",
                 self.cpu.as_secs_f64(),
                 self.cpu.as_secs_f64() / span * 100.0,
-                self.demand.saturating_sub(self.cpu).as_secs_f64()
             )
         })
     }
@@ -185,6 +220,9 @@ mod tests {
         assert!(!judge(&base, &at(t0, 2000, 1400, 190)).spinning);
         // Busy, but not for a whole second.
         assert!(!judge(&base, &at(t0, 600, 1100, 100)).spinning);
+        // Only some CPU is ambiguous, and watched again with its wait counted.
+        assert!(judge(&base, &at(t0, 1000, 620, 100)).may_be_starved());
+        assert!(!judge(&base, &at(t0, 1000, 520, 100)).may_be_starved());
     }
 
     #[test]
@@ -197,6 +235,10 @@ mod tests {
         assert!(note.contains("(40% of a core)"), "{note}");
         assert!(note.contains("waited 0.50s more"), "{note}");
         assert!(note.contains("busy loop"), "{note}");
+        let alone = judge(&at(t0, 0, 0, 0), &at(t0, 1000, 900, 0))
+            .note()
+            .unwrap();
+        assert!(!alone.contains("waited"), "{alone}");
     }
 
     #[cfg(target_os = "linux")]
