@@ -149,7 +149,9 @@ pub async fn run(
             progress(i, test, results.last());
             continue;
         }
-        let startup = (!reached).then(|| STARTUP.mul_f64(config.scale));
+        // A server not yet reached, or freshly restarted where its listening socket could
+        // not be seen (no /proc/net), gets its first connects retried while it starts.
+        let startup = (!reached || !target.seen_listening()).then(|| STARTUP.mul_f64(config.scale));
         let output = target.output_mark();
         let seed = test_seed(config.seed, test.id);
         let (mut result, received) = run_one(target, config, test, startup, seed).await;
@@ -270,7 +272,8 @@ async fn repeat_failed(
         } else if target.has_exited().is_some() {
             break;
         }
-        let (again, _) = run_one(target, config, test, None, attempt_seed(seed, attempt)).await;
+        let startup = (!target.seen_listening()).then(|| STARTUP.mul_f64(config.scale));
+        let (again, _) = run_one(target, config, test, startup, attempt_seed(seed, attempt)).await;
         later.push(again.status.failure().is_some());
     }
     later
