@@ -157,23 +157,7 @@ pub async fn run(
         let (mut result, received) = run_one(target, config, test, startup, seed).await;
         let failed = result.status.failure().is_some();
         if !reached {
-            match result.status.failure() {
-                // A skipped test may not have connected at all: it proves nothing.
-                None if matches!(result.status, Status::Skip { .. }) => {}
-                None => reached = true,
-                Some(failure) if anyone_connected(failure) => reached = true,
-                Some(failure) if received == 0 => {
-                    return Err(TargetError::Unreachable {
-                        address: target.label(),
-                        reason: failure
-                            .actual
-                            .strip_prefix("connection failed: ")
-                            .unwrap_or(&failure.actual)
-                            .to_owned(),
-                    });
-                }
-                Some(_) => reached = true,
-            }
+            reached = first_contact(target, &result, received)?;
         }
         // A failure may be the server dying: give its exit a moment to become visible.
         let exited = if failed {
@@ -213,14 +197,7 @@ pub async fn run(
                 &format!("{verdict}; the remaining tests are not run"),
             );
             if let Status::Fail(failed) = &mut result.status {
-                // The evidence is the first line received; what followed is noise.
-                if let Some(first) = failed
-                    .transcript
-                    .iter()
-                    .position(|l| l.direction == Direction::Received)
-                {
-                    failed.transcript.truncate(first + 1);
-                }
+                not_chat::keep_evidence(&mut failed.transcript);
             }
         } else if let Some(exit) = exit.or_else(|| target.has_exited()) {
             stopped = Some(format!("the server exited during {}", test.id));
@@ -279,6 +256,28 @@ async fn repeat_failed(
         later.push(again.status.failure().is_some());
     }
     later
+}
+
+/// Whether a test that ran before any user had reached the server reached it: it passed,
+/// or one of its users connected, or the server sent something.
+///
+/// # Errors
+///
+/// [`TargetError::Unreachable`] when it failed without a single user connecting.
+fn first_contact(target: &Target, result: &TestResult, received: u64) -> Result<bool, TargetError> {
+    match result.status.failure() {
+        // A skipped test may not have connected at all: it proves nothing.
+        None => Ok(!matches!(result.status, Status::Skip { .. })),
+        Some(failure) if anyone_connected(failure) || received > 0 => Ok(true),
+        Some(failure) => Err(TargetError::Unreachable {
+            address: target.label(),
+            reason: failure
+                .actual
+                .strip_prefix("connection failed: ")
+                .unwrap_or(&failure.actual)
+                .to_owned(),
+        }),
+    }
 }
 
 /// Whether any user of a failed test connected (its transcript records `connected`).

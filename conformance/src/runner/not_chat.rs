@@ -36,6 +36,17 @@ pub fn not_a_chat_server(profile: &Arc<Profile>, transcript: &[TranscriptLine]) 
     }
 }
 
+/// Cuts a not-a-chat-server failure's transcript after the first line received: that line
+/// is the evidence, what followed (a whole HTML page) is noise.
+pub fn keep_evidence(transcript: &mut Vec<TranscriptLine>) {
+    if let Some(first) = transcript
+        .iter()
+        .position(|l| l.direction == Direction::Received)
+    {
+        transcript.truncate(first + 1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +77,20 @@ mod tests {
             verdict.contains("does not look like a chat server")
                 && verdict.contains("`HTTP/1.0 200 OK`"),
             "{verdict}"
+        );
+    }
+
+    #[test]
+    fn the_evidence_kept_ends_with_the_first_line_received() {
+        let mut transcript = vec![
+            event("connected"),
+            received("HTTP/1.0 200 OK"),
+            received("Server: x"),
+        ];
+        keep_evidence(&mut transcript);
+        assert_eq!(
+            transcript,
+            [event("connected"), received("HTTP/1.0 200 OK")]
         );
     }
 
