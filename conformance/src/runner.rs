@@ -446,6 +446,40 @@ mod tests {
         assert_eq!(last, ["join.silent_client", "cleanup.resources"]);
     }
 
+    /// Where the listening socket cannot be seen, the first connects are retried until the
+    /// startup deadline (and only then): the fallback readiness wait.
+    #[tokio::test]
+    async fn refused_connects_are_retried_only_until_the_startup_deadline() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+        let timeouts = Timeouts {
+            expect: Duration::from_secs(1),
+            connect: Duration::from_secs(1),
+        };
+        let profile = Arc::new(Profile::reference());
+        let once = Session::new(profile.clone(), addr, timeouts, 1);
+        let started = Instant::now();
+        assert!(once.connect("ana").await.is_err());
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "one attempt"
+        );
+
+        let mut retried = Session::new(profile, addr, timeouts, 1);
+        let window = Duration::from_millis(300);
+        retried.shared.connect_until = Some(Instant::now() + window);
+        let started = Instant::now();
+        let failure = retried.connect("ana").await.err().unwrap();
+        let waited = started.elapsed();
+        assert!(waited >= window, "gave up after {waited:?}");
+        assert!(waited < window + Duration::from_secs(1), "{waited:?}");
+        assert!(failure.actual.contains("refused"), "{}", failure.actual);
+    }
+
     #[test]
     fn seeds_depend_on_run_seed_and_id_only() {
         assert_eq!(test_seed(7, "join.single"), test_seed(7, "join.single"));
