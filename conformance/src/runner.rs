@@ -98,6 +98,8 @@ const STARTUP: Duration = Duration::from_secs(10);
 
 /// How long a failing test's server gets to finish exiting, if it is exiting.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
+/// The same after a failing [disruptive](TestCase::disruptive) test.
+const DISRUPTIVE_EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs `tests` in order; `progress` is told when each starts and ends.
 ///
@@ -161,7 +163,14 @@ pub async fn run(
         }
         // A failure may be the server dying: give its exit a moment to become visible.
         let exited = if failed {
-            target.exited_within(EXIT_GRACE).await
+            // A disruptive test is known to kill such servers: its failure waits longer, so
+            // the crash is not blamed on the next test.
+            let grace = if test.disruptive {
+                DISRUPTIVE_EXIT_GRACE
+            } else {
+                EXIT_GRACE
+            };
+            target.exited_within(grace).await
         } else {
             target.has_exited()
         };
