@@ -57,6 +57,11 @@ pub struct TestCase {
     pub causes: Cow<'static, str>,
     /// The whole test's time budget (before `--timeout-scale`).
     pub budget: Duration,
+    /// Whether the test may kill a server that mishandles what it does (a client that
+    /// leaves, or stays silent, before its name): such tests run after all the others
+    /// (see [`crate::runner::in_run_order`]), so a server they kill takes no other test
+    /// down with it.
+    pub disruptive: bool,
     body: Body,
 }
 
@@ -70,6 +75,7 @@ pub struct Declared {
     steps: Cow<'static, str>,
     causes: Cow<'static, str>,
     budget: Duration,
+    disruptive: bool,
 }
 
 impl TestCase {
@@ -98,6 +104,7 @@ impl TestCase {
             steps: Cow::Borrowed(""),
             causes: Cow::Borrowed(""),
             budget: BUDGET,
+            disruptive: false,
         }
     }
 
@@ -131,6 +138,13 @@ impl Declared {
         self
     }
 
+    /// Marks the test as one that may kill a server which mishandles it: it runs after all
+    /// the tests that are not (see [`TestCase::disruptive`]).
+    pub fn disruptive(mut self) -> Self {
+        self.disruptive = true;
+        self
+    }
+
     /// Gives the test its body: an async closure over the test's [`Session`].
     pub fn run<F, Fut>(self, body: F) -> TestCase
     where
@@ -145,6 +159,7 @@ impl Declared {
             steps: self.steps,
             causes: self.causes,
             budget: self.budget,
+            disruptive: self.disruptive,
             body: Arc::new(move |session| Box::pin(body(session))),
         }
     }

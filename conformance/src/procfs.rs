@@ -86,6 +86,36 @@ pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
     None
 }
 
+/// Time the threads of `pid` have spent runnable but waiting for a CPU, summed over its
+/// threads (the second field of `/proc/<pid>/task/<tid>/schedstat`, in nanoseconds). On a
+/// loaded machine a busy loop gets a small share of a core and waits for the rest: CPU time
+/// plus this wait is what it asks for. `None` when the kernel does not keep it, or off Linux.
+#[cfg(target_os = "linux")]
+pub fn process_run_delay(pid: u32) -> Option<Duration> {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?;
+    let mut total: u64 = 0;
+    let mut seen = false;
+    for task in tasks.flatten() {
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        if let Some(waited) = stat
+            .split_whitespace()
+            .nth(1)
+            .and_then(|w| w.parse::<u64>().ok())
+        {
+            total = total.saturating_add(waited);
+            seen = true;
+        }
+    }
+    seen.then(|| Duration::from_nanos(total))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn process_run_delay(_pid: u32) -> Option<Duration> {
+    None
+}
+
 /// `/proc` stats of `pid`; `None` when it is gone or a zombie.
 #[cfg(target_os = "linux")]
 pub(crate) fn proc_stats(pid: u32) -> Option<ProcessStats> {
@@ -143,4 +173,115 @@ fn clock_ticks_per_second() -> u64 {
     // SAFETY: sysconf(3) only reads a configuration value.
     let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     u64::try_from(ticks).ok().filter(|&t| t > 0).unwrap_or(100)
+}
+
+/// What `/proc/net/tcp` and `/proc/net/tcp6` say about a local port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listening {
+    /// A socket listens on the port; the address to connect to it from this machine (the
+    /// loopback address when it listens on every address or on loopback).
+    At(std::net::SocketAddr),
+    /// The tables were read, and no socket listens on the port yet.
+    NotYet,
+    /// The tables cannot be read (not Linux, no `/proc`): readiness cannot be seen this way.
+    Unknown,
+}
+
+/// Whether some process listens on TCP `port`, from `/proc/net/tcp` and `/proc/net/tcp6`,
+/// without opening a connection (a connection would be a client the server sees).
+pub fn listening_on(port: u16) -> Listening {
+    let v4 = std::fs::read_to_string("/proc/net/tcp");
+    let v6 = std::fs::read_to_string("/proc/net/tcp6");
+    if v4.is_err() && v6.is_err() {
+        return Listening::Unknown;
+    }
+    let found = v4
+        .ok()
+        .and_then(|t| listener_in(&t, port, false))
+        .or_else(|| v6.ok().and_then(|t| listener_in(&t, port, true)));
+    found.map_or(Listening::NotYet, Listening::At)
+}
+
+/// The `st == 0A` (LISTEN) row of a `/proc/net/tcp{,6}` table whose local port is `port`,
+/// as the address a local client connects to.
+fn listener_in(table: &str, port: u16, v6: bool) -> Option<std::net::SocketAddr> {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+    const LISTEN: &str = "0A";
+    table.lines().skip(1).find_map(|row| {
+        let mut fields = row.split_whitespace();
+        let local = fields.nth(1)?;
+        let state = fields.nth(1)?;
+        let (ip_hex, port_hex) = local.split_once(':')?;
+        if state != LISTEN || u16::from_str_radix(port_hex, 16).ok()? != port {
+            return None;
+        }
+        let ip = if v6 {
+            // Four 32-bit words, each in the kernel's (little-endian) byte order.
+            let mut bytes = [0u8; 16];
+            for (i, word) in bytes.chunks_mut(4).enumerate() {
+                let hex = ip_hex.get(i * 8..i * 8 + 8)?;
+                word.copy_from_slice(&u32::from_str_radix(hex, 16).ok()?.to_le_bytes());
+            }
+            let ip = Ipv6Addr::from(bytes);
+            match ip.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => IpAddr::V6(ip),
+            }
+        } else {
+            let word = u32::from_str_radix(ip_hex, 16).ok()?;
+            IpAddr::V4(Ipv4Addr::from(word.to_le_bytes()))
+        };
+        let ip = match ip {
+            IpAddr::V4(v4) if v4.is_unspecified() || v4.is_loopback() => {
+                IpAddr::V4(Ipv4Addr::LOCALHOST)
+            }
+            IpAddr::V6(v6) if v6.is_unspecified() || v6.is_loopback() => {
+                IpAddr::V6(Ipv6Addr::LOCALHOST)
+            }
+            other => other,
+        };
+        Some(SocketAddr::new(ip, port))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:1F96 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 1 1 0 100 0 0 10 0
+   1: 0100007F:1F97 0100007F:9C40 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 100 0 0 10 0
+   2: 00000000:1F98 00000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 3 1 0 100 0 0 10 0
+";
+    const TCP6: &str = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:1F99 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 4 1 0 100 0 0 10 0
+   1: 00000000000000000000000001000000:1F9A 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000  1000        0 5 1 0 100 0 0 10 0
+";
+
+    #[test]
+    fn only_a_listening_row_on_the_port_counts() {
+        let at = |s: &str| Some(s.parse::<std::net::SocketAddr>().unwrap());
+        assert_eq!(listener_in(TCP, 8086, false), at("127.0.0.1:8086"));
+        // Established, not listening.
+        assert_eq!(listener_in(TCP, 8087, false), None);
+        // 0.0.0.0 is reached through loopback.
+        assert_eq!(listener_in(TCP, 8088, false), at("127.0.0.1:8088"));
+        assert_eq!(listener_in(TCP, 9999, false), None);
+        assert_eq!(listener_in(TCP6, 8089, true), at("[::1]:8089"));
+        assert_eq!(listener_in(TCP6, 8090, true), at("[::1]:8090"));
+        assert_eq!(listener_in("garbage\n1: x y z", 8086, false), None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_real_listener_is_seen_and_a_closed_port_is_not() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(
+            listening_on(port),
+            Listening::At(listener.local_addr().unwrap())
+        );
+        drop(listener);
+        assert_eq!(listening_on(port), Listening::NotYet);
+    }
 }

@@ -1,4 +1,5 @@
-//! Runs the selected tests one after another against one target: gives each a fresh
+//! Runs the selected tests one after another against one target (the
+//! [disruptive](TestCase::disruptive) ones last, see [`in_run_order`]): gives each a fresh
 //! session (unique names, its own seed and transcript), bounds it by its budget, turns what
 //! it returned into a [`TestResult`], and notices when the server itself has gone wrong:
 //!
@@ -7,25 +8,37 @@
 //!   fresh probe (two users join) fails too — the failing test says what the probe got
 //!   (refused, closed at once, nothing), the rest are not run, so a server that never
 //!   answers costs two timeouts, not one per test;
-//! - it kept using CPU through the end of a failing test (a spawned server): the failure
-//!   says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
+//! - it printed something during a failing test (a spawned server): the failure quotes it,
+//!   bounded and escaped (a traceback from a handler thread names the bug);
+//! - it kept using CPU after a failing test's traffic had ended (a spawned server): the
+//!   failure says so, since a busy loop (e.g. on `recv()` returning `b""`) explains most of what
 //!   follows (see the private `cpu_watch` module).
+//!
+//! - its first test failed on a first line that fits nothing in the profile: it does not
+//!   look like a chat server (see the private `not_chat` module); the rest are not run.
+//!
+//! The runner opens no connection of its own before a test has failed: the first test's
+//! users are the first clients the server sees, and an address where the first test could
+//! not connect a single user is reported as unreachable ([`TargetError::Unreachable`]).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::case::TestCase;
-use crate::model::{Failed, Level, Phase, SkipCause, Status, TestResult};
+use crate::model::{Direction, Failed, Level, Phase, SkipCause, Status, TestResult};
 use crate::profile::Profile;
 use crate::session::Session;
-use crate::target::Target;
+use crate::target::{Target, TargetError};
 use crate::user::Timeouts;
 use crate::verdict::Verdict;
 
 mod cpu_watch;
+mod not_chat;
+mod repeat;
 
 use cpu_watch::CpuWatch;
+pub use repeat::attempt_seed;
 
 /// Everything a run needs besides the target.
 #[derive(Clone)]
@@ -45,6 +58,10 @@ pub struct RunConfig {
     /// Start a fresh server before each test (spawned servers only), so one bug that
     /// breaks the room for good is reported by the tests about it, not by every later one.
     pub isolate: Option<crate::target::TargetSpec>,
+    /// Attempts a failing test gets in all (`--repeat`, at least 1): the later ones run
+    /// it again, alone (on a fresh server with `isolate`), each with its own
+    /// [`attempt_seed`].
+    pub repeat: u32,
 }
 
 /// The tests of `level` (strict includes core) whose id contains `filter`.
@@ -54,6 +71,14 @@ pub fn select(tests: Vec<TestCase>, level: Level, filter: Option<&str>) -> Vec<T
         .filter(|t| t.level <= level)
         .filter(|t| filter.is_none_or(|f| t.id.contains(f)))
         .collect()
+}
+
+/// `tests` in the order they run: every test that is not
+/// [disruptive](TestCase::disruptive) first, then the disruptive ones, each part in its own
+/// order. `--list` shows the catalogue order; reports show the run order.
+pub fn in_run_order(tests: Vec<TestCase>) -> Vec<TestCase> {
+    let (disruptive, gentle): (Vec<_>, Vec<_>) = tests.into_iter().partition(|t| t.disruptive);
+    gentle.into_iter().chain(disruptive).collect()
 }
 
 /// A test's own seed: the run's seed mixed with its id, so `--filter` does not change it.
@@ -67,17 +92,32 @@ pub fn test_seed(seed: u64, id: &str) -> u64 {
     hash
 }
 
+/// How long a spawned server that could not be seen listening may take to accept its first
+/// connection (before `--timeout-scale`), as for `Target::start`.
+const STARTUP: Duration = Duration::from_secs(10);
+
 /// How long a failing test's server gets to finish exiting, if it is exiting.
 const EXIT_GRACE: Duration = Duration::from_millis(300);
+/// The same after a failing [disruptive](TestCase::disruptive) test.
+const DISRUPTIVE_EXIT_GRACE: Duration = Duration::from_secs(2);
 
 /// Runs `tests` in order; `progress` is told when each starts and ends.
+///
+/// # Errors
+///
+/// [`TargetError::Unreachable`] when the server was never seen listening (an address
+/// target) and the first test that failed had not a single user connect: nothing accepts
+/// connections there, which is a usage error, not a verdict.
 pub async fn run(
     target: &mut Target,
     config: &RunConfig,
     tests: &[TestCase],
     mut progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
-) -> Vec<TestResult> {
+) -> Result<Vec<TestResult>, TargetError> {
     let mut results = Vec::with_capacity(tests.len());
+    // Whether some user has reached the server yet: until then, a refused first connect
+    // means the target is not there (or, for a spawned server, not listening yet).
+    let mut reached = target.seen_listening();
     // Why the remaining tests are not run, once the server has exited or stopped answering.
     let mut stopped: Option<String> = None;
     for (i, test) in tests.iter().enumerate() {
@@ -111,11 +151,26 @@ pub async fn run(
             progress(i, test, results.last());
             continue;
         }
-        let (mut result, received) = run_one(target, config, test).await;
+        // A server not yet reached, or freshly restarted where its listening socket could
+        // not be seen (no /proc/net), gets its first connects retried while it starts.
+        let startup = (!reached || !target.seen_listening()).then(|| STARTUP.mul_f64(config.scale));
+        let output = target.output_mark();
+        let seed = test_seed(config.seed, test.id);
+        let (mut result, received) = run_one(target, config, test, startup, seed).await;
         let failed = result.status.failure().is_some();
+        if !reached {
+            reached = first_contact(target, &result, received)?;
+        }
         // A failure may be the server dying: give its exit a moment to become visible.
         let exited = if failed {
-            target.exited_within(EXIT_GRACE).await
+            // A disruptive test is known to kill such servers: its failure waits longer, so
+            // the crash is not blamed on the next test.
+            let grace = if test.disruptive {
+                DISRUPTIVE_EXIT_GRACE
+            } else {
+                EXIT_GRACE
+            };
+            target.exited_within(grace).await
         } else {
             target.has_exited()
         };
@@ -123,7 +178,37 @@ pub async fn run(
         if failed && received == 0 && config.isolate.is_none() && exited.is_none() {
             unanswered = probe(target, config).await.err();
         }
-        if let Some(exit) = exited.or_else(|| target.has_exited()) {
+        // The first test that ran failed on a first line the profile cannot read at all.
+        let first_ran = results
+            .iter()
+            .all(|r: &TestResult| matches!(r.status, Status::Skip { .. }));
+        let alien = result
+            .status
+            .failure()
+            .filter(|_| first_ran)
+            .and_then(|f| not_chat::not_a_chat_server(&config.profile, &f.transcript));
+        let exit = exited.or_else(|| target.has_exited());
+        // What a spawned server printed during a failing test (its exit note quotes its
+        // stderr instead).
+        let printed = output
+            .filter(|_| failed && exit.is_none())
+            .and_then(|mark| target.printed_since(mark));
+        if failed && exit.is_none() && unanswered.is_none() && alien.is_none() && config.repeat > 1
+        {
+            let later = repeat_failed(target, config, test, seed).await;
+            result.status = repeat::combine(result.status, &later);
+        }
+        if let Some(verdict) = alien {
+            stopped =
+                Some("the target does not look like a chat server with this profile".to_owned());
+            result = with_note(
+                result,
+                &format!("{verdict}; the remaining tests are not run"),
+            );
+            if let Status::Fail(failed) = &mut result.status {
+                not_chat::keep_evidence(&mut failed.transcript);
+            }
+        } else if let Some(exit) = exit.or_else(|| target.has_exited()) {
             stopped = Some(format!("the server exited during {}", test.id));
             result = with_note(
                 result,
@@ -131,22 +216,90 @@ pub async fn run(
             );
         } else if let Some(why) = unanswered {
             stopped = Some(format!(
-                "the server stopped answering during {} (then a fresh connection got: {why})",
+                "the server stopped answering during {} (then the harness's diagnostic users \
+                 got: {why})",
                 test.id
             ));
             result = with_note(
                 result,
                 &format!(
                     "the server sent nothing at all during this test, and then two fresh users \
-                     could not join either: {why}; the remaining tests are not run"
+                     that the harness connects to check it ({}, {}) could not join either: \
+                     {why}; the remaining tests are not run",
+                    DIAGNOSTIC_USERS[0], DIAGNOSTIC_USERS[1]
                 ),
             );
+        }
+        if let Some(printed) = printed
+            && let Status::Fail(failed) | Status::Intermittent(failed) = &mut result.status
+        {
+            failed.notes.push(printed);
         }
         results.push(result);
         progress(i, test, results.last());
     }
-    results
+    Ok(results)
 }
+
+/// Runs a test that failed its first attempt again until it has had `config.repeat`
+/// attempts, alone (on a fresh server each time with `--isolate`); returns, for each later
+/// attempt, whether it failed. Stops early when the server exits or cannot be restarted.
+async fn repeat_failed(
+    target: &mut Target,
+    config: &RunConfig,
+    test: &TestCase,
+    seed: u64,
+) -> Vec<bool> {
+    let mut later = Vec::new();
+    for attempt in 2..=config.repeat {
+        if let Some(spec) = &config.isolate {
+            match Target::start(spec, STARTUP.mul_f64(config.scale)).await {
+                Ok(fresh) => std::mem::replace(target, fresh).stop().await,
+                Err(_) => break,
+            }
+        } else if target.has_exited().is_some() {
+            break;
+        }
+        let startup = (!target.seen_listening()).then(|| STARTUP.mul_f64(config.scale));
+        let (again, _) = run_one(target, config, test, startup, attempt_seed(seed, attempt)).await;
+        later.push(again.status.failure().is_some());
+    }
+    later
+}
+
+/// Whether a test that ran before any user had reached the server reached it: it passed,
+/// or one of its users connected, or the server sent something.
+///
+/// # Errors
+///
+/// [`TargetError::Unreachable`] when it failed without a single user connecting.
+fn first_contact(target: &Target, result: &TestResult, received: u64) -> Result<bool, TargetError> {
+    match result.status.failure() {
+        // A skipped test may not have connected at all: it proves nothing.
+        None => Ok(!matches!(result.status, Status::Skip { .. })),
+        Some(failure) if anyone_connected(failure) || received > 0 => Ok(true),
+        Some(failure) => Err(TargetError::Unreachable {
+            address: target.label(),
+            reason: failure
+                .actual
+                .strip_prefix("connection failed: ")
+                .unwrap_or(&failure.actual)
+                .to_owned(),
+        }),
+    }
+}
+
+/// Whether any user of a failed test connected (its transcript records `connected`).
+fn anyone_connected(failure: &Failed) -> bool {
+    failure
+        .transcript
+        .iter()
+        .any(|line| line.direction == Direction::Event && line.text == "connected")
+}
+
+/// The harness's own users that check, after a failure, whether the server still serves:
+/// named so that no one mistakes them for a test's users.
+const DIAGNOSTIC_USERS: [&str; 2] = ["diag", "diag2"];
 
 /// Whether the server still serves: two fresh users join (each must see what the profile
 /// says a joiner sees, and the first must see the second's join). Bounded by the
@@ -159,15 +312,23 @@ async fn probe(target: &Target, config: &RunConfig) -> Result<(), String> {
         test_seed(config.seed, "runner.probe"),
     );
     let bound = config.timeouts.expect * 4 + config.timeouts.connect;
-    match tokio::time::timeout(bound, session.join_all(&["probe", "probe2"])).await {
+    match tokio::time::timeout(bound, session.join_all(&DIAGNOSTIC_USERS)).await {
         Ok(Ok(_users)) => Ok(()),
         Ok(Err(failure)) => Err(failure.actual),
         Err(_) => Err(format!("they were still waiting after {bound:?}")),
     }
 }
 
-/// Runs one test; also returns how many bytes the server sent to its users.
-async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestResult, u64) {
+/// Runs one test; also returns how many bytes the server sent to its users. With `startup`,
+/// the server has not been reached yet: a refused connect of a spawned server is retried
+/// for that long, since it may still be starting. `seed` is the test's (or the attempt's).
+async fn run_one(
+    target: &Target,
+    config: &RunConfig,
+    test: &TestCase,
+    startup: Option<Duration>,
+    seed: u64,
+) -> (TestResult, u64) {
     let started = Instant::now();
     let mut result = skeleton(test);
     if let Some(rule) = config.profile.skip_rule(test.id, test.requirement) {
@@ -177,19 +338,16 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
         };
         return (result, 0);
     }
-    let mut session = Session::new(
-        config.profile.clone(),
-        target.addr(),
-        config.timeouts,
-        test_seed(config.seed, test.id),
-    );
+    let mut session = Session::new(config.profile.clone(), target.addr(), config.timeouts, seed);
     session.shared.server_pid = target.pid();
+    if target.pid().is_some() {
+        session.shared.connect_until = startup.map(|bound| Instant::now() + bound);
+    }
     let transcript = session.shared.transcript.clone();
     let received = Arc::clone(&session.shared.received);
     let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, test.execute(session)).await;
-    let cpu = cpu.and_then(CpuWatch::stop);
     result.duration = started.elapsed();
     let received = received.load(Ordering::Relaxed);
     let mut phase = Phase::Test;
@@ -221,6 +379,16 @@ async fn run_one(target: &Target, config: &RunConfig, test: &TestCase) -> (TestR
                 .to_string(),
             Instant::now(),
         ),
+    };
+    // The server's CPU demand once the users' traffic had ended (a full transcript cannot
+    // say when that was: then the watch goes on for a second after the test).
+    let quiet_since = match transcript.lines().last() {
+        Some(last) if transcript.accepts() => started + Duration::from_millis(last.at_ms),
+        _ => Instant::now(),
+    };
+    let cpu = match cpu {
+        Some(watch) => watch.judge_failure(quiet_since).await,
+        None => None,
     };
     let mut failed = Failed::new(expected, actual);
     failed.phase = phase;
@@ -269,6 +437,56 @@ mod tests {
         assert!(strict.len() > core.len());
         let joins = select(all, Level::Strict, Some("join."));
         assert!(!joins.is_empty() && joins.iter().all(|t| t.id.starts_with("join.")));
+    }
+
+    #[test]
+    fn disruptive_tests_run_last_in_their_own_order() {
+        let case = |id: &'static str| TestCase::core(id, "JOIN-1", "t");
+        let tests = vec![
+            case("a.1").disruptive().run(|_s| async { Ok(()) }),
+            case("a.2").run(|_s| async { Ok(()) }),
+            case("a.3").disruptive().run(|_s| async { Ok(()) }),
+            case("a.4").run(|_s| async { Ok(()) }),
+        ];
+        let order: Vec<&str> = in_run_order(tests).iter().map(|t| t.id).collect();
+        assert_eq!(order, ["a.2", "a.4", "a.1", "a.3"]);
+        let catalogue = in_run_order(select(crate::catalogue::all(), Level::Core, None));
+        let last: Vec<&str> = catalogue.iter().rev().take(2).rev().map(|t| t.id).collect();
+        assert_eq!(last, ["join.silent_client", "cleanup.resources"]);
+    }
+
+    /// Where the listening socket cannot be seen, the first connects are retried until the
+    /// startup deadline (and only then): the fallback readiness wait.
+    #[tokio::test]
+    async fn refused_connects_are_retried_only_until_the_startup_deadline() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+        let timeouts = Timeouts {
+            expect: Duration::from_secs(1),
+            connect: Duration::from_secs(1),
+        };
+        let profile = Arc::new(Profile::reference());
+        let once = Session::new(profile.clone(), addr, timeouts, 1);
+        let started = Instant::now();
+        assert!(once.connect("ana").await.is_err());
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "one attempt"
+        );
+
+        let mut retried = Session::new(profile, addr, timeouts, 1);
+        let window = Duration::from_millis(300);
+        retried.shared.connect_until = Some(Instant::now() + window);
+        let started = Instant::now();
+        let failure = retried.connect("ana").await.err().unwrap();
+        let waited = started.elapsed();
+        assert!(waited >= window, "gave up after {waited:?}");
+        assert!(waited < window + Duration::from_secs(1), "{waited:?}");
+        assert!(failure.actual.contains("refused"), "{}", failure.actual);
     }
 
     #[test]

@@ -44,6 +44,7 @@ impl Session {
                 transcript: Transcript::new(),
                 server_pid: None,
                 received: Arc::default(),
+                connect_until: None,
             },
             rng,
             tag,

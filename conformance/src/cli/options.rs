@@ -39,6 +39,12 @@ pub struct SuiteArgs {
     /// Seed of the randomised parts; printed with every failure to reproduce it.
     #[arg(long, value_name = "N")]
     pub seed: Option<u64>,
+    /// Give a failing test N attempts in all (1 to 100): it is run again, alone, each time
+    /// with its own seed derived from the test's; "failed 3 of 3", or "intermittent: failed
+    /// 1 of 3" for a race in the server (still a failure).
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
 }
 
 impl SuiteArgs {

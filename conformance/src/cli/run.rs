@@ -121,7 +121,11 @@ pub(super) async fn main(args: RunArgs) -> i32 {
             )),
         };
     }
-    let selected = runner::select(tests, args.suite.level, args.suite.filter.as_deref());
+    let selected = runner::in_run_order(runner::select(
+        tests,
+        args.suite.level,
+        args.suite.filter.as_deref(),
+    ));
     if selected.is_empty() {
         return usage_error(format!(
             "no test matches --filter {:?} at level {}",
@@ -143,6 +147,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         timeouts: args.suite.timeouts(),
         scale,
         isolate: args.isolate.then(|| spec.clone()),
+        repeat: args.suite.repeat,
     };
     let show_progress = std::io::stderr().is_terminal() && args.report.format == Format::Human;
     let total = selected.len();
@@ -156,6 +161,13 @@ pub(super) async fn main(args: RunArgs) -> i32 {
     if show_progress {
         eprint!("\r\x1b[2K");
     }
+    let results = match results {
+        Ok(results) => results,
+        Err(unreachable) => {
+            target.stop().await;
+            return usage_error(unreachable);
+        }
+    };
     let report = RunReport {
         target: target.label(),
         profile: profile.name.clone(),

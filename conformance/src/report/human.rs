@@ -1,6 +1,7 @@
 //! The human report, in the manner of h2spec: a header, the tests grouped by group with one
 //! line each, every failure explained in place (the requirement, `Expected:`, `Actual:`, the
-//! transcript, the seed), and a closing summary line.
+//! transcript, the seed), the tests the runner did not run counted in one line per reason,
+//! and a closing summary line.
 //!
 //! It reads the same without colour: every verdict is a mark and a word (`✔ PASS`, `✘ FAIL`,
 //! `○ SKIP`). Text that came from the server is shown with control characters escaped, so a
@@ -10,7 +11,7 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::{Style, detail, groups, millis, transcript_lines};
-use crate::model::{Mark, RunReport, TestResult};
+use crate::model::{Mark, RunReport, SkipCause, Status, TestResult};
 
 /// How many transcript lines a failure shows before eliding the middle.
 const TRANSCRIPT_CAP: usize = 40;
@@ -73,6 +74,11 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
     let id_width = width(report, |r| &r.id);
     let req_width = width(report, |r| &r.requirement);
     for (group, results) in groups(report) {
+        // Tests the runner did not run are counted once at the end, not listed one by one.
+        let results: Vec<&TestResult> = results.into_iter().filter(|r| !not_run(r)).collect();
+        if results.is_empty() {
+            continue;
+        }
         let _ = writeln!(out, "\n{}", paint.bold(&visible(group)));
         for result in results {
             let _ = writeln!(
@@ -106,6 +112,8 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
         }
     }
 
+    not_run_lines(&mut out, report, paint);
+
     let s = report.summary();
     let count = |n: usize, word: &str, colour: fn(Paint, &str) -> String| {
         let text = format!("{n} {word}");
@@ -132,6 +140,47 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
         count(s.skipped, "skipped", Paint::yellow)
     );
     out
+}
+
+/// Whether the runner left `result` out (the server had exited, stopped answering, or is
+/// not a chat server).
+fn not_run(result: &TestResult) -> bool {
+    matches!(
+        result.status,
+        Status::Skip {
+            cause: SkipCause::NotRun,
+            ..
+        }
+    )
+}
+
+/// One line per reason the runner left tests out: `○ 32 tests not run: the server exited
+/// during join.single`.
+fn not_run_lines(out: &mut String, report: &RunReport, paint: Paint) {
+    let mut reasons: Vec<(String, usize)> = Vec::new();
+    for result in report.results.iter().filter(|r| not_run(r)) {
+        let reason = detail(result);
+        let reason = reason
+            .strip_prefix("not run: ")
+            .unwrap_or(&reason)
+            .to_owned();
+        match reasons.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, n)) => *n += 1,
+            None => reasons.push((reason, 1)),
+        }
+    }
+    if !reasons.is_empty() {
+        out.push('\n');
+    }
+    for (reason, n) in reasons {
+        let tests = if n == 1 { "test" } else { "tests" };
+        let _ = writeln!(
+            out,
+            "  {}  {n} {tests} not run: {}",
+            paint.verdict(Mark::Skip),
+            visible(&reason)
+        );
+    }
 }
 
 /// The block under a failed test.

@@ -12,32 +12,35 @@
 //! not a shell. A compound command (`cd server && java ChatServer {port}`) runs without `exec`;
 //! its stats are then those of the single process the shell runs, found through `/proc`.
 //!
-//! Every wait here is bounded, and the only polling (every 25 ms while a spawned server starts)
-//! waits for an observable event: a connection being accepted.
+//! No connection is ever opened here: a server that reads the name in its accept loop dies of
+//! a client that connects and closes at once. Every wait is bounded, and the only polling
+//! (every 25 ms while a spawned server starts) waits for an observable event: its listening
+//! socket appearing in `/proc/net/tcp{,6}`.
 
 mod args;
+mod output;
 mod process;
 mod reference;
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use tokio::net::TcpStream;
 use tokio::process::Command;
 
 pub use crate::procfs::ProcessStats;
+use crate::procfs::{Listening, listening_on};
+use crate::sync::lock as sync_lock;
 pub use args::ServerArgs;
+pub use output::OutputMark;
 use process::{Process, shell_line};
 use reference::start_reference;
 
-/// Longest wait for an address target to accept the probe connection.
-const ADDRESS_CONNECT_BOUND: Duration = Duration::from_secs(5);
-/// How often a starting server is probed.
+/// Longest wait for an address target's host name to resolve.
+const ADDRESS_RESOLVE_BOUND: Duration = Duration::from_secs(5);
+/// How often a starting server's listening socket is looked for.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
-/// Longest wait for one probe connection while a spawned server starts.
-const PROBE_BOUND: Duration = Duration::from_millis(250);
 /// Stderr lines quoted in one-line error messages.
 const ERROR_STDERR_LINES: usize = 3;
 /// Stderr lines quoted by [`Target::has_exited`].
@@ -164,12 +167,16 @@ pub struct Target {
     addr: SocketAddr,
     label: String,
     process: Option<Process>,
+    /// Whether the server has been seen listening (its socket in `/proc/net`, or the
+    /// reference server's announcement) before any test ran.
+    seen_listening: bool,
 }
 
 impl Target {
-    /// Makes the server of `spec` ready: checks that the address accepts a connection, or
-    /// spawns the command (or the reference server) and waits, at most `startup`, until it
-    /// accepts one.
+    /// Makes the server of `spec` ready, without ever connecting to it: resolves the
+    /// address, or spawns the command (or the reference server) and waits, at most
+    /// `startup`, until it listens. Before the first test the harness opens no connection
+    /// that is not a test user's.
     ///
     /// # Errors
     ///
@@ -185,6 +192,14 @@ impl Target {
     /// Where the server accepts connections.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Whether the server was seen listening before any test: `false` for an address
+    /// target (the first test user's connect decides whether it is reachable) and for a
+    /// spawned server where `/proc/net` cannot be read (the first user's connect retries
+    /// until it accepts, within the startup bound).
+    pub fn seen_listening(&self) -> bool {
+        self.seen_listening
     }
 
     /// What reports show as the target: the address, the command as given, or
@@ -236,6 +251,19 @@ impl Target {
         }
     }
 
+    /// Where a spawned server's output is now (`None` for an address target): give it to
+    /// [`printed_since`](Self::printed_since) at the end of a test.
+    pub fn output_mark(&self) -> Option<OutputMark> {
+        Some(sync_lock(&self.process.as_ref()?.output).mark())
+    }
+
+    /// A note quoting what the spawned server printed (stdout and stderr) since `mark`, at
+    /// most 20 lines of 200 characters, escaped; `None` when it printed nothing.
+    pub fn printed_since(&self, mark: OutputMark) -> Option<String> {
+        let (lines, printed) = sync_lock(&self.process.as_ref()?.output).since(mark);
+        output::note(&lines, printed)
+    }
+
     /// Threads, open file descriptors and resident memory of a spawned server, from `/proc`.
     /// `None` for an address target, once the server has exited, or off Linux.
     pub fn stats(&self) -> Option<ProcessStats> {
@@ -251,7 +279,9 @@ impl Target {
     }
 }
 
-/// Address target: parse, resolve, one bounded connect.
+/// Address target: parse and resolve, bounded; no connection. Whether something accepts
+/// connections there is decided by the first test user's connect (see
+/// [`Target::seen_listening`]).
 async fn start_address(address: &str, startup: Duration) -> Result<Target, TargetError> {
     let bad = |reason: &str| TargetError::BadAddress {
         address: address.to_owned(),
@@ -270,8 +300,7 @@ async fn start_address(address: &str, startup: Duration) -> Result<Target, Targe
         address: address.to_owned(),
         reason,
     };
-    let bound = startup.min(ADDRESS_CONNECT_BOUND);
-    let deadline = Instant::now() + bound;
+    let bound = startup.min(ADDRESS_RESOLVE_BOUND);
     let resolved = match tokio::time::timeout(bound, tokio::net::lookup_host(address)).await {
         Ok(Ok(addrs)) => addrs.collect::<Vec<_>>(),
         Ok(Err(e)) => return Err(unreachable(format!("cannot resolve `{host}`: {e}"))),
@@ -281,27 +310,25 @@ async fn start_address(address: &str, startup: Duration) -> Result<Target, Targe
             )));
         }
     };
-    let mut last_error = format!("`{host}` resolves to no address");
-    for addr in resolved {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        match tokio::time::timeout(remaining, TcpStream::connect(addr)).await {
-            // The probe is closed at once: a correct server ignores a client that never
-            // sends a name.
-            Ok(Ok(_probe)) => {
-                return Ok(Target {
-                    addr,
-                    label: address.to_owned(),
-                    process: None,
-                });
-            }
-            Ok(Err(e)) => last_error = e.to_string(),
-            Err(_) => last_error = format!("no answer within {:.1}s", bound.as_secs_f64()),
-        }
-    }
-    Err(unreachable(last_error))
+    let addr = resolved
+        .first()
+        .copied()
+        .ok_or_else(|| unreachable(format!("`{host}` resolves to no address")))?;
+    Ok(Target {
+        addr,
+        label: address.to_owned(),
+        process: None,
+        seen_listening: false,
+    })
 }
 
-/// Command target: a free port, the command spawned, a bounded wait until it accepts.
+/// Command target: a free port, the command spawned, a bounded wait until it listens.
+///
+/// The wait opens no connection (a server that reads the name in its accept loop dies of a
+/// client that closes at once): it watches `/proc/net/tcp{,6}` for a listening socket on the
+/// port. Where those tables cannot be read (not Linux), the target is returned at once,
+/// not yet [seen listening](Target::seen_listening): the first test user's connect then
+/// retries until the port accepts, within the startup bound.
 async fn start_command(template: &str, startup: Duration) -> Result<Target, TargetError> {
     if !template.contains("{port}") {
         return Err(TargetError::NoPortPlaceholder {
@@ -324,30 +351,31 @@ async fn start_command(template: &str, startup: Duration) -> Result<Target, Targ
                 stderr: process.stderr_tail(),
             });
         }
-        for ip in [
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            IpAddr::V6(Ipv6Addr::LOCALHOST),
-        ] {
-            let addr = SocketAddr::new(ip, port);
-            if let Ok(Ok(_probe)) =
-                tokio::time::timeout(PROBE_BOUND, TcpStream::connect(addr)).await
-            {
-                return Ok(Target {
-                    addr,
-                    label: template.to_owned(),
-                    process: Some(process),
-                });
+        let (addr, seen_listening) = match listening_on(port) {
+            Listening::At(addr) => (addr, true),
+            Listening::Unknown => (
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+                false,
+            ),
+            Listening::NotYet => {
+                if started.elapsed() >= startup {
+                    return Err(TargetError::StartTimeout {
+                        command: template.to_owned(),
+                        port,
+                        waited: started.elapsed(),
+                        stderr: process.stderr_tail(),
+                    });
+                }
+                tokio::time::sleep(POLL_INTERVAL).await;
+                continue;
             }
-        }
-        if started.elapsed() >= startup {
-            return Err(TargetError::StartTimeout {
-                command: template.to_owned(),
-                port,
-                waited: started.elapsed(),
-                stderr: process.stderr_tail(),
-            });
-        }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        };
+        return Ok(Target {
+            addr,
+            label: template.to_owned(),
+            process: Some(process),
+            seen_listening,
+        });
     }
 }
 
@@ -387,17 +415,35 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unreachable_address_fails_quickly() {
+    async fn an_address_target_is_resolved_but_never_connected_to() {
+        // Nothing listens there: starting does not find out (no probe connection); the
+        // first test user's connect does.
         let port = free_port().unwrap();
-        let started = Instant::now();
         let spec = TargetSpec::Address(format!("127.0.0.1:{port}"));
+        let target = Target::start(&spec, Duration::from_secs(10)).await.unwrap();
+        assert!(!target.seen_listening());
+        assert_eq!(target.addr().port(), port);
+        // A listener sees no connection from starting a target on it.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let spec = TargetSpec::Address(listener.local_addr().unwrap().to_string());
+        Target::start(&spec, Duration::from_secs(10)).await.unwrap();
+        assert_eq!(
+            listener.accept().map_err(|e| e.kind()).err(),
+            Some(io::ErrorKind::WouldBlock),
+            "starting an address target must not connect to it"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unresolvable_host_is_unreachable_in_one_line() {
+        let spec = TargetSpec::Address("no-such-host.invalid:8070".to_owned());
         let err = Target::start(&spec, Duration::from_secs(10))
             .await
             .unwrap_err();
         assert!(matches!(err, TargetError::Unreachable { .. }), "{err}");
-        assert!(started.elapsed() < Duration::from_secs(2));
         let message = err.to_string();
-        assert!(message.starts_with(&format!("cannot connect to 127.0.0.1:{port}: ")));
+        assert!(message.starts_with("cannot connect to no-such-host.invalid:8070: "));
         assert!(!message.contains('\n'));
     }
 
@@ -518,12 +564,14 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn a_crash_after_startup_is_reported() {
-        // Accepts the probe connection, then dies.
+        // Accepts one connection (this test's), then dies.
         let command = "python3 -c 'import socket, sys; s = socket.socket(); \
              s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(16); s.accept(); \
              sys.stderr.write(\"panic: ghost client\\n\"); sys.exit(7)' {port}";
         let spec = TargetSpec::Command(command.to_owned());
         let mut target = Target::start(&spec, Duration::from_secs(20)).await.unwrap();
+        assert!(target.seen_listening(), "seen in /proc/net/tcp");
+        let _client = tokio::net::TcpStream::connect(target.addr()).await.unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         let description = loop {
             if let Some(d) = target.has_exited() {
@@ -620,7 +668,7 @@ mod tests {
             .await
             .unwrap();
         assert!(target.label().starts_with("reference-server ("));
-        TcpStream::connect(target.addr()).await.unwrap();
+        tokio::net::TcpStream::connect(target.addr()).await.unwrap();
         target.stop().await;
     }
 

@@ -12,6 +12,7 @@ use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
 use super::TargetError;
+use super::output::OutputLog;
 use crate::procfs::{proc_children, proc_comm, proc_descendants};
 use crate::sync::lock;
 
@@ -35,6 +36,8 @@ pub(super) struct Process {
     pub(super) pid: u32,
     pub(super) stdout: Arc<Mutex<Tail>>,
     pub(super) stderr: Arc<Mutex<Tail>>,
+    /// Both streams' lines in arrival order, for what the server printed during a test.
+    pub(super) output: Arc<Mutex<OutputLog>>,
     pub(super) drains: Vec<JoinHandle<()>>,
 }
 
@@ -55,8 +58,9 @@ impl Process {
             reason: e.to_string(),
         })?;
         let pid = child.id().unwrap_or(0);
-        let stdout = Arc::new(Mutex::new(Tail::default()));
-        let stderr = Arc::new(Mutex::new(Tail::default()));
+        let output = Arc::new(Mutex::new(OutputLog::default()));
+        let stdout = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
+        let stderr = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
         let mut drains = Vec::new();
         if let Some(pipe) = child.stderr.take() {
             drains.push(drain(pipe, Arc::clone(&stderr)));
@@ -70,6 +74,7 @@ impl Process {
             pid,
             stdout,
             stderr,
+            output,
             drains,
         })
     }
@@ -161,9 +166,19 @@ pub(super) struct Tail {
     lines: VecDeque<String>,
     /// The line being written, up to [`TAIL_LINE_BYTES`].
     partial: Vec<u8>,
+    /// Where complete lines are logged too, in arrival order with the other stream's.
+    log: Option<Arc<Mutex<OutputLog>>>,
 }
 
 impl Tail {
+    /// A tail whose complete lines also go to `log`.
+    pub(super) fn logged(log: Arc<Mutex<OutputLog>>) -> Tail {
+        Tail {
+            log: Some(log),
+            ..Tail::default()
+        }
+    }
+
     pub(super) fn push_bytes(&mut self, bytes: &[u8]) {
         for &b in bytes {
             if b == b'\n' {
@@ -178,6 +193,9 @@ impl Tail {
         let line = String::from_utf8_lossy(&self.partial);
         let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
         self.partial.clear();
+        if let Some(log) = &self.log {
+            lock(log).push(line.clone());
+        }
         if self.lines.len() == TAIL_LINES {
             self.lines.pop_front();
         }

@@ -67,6 +67,7 @@ pub(super) async fn start_reference(startup: Duration) -> Result<Target, TargetE
         addr,
         label: format!("reference-server ({addr})"),
         process: Some(process),
+        seen_listening: true,
     })
 }
 

@@ -31,6 +31,9 @@ use crate::wire::{Classifier, Event, WireName, decoder_for, visible};
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
 /// as whole (only used when bytes are pending).
 const QUIET: Duration = Duration::from_millis(150);
+/// How long a refused connect waits before it tries again, while the server may still be
+/// starting (see [`Shared::connect_until`]).
+const CONNECT_RETRY: Duration = Duration::from_millis(25);
 /// Most events a barrier collects before its sentinel: beyond that the server is flooding.
 const MAX_BEFORE_BARRIER: usize = 100_000;
 /// Events buffered per user before its reader stops reading (TCP back-pressure).
@@ -449,23 +452,34 @@ pub(crate) async fn open(
 ) -> Result<TcpStream, Failure> {
     let addr = shared.addr;
     let failed = |actual: String| Failure::new(format!("a connection to {addr}"), actual);
-    let socket = if addr.is_ipv4() {
-        tokio::net::TcpSocket::new_v4()
-    } else {
-        tokio::net::TcpSocket::new_v6()
-    }
-    .map_err(|e| failed(format!("cannot create a socket: {e}")))?;
-    if let Some(size) = recv_buffer {
-        let _ = socket.set_recv_buffer_size(size);
-    }
-    let stream = match timeout(shared.timeouts.connect, socket.connect(addr)).await {
-        Ok(Ok(stream)) => stream,
-        Ok(Err(e)) => return Err(failed(format!("connection failed: {e}"))),
-        Err(_) => {
-            return Err(failed(format!(
-                "no connection within {:?}",
-                shared.timeouts.connect
-            )));
+    // Refused connections are retried only while a starting server may not listen yet.
+    let stream = loop {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        }
+        .map_err(|e| failed(format!("cannot create a socket: {e}")))?;
+        if let Some(size) = recv_buffer {
+            let _ = socket.set_recv_buffer_size(size);
+        }
+        match timeout(shared.timeouts.connect, socket.connect(addr)).await {
+            Ok(Ok(stream)) => break stream,
+            Ok(Err(e))
+                if e.kind() == std::io::ErrorKind::ConnectionRefused
+                    && shared
+                        .connect_until
+                        .is_some_and(|until| std::time::Instant::now() < until) =>
+            {
+                tokio::time::sleep(CONNECT_RETRY).await;
+            }
+            Ok(Err(e)) => return Err(failed(format!("connection failed: {e}"))),
+            Err(_) => {
+                return Err(failed(format!(
+                    "no connection within {:?}",
+                    shared.timeouts.connect
+                )));
+            }
         }
     };
     let _ = stream.set_nodelay(true);

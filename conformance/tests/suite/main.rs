@@ -5,7 +5,9 @@
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
 //! - `failures`: what a student sees when their server is wrong (snapshot of the report);
 //! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments;
-//! - `wild_*`: servers from the wild (`fixtures/wild/`) and the verdicts they must get.
+//! - `wild_*`: servers from the wild (`fixtures/wild/`) and the verdicts they must get:
+//!   `wild_target` (no probe, server output with failures, not a chat server, `--repeat`),
+//!   `wild_report` (setup failures, visible whitespace, true lengths).
 
 mod support;
 
@@ -17,3 +19,4 @@ mod reports;
 mod scenarios;
 mod servers;
 mod wild_report;
+mod wild_target;

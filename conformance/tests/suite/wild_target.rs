@@ -1,0 +1,274 @@
+//! The harness against the servers from the wild (`fixtures/wild/`, see its README), one
+//! test per way the harness itself used to get them wrong (issue 10):
+//!
+//! - no readiness probe: a server that reads the name in its accept loop is not killed
+//!   before the first test, and fails only the tests about clients that stay silent or
+//!   leave before their name, which run last;
+//! - an address where nothing listens is still a usage error (exit 2, one line), decided by
+//!   the first test user's connect;
+//! - what a spawned server prints during a failing test (a traceback) is shown with it;
+//! - a target that is not a chat server gets one short verdict;
+//! - `--repeat N` tells a race (intermittent) from a failure on every attempt.
+//!
+//! Each test runs the real binary against a fixture with its own profile and states the
+//! verdict it must get: exit code, the failing tests, and the words a teacher reads.
+
+use std::net::TcpListener;
+
+use serde_json::Value;
+
+use crate::support::{conformance, path, stdout};
+
+/// `--server-cmd` and `--profile` for `fixtures/wild/NAME.py` with extra server arguments.
+fn wild(name: &str, extra: &str) -> [String; 4] {
+    let script = path(&format!("fixtures/wild/{name}.py"));
+    [
+        "--server-cmd".to_owned(),
+        format!("python3 {script} --port {{port}} {extra}")
+            .trim_end()
+            .to_owned(),
+        "--profile".to_owned(),
+        path(&format!("fixtures/wild/{name}.toml")),
+    ]
+}
+
+/// Runs the suite on a wild fixture with `args` and `--format json`; returns the exit code
+/// and the report.
+fn json_run(name: &str, extra: &str, args: &[&str]) -> (Option<i32>, Value) {
+    let output = conformance()
+        .args(wild(name, extra))
+        .args(["--format", "json", "--seed", "1"])
+        .args(args)
+        .output()
+        .expect("conformance runs");
+    let text = stdout(&output);
+    let report = serde_json::from_str(&text).unwrap_or_else(|e| {
+        panic!(
+            "{name}: not JSON ({e}): {text}{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code(), report)
+}
+
+/// The tests of a JSON report, in the order they ran.
+fn tests(report: &Value) -> &[Value] {
+    report["tests"].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// The ids of the tests with `status`.
+fn ids_with(report: &Value, status: &str) -> Vec<String> {
+    tests(report)
+        .iter()
+        .filter(|t| t["status"] == status)
+        .map(|t| t["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The test `id` of a JSON report.
+fn test<'a>(report: &'a Value, id: &str) -> &'a Value {
+    tests(report)
+        .iter()
+        .find(|t| t["id"] == id)
+        .unwrap_or_else(|| panic!("no test {id} in {report}"))
+}
+
+/// Before issue 10 the harness's probe connection (connect, close at once) killed this
+/// server before the first test, and every test failed. Now it fails exactly
+/// `join.silent_client` (JOIN-6), which runs last with `cleanup.resources` (whose clients
+/// also drop before their names): the silent client's close kills the server, so
+/// `cleanup.resources` is not run.
+#[test]
+fn a_server_reading_names_in_its_accept_loop_fails_only_the_silent_client_test() {
+    let (code, report) = json_run("accept_loop_name", "", &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(
+        ids_with(&report, "fail"),
+        ["join.silent_client"],
+        "{report}"
+    );
+    let order: Vec<&str> = tests(&report)
+        .iter()
+        .map(|t| t["id"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        order[order.len() - 2..],
+        ["join.silent_client", "cleanup.resources"],
+        "the disruptive tests run last: {order:?}"
+    );
+    let resources = test(&report, "cleanup.resources");
+    assert_eq!(resources["status"], "skip");
+    assert_eq!(
+        resources["detail"],
+        "not run: the server exited during join.silent_client"
+    );
+    assert_eq!(ids_with(&report, "skip"), ["cleanup.resources"], "{report}");
+}
+
+/// No probe for `--target` either: the first test user's connect is refused, and that is
+/// the same one-line usage error as before (exit 2), naming the address.
+#[test]
+fn an_address_where_nothing_listens_is_exit_2_decided_by_the_first_connect() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = conformance()
+        .args(["--target", &format!("127.0.0.1:{port}")])
+        .output()
+        .expect("conformance runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "conformance: cannot connect to 127.0.0.1:{port}: Connection refused"
+        )),
+        "{stderr}"
+    );
+    assert!(stdout(&output).is_empty());
+}
+
+/// A handler thread that dies on a split UTF-8 character prints its traceback on stderr;
+/// each failing test quotes what the server printed during it.
+#[test]
+fn a_handlers_traceback_is_shown_with_the_failures_it_explains() {
+    let (code, report) = json_run("traceback_handler", "", &[]);
+    assert_eq!(code, Some(1), "{report}");
+    let failed = ids_with(&report, "fail");
+    assert_eq!(
+        failed,
+        [
+            "broadcast.intact_text",
+            "framing.byte_by_byte",
+            "framing.utf8_split"
+        ],
+        "{report}"
+    );
+    for id in failed {
+        let actual = test(&report, &id)["actual"].as_str().unwrap_or_default();
+        assert!(
+            actual.contains("the server printed during this test:"),
+            "{id}: {actual}"
+        );
+        assert!(
+            actual.contains("Traceback (most recent call last):"),
+            "{id}: {actual}"
+        );
+        assert!(
+            actual.contains("UnicodeDecodeError: 'utf-8' codec can't decode"),
+            "{id}: {actual}"
+        );
+    }
+}
+
+/// An HTTP server on the port: one failed test saying it does not look like a chat server,
+/// quoting the first line, the rest not run, and a short report.
+#[test]
+fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
+    let output = conformance()
+        .args(wild("http_responder", ""))
+        .args(["--seed", "1"])
+        .output()
+        .expect("conformance runs");
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.lines().count() < 25, "too long:\n{text}");
+    assert_eq!(text.matches("FAIL").count(), 1, "{text}");
+    assert!(
+        text.contains(
+            "this does not look like a chat server with this profile: the first line was \
+             `HTTP/1.0 200 OK` — check the port and the profile"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("32 tests not run: the target does not look like a chat server"),
+        "{text}"
+    );
+    assert!(
+        text.trim_end()
+            .ends_with("33 tests, 0 passed, 1 failed (1 in setup), 32 skipped"),
+        "{text}"
+    );
+}
+
+/// `racy_every_other.py --mode double-leave` doubles the leave of every even connection.
+/// `leave.fin_idle` makes three connections per attempt and watches the second one leave,
+/// so on one server its attempts see connections 2, 5, 8: unlucky, lucky, unlucky — failed
+/// 2 of 3, every time, whatever the seed. With `--isolate` every attempt has a fresh server
+/// and the same unlucky connection 2: failed 3 of 3.
+#[test]
+fn repeat_tells_an_intermittent_failure_from_a_constant_one() {
+    let args = ["--filter", "leave.fin_idle", "--repeat", "3"];
+    for seed in ["1", "2", "7"] {
+        let output = conformance()
+            .args(wild("racy_every_other", "--mode double-leave"))
+            .args(args)
+            .args(["--seed", seed])
+            .output()
+            .expect("conformance runs");
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(1), "{text}");
+        assert!(
+            text.contains("Intermittent: failed 2 of 3 attempts (a race in the server)"),
+            "seed {seed}: {text}"
+        );
+        assert!(
+            text.contains("1 tests, 0 passed, 1 failed (1 intermittent), 0 skipped"),
+            "seed {seed}: {text}"
+        );
+    }
+
+    let (code, report) = json_run("racy_every_other", "--mode double-leave", &args);
+    assert_eq!(code, Some(1), "{report}");
+    let fin_idle = test(&report, "leave.fin_idle");
+    assert_eq!(
+        fin_idle["status"], "fail",
+        "an intermittent test is a failure"
+    );
+    assert_eq!(fin_idle["attempts"]["failed"], 2, "{fin_idle}");
+    assert_eq!(fin_idle["attempts"]["of"], 3, "{fin_idle}");
+    assert_eq!(report["summary"]["intermittent"], 1, "{report}");
+    assert_eq!(report["summary"]["failed"], 1, "{report}");
+
+    let output = conformance()
+        .args(wild("racy_every_other", "--mode double-leave"))
+        .args(args)
+        .args(["--seed", "1", "--format", "junit"])
+        .output()
+        .expect("conformance runs");
+    let junit = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{junit}");
+    assert!(
+        junit.contains(r#"tests="1" skipped="0" failures="1""#),
+        "{junit}"
+    );
+    assert!(junit.contains("failed 2 of 3 attempts"), "{junit}");
+
+    let (code, report) = json_run(
+        "racy_every_other",
+        "--mode double-leave",
+        &[args.as_slice(), &["--isolate"]].concat(),
+    );
+    assert_eq!(code, Some(1), "{report}");
+    assert_eq!(report["summary"].get("intermittent"), None, "{report}");
+    let fin_idle = test(&report, "leave.fin_idle");
+    assert_eq!(fin_idle["attempts"]["failed"], 3, "{fin_idle}");
+    assert_eq!(fin_idle["attempts"]["of"], 3, "{fin_idle}");
+}
+
+/// `--repeat` takes 1 to 100 attempts; anything else is a usage error naming the option.
+#[test]
+fn repeat_out_of_range_is_a_usage_error() {
+    for bad in ["0", "101", "many"] {
+        let output = conformance()
+            .args(["--repeat", bad, "--target", "127.0.0.1:9"])
+            .output()
+            .expect("conformance runs");
+        assert_eq!(output.status.code(), Some(2), "--repeat {bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--repeat"), "{stderr}");
+    }
+}
