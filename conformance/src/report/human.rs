@@ -159,7 +159,7 @@ fn not_run(result: &TestResult) -> bool {
 fn not_run_lines(out: &mut String, report: &RunReport, paint: Paint) {
     let mut reasons: Vec<(String, usize)> = Vec::new();
     for result in report.results.iter().filter(|r| not_run(r)) {
-        let reason = detail(result);
+        let reason = detail(result, &report.wording);
         let reason = reason
             .strip_prefix("not run: ")
             .unwrap_or(&reason)
