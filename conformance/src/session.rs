@@ -163,7 +163,8 @@ impl Session {
 
     /// Proves what did not arrive: `sender` sends a unique sentinel; every user in
     /// `observers` must receive it. Returns, per observer, every event before the sentinel.
-    /// With an echoing profile the sender's own echo is consumed too.
+    /// With an echoing profile the sender must have received its own lines back, the
+    /// sentinel included ([`User::expect_own_echoes`]).
     pub async fn barrier(
         &mut self,
         sender: &mut User,
@@ -179,9 +180,9 @@ impl Session {
         for observer in observers.iter_mut() {
             before.push(observer.collect_until(&sentinel).await?);
         }
-        if self.profile().echo {
-            sender.collect_until(&sentinel).await?;
-        }
+        // With an echoing profile the sender's own lines, the sentinel last, must have come
+        // back to it; what else it received meanwhile stays for its later reads.
+        sender.expect_own_echoes().await?;
         Ok(before)
     }
 

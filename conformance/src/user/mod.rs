@@ -7,7 +7,13 @@
 //! [`INBOX_BYTES`] bytes of them; past that the reader stops reading and TCP pushes back on
 //! the server. When an expectation times out, the failure says whether the server had sent
 //! anything at all on the connection, and shows a message that was still arriving.
+//!
+//! Waiting for an event the protocol does not order against others (a welcome after
+//! someone else's join: see [`unordered`]) holds those others back, in arrival order, for
+//! the test's later expectations and barriers: a held event is still received. With an
+//! echoing profile the user consumes its own echoes as they come ([`echoes`]).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,14 +25,17 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+mod echoes;
 pub(crate) mod raw;
 mod shared;
+mod unordered;
 
 pub use shared::{Shared, Timeouts};
 
 use crate::model::Direction;
 use crate::verdict::Failure;
 use crate::wire::{Classifier, Event, WireName, decoder_for, visible};
+use echoes::OwnEchoes;
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
 /// as whole (only used when bytes are pending).
@@ -99,6 +108,11 @@ pub struct User {
     reader: JoinHandle<()>,
     /// Set once the inbox has reported the end of the connection.
     ended: Option<Incoming>,
+    /// Events received while waiting for another that may come after them, in arrival
+    /// order: the next reads take them first.
+    held: VecDeque<Event>,
+    /// The user's own lines still to come back, when the profile echoes.
+    echoes: Option<OwnEchoes>,
 }
 
 impl WireName for User {
@@ -131,6 +145,7 @@ impl User {
             watch: Arc::clone(&watch),
         };
         let reader = tokio::spawn(reader.run(read));
+        let echoes = shared.profile.echo.then(OwnEchoes::default);
         Ok(User {
             name: name.to_string(),
             wire: wire.to_string(),
@@ -141,6 +156,8 @@ impl User {
             watch,
             reader,
             ended: None,
+            held: VecDeque::new(),
+            echoes,
         })
     }
 
@@ -226,7 +243,19 @@ impl User {
         self.shared
             .transcript
             .event(&self.name, format!("SAY {text}"));
+        if let Some(echoes) = &mut self.echoes {
+            echoes.said(text);
+        }
         self.send_message(&message).await
+    }
+
+    /// Notes a chat line this user wrote by hand (with [`send_raw`](Self::send_raw), in
+    /// pieces or several to a write): with an echoing profile it is expected back, after
+    /// the lines said before it, like one sent with [`say`](Self::say).
+    pub fn said_by_hand(&mut self, text: &str) {
+        if let Some(echoes) = &mut self.echoes {
+            echoes.said(text);
+        }
     }
 
     /// Sends the quit word (QUIT-1). `None` when the profile has no quit word.
@@ -297,7 +326,41 @@ impl User {
         )
     }
 
+    /// The next event: a held one first, then the inbox's, past the user's own awaited
+    /// echoes. `None` when nothing came within `wait`.
     async fn next_incoming(&mut self, wait: Duration) -> Option<Incoming> {
+        if let Some(held) = self.held.pop_front() {
+            return Some(Incoming::Event(held));
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_from_inbox(left).await {
+                Some(Incoming::Event(e)) if self.is_awaited_echo(&e) => self.note_echo(&e),
+                other => return other,
+            }
+        }
+    }
+
+    /// Logs an awaited echo the user consumed.
+    fn note_echo(&self, echo: &Event) {
+        self.shared
+            .transcript
+            .event(&self.name, format!("ECHO {}", self.show(echo)));
+    }
+
+    /// True (and consumed) when `event` is one of the user's own lines coming back as the
+    /// echoing profile says it must.
+    fn is_awaited_echo(&mut self, event: &Event) -> bool {
+        match (&mut self.echoes, event) {
+            (Some(echoes), Event::Chat { user, text }) if *user == self.wire => {
+                echoes.received(text)
+            }
+            _ => false,
+        }
+    }
+
+    async fn next_from_inbox(&mut self, wait: Duration) -> Option<Incoming> {
         if let Some(end) = &self.ended {
             return Some(end.clone());
         }
@@ -327,10 +390,17 @@ impl User {
         }
     }
 
-    /// The next event must be `want`.
+    /// The next event must be `want`. Events the protocol lets come first (see
+    /// [`unordered`]) are held back for later reads instead.
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
-        self.expect_that(expected, |got| got == want).await
+        let me = self.wire.clone();
+        self.wait_for(
+            expected,
+            |got| got == want,
+            |got| unordered::may_arrive_before(got, want, &me),
+        )
+        .await
     }
 
     /// Consumes the welcome line (JOIN-5), or fails with what came instead.
@@ -341,9 +411,11 @@ impl User {
         );
         let wire = self.wire.clone();
         // A welcome template without {user} captures nothing: accept that too.
-        self.expect_that(
+        let welcome = Event::Welcome { user: wire.clone() };
+        self.wait_for(
             expected,
             |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
+            |got| unordered::may_arrive_before(got, &welcome, &wire),
         )
         .await
     }
@@ -352,17 +424,104 @@ impl User {
     pub async fn expect_that(
         &mut self,
         expected: String,
-        accept: impl FnOnce(&Event) -> bool,
+        accept: impl Fn(&Event) -> bool,
     ) -> Result<(), Failure> {
-        match self.next_incoming(self.timeout()).await {
-            Some(Incoming::Event(got)) if accept(&got) => Ok(()),
-            Some(Incoming::Event(got)) => Err(Failure::new(
-                expected,
-                format!("{} received {}", self.name, self.show(&got)),
-            )),
-            Some(end) => Err(Failure::new(expected, describe_end(&end))),
-            None => Err(Failure::new(expected, self.silence())),
+        self.wait_for(expected, accept, |_| false).await
+    }
+
+    /// Waits (one expectation timeout in all) for an event that satisfies `accept`. Events
+    /// before it for which `holdable` is true are held back, in order, for later reads; any
+    /// other event first is a failure, as is the end of the connection or silence.
+    async fn wait_for(
+        &mut self,
+        expected: String,
+        accept: impl Fn(&Event) -> bool,
+        holdable: impl Fn(&Event) -> bool,
+    ) -> Result<(), Failure> {
+        let deadline = tokio::time::Instant::now() + self.timeout();
+        let mut passed = Vec::new();
+        let outcome = loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Event(got)) if accept(&got) => break Ok(()),
+                Some(Incoming::Event(got))
+                    if holdable(&got) && passed.len() < MAX_BEFORE_BARRIER =>
+                {
+                    passed.push(got)
+                }
+                Some(Incoming::Event(got)) => {
+                    break Err(format!("{} received {}", self.name, self.show(&got)));
+                }
+                Some(end) => break Err(describe_end(&end)),
+                None => break Err(self.silence()),
+            }
+        };
+        let held_back = self.summarise_held(&passed);
+        for event in passed.into_iter().rev() {
+            self.held.push_front(event);
         }
+        outcome.map_err(|actual| Failure::new(expected, format!("{actual}{held_back}")))
+    }
+
+    /// `; before it, held back: [...]` for events passed over while waiting, or nothing.
+    fn summarise_held(&self, passed: &[Event]) -> String {
+        if passed.is_empty() {
+            return String::new();
+        }
+        let shown: Vec<String> = passed.iter().map(|e| self.show(e)).collect();
+        format!(" (after {}, which may come first)", shown.join(", "))
+    }
+
+    /// With an echoing profile: every line this user said so far must have come back to it,
+    /// once each and in the order said (the profile's `echo`). Other events meanwhile are
+    /// held back for later reads. Without echo there is nothing to wait for.
+    pub async fn expect_own_echoes(&mut self) -> Result<(), Failure> {
+        let expected = format!(
+            "{} receives each of its own lines back once, in the order it said them (the \
+             profile says the server echoes)",
+            self.name
+        );
+        let deadline = tokio::time::Instant::now() + self.timeout();
+        let mut passed = Vec::new();
+        let outcome = loop {
+            let Some(echoes) = &mut self.echoes else {
+                break Ok(());
+            };
+            let faults = echoes.take_faults();
+            if !faults.is_empty() {
+                break Err(faults.join("; "));
+            }
+            let Some(first) = echoes.first_awaited().map(str::to_string) else {
+                break Ok(());
+            };
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            // Held events came before, and an awaited echo is never held: read the inbox.
+            match self.next_from_inbox(left).await {
+                Some(Incoming::Event(got)) if self.is_awaited_echo(&got) => self.note_echo(&got),
+                Some(Incoming::Event(got)) if passed.len() < MAX_BEFORE_BARRIER => passed.push(got),
+                Some(Incoming::Event(_)) => {
+                    break Err(format!(
+                        "more than {MAX_BEFORE_BARRIER} other messages came first"
+                    ));
+                }
+                Some(end) => {
+                    break Err(format!(
+                        "its own \"{}\" never came back: {}",
+                        visible(&first),
+                        describe_end(&end)
+                    ));
+                }
+                None => {
+                    break Err(format!(
+                        "its own \"{}\" never came back: {}",
+                        visible(&first),
+                        self.silence()
+                    ));
+                }
+            }
+        };
+        self.held.extend(passed);
+        outcome.map_err(|actual| Failure::new(expected, format!("{} {actual}", self.name)))
     }
 
     /// Every event before `until`, which must arrive within the timeout (a barrier).
