@@ -34,7 +34,7 @@ pub use shared::{Shared, Timeouts};
 
 use crate::model::Direction;
 use crate::verdict::Failure;
-use crate::wire::{Classifier, Event, WireName, decoder_for, visible};
+use crate::wire::{Classifier, Event, Owner, WireName, decoder_for, visible};
 use echoes::OwnEchoes;
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
@@ -277,6 +277,18 @@ impl User {
         // Dropping the reader half with the writer closes the socket entirely.
     }
 
+    /// Closes this user's sending side cleanly (FIN) and keeps reading, so the test can wait
+    /// for the server to close the connection in turn ([`expect_closed`](Self::expect_closed)).
+    pub async fn close_sending(&mut self) {
+        self.shared
+            .transcript
+            .record(&self.name, Direction::Event, "closes (FIN), still reading");
+        self.shared.transcript.event(&self.name, "CLOSE".into());
+        if let Some(mut writer) = self.writer.take() {
+            let _ = writer.shutdown().await;
+        }
+    }
+
     /// Resets the connection (RST): linger 0, then close.
     pub fn reset(mut self) {
         self.shared
@@ -394,13 +406,8 @@ impl User {
     /// [`unordered`]) are held back for later reads instead.
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
-        let me = self.wire.clone();
-        self.wait_for(
-            expected,
-            |got| got == want,
-            |got| unordered::may_arrive_before(got, want, &me),
-        )
-        .await
+        let holdable = self.holdable_before(want);
+        self.wait_for(expected, |got| got == want, holdable).await
     }
 
     /// Consumes the welcome line (JOIN-5), or fails with what came instead.
@@ -411,13 +418,26 @@ impl User {
         );
         let wire = self.wire.clone();
         // A welcome template without {user} captures nothing: accept that too.
-        let welcome = Event::Welcome { user: wire.clone() };
+        let holdable = self.holdable_before(&Event::Welcome { user: wire.clone() });
         self.wait_for(
             expected,
             |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
-            |got| unordered::may_arrive_before(got, &welcome, &wire),
+            holdable,
         )
         .await
+    }
+
+    /// What waiting for `want` may hold back: what the protocol lets come first (see
+    /// [`unordered`]), about a user of this test. A line about a name no test user has is
+    /// never legitimately first: it fails the wait at once.
+    fn holdable_before(&self, want: &Event) -> impl Fn(&Event) -> bool + use<> {
+        let (want, me, roster) = (want.clone(), self.wire.clone(), self.shared.roster.clone());
+        move |got| {
+            unordered::may_arrive_before(got, &want, &me)
+                && got
+                    .user()
+                    .is_none_or(|user| roster.owner(user) == Owner::ThisTest)
+        }
     }
 
     /// The next event must satisfy `accept`; `expected` says what that means.
@@ -591,10 +611,17 @@ impl User {
         self.ended.is_some()
     }
 
-    /// An event in the test's names (`CHAT ana hola`), for messages.
+    /// An event in the test's names (`CHAT ana hola`), for messages; one about a name no
+    /// user of the test has is marked as such.
     pub fn show(&self, event: &Event) -> String {
         let shown = self.shared.roster.normalise(&event.to_string());
-        crate::wire::cut(&shown, SHOWN_CHARS).into_owned()
+        let shown = crate::wire::cut(&shown, SHOWN_CHARS).into_owned();
+        match event.user() {
+            Some(user) if !user.is_empty() && self.shared.roster.owner(user) == Owner::Nobody => {
+                format!("{shown} (unattributed: no user of this test is called that)")
+            }
+            _ => shown,
+        }
     }
 }
 
@@ -698,10 +725,21 @@ impl Reader {
     }
 
     /// Records one message and hands its event to the test; false once the test is gone.
+    /// A line about a user of an earlier test is recorded only; one about a name no
+    /// simulated user has (`None salió`) is recorded marked as unattributed, and delivered.
     async fn deliver(&mut self, message: String) -> bool {
         let roster = &self.shared.roster;
+        let event = self.classifier.classify(&message);
+        let owner = match event.as_ref().and_then(Event::user) {
+            Some(user) if !user.is_empty() => roster.owner(user),
+            _ => Owner::ThisTest,
+        };
         if self.shared.transcript.accepts() {
             let shown = roster.normalise(&message);
+            let shown = match owner {
+                Owner::Nobody => crate::transcript::unattributed(&shown),
+                _ => shown,
+            };
             self.shared
                 .transcript
                 .record(&self.me, Direction::Received, &shown);
@@ -710,14 +748,11 @@ impl Reader {
                 .transcript
                 .record(&self.me, Direction::Received, "");
         }
-        let Some(event) = self.classifier.classify(&message) else {
+        let Some(event) = event else {
             return true; // matched an `ignore` pattern
         };
-        if let Some(user) = event.user()
-            && !user.is_empty()
-            && !roster.knows(user)
-        {
-            return true; // another test's user on a shared server
+        if owner == Owner::AnotherTest {
+            return true; // a user of an earlier test, still leaving
         }
         // Wait for room in the inbox's byte budget: while the test does not take events,
         // this reader stops reading and the server's writes back up.

@@ -4,7 +4,9 @@
 //! - `servers`: the reference server passes strict (the fixtures: see `tests/judgement.rs`);
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
 //! - `failures`: what a student sees when their server is wrong (snapshot of the report);
-//! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments.
+//! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments;
+//! - `wild_user`: the simulated users against servers from the wild (echo, unordered
+//!   welcomes, unattributed lines).
 
 mod support;
 
@@ -15,3 +17,4 @@ mod load;
 mod reports;
 mod scenarios;
 mod servers;
+mod wild_user;
