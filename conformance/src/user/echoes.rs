@@ -35,7 +35,7 @@ impl OwnEchoes {
         };
         if at > 0 && self.faults.len() < FAULTS_KEPT {
             self.faults.push(format!(
-                "its own \"{}\" came back before its earlier \"{}\"",
+                "own \"{}\" came back before the earlier \"{}\"",
                 crate::wire::visible(text),
                 crate::wire::visible(&self.awaited[0])
             ));
@@ -90,7 +90,7 @@ mod tests {
         assert_eq!(echoes.first_awaited(), Some("1"));
         let faults = echoes.take_faults();
         assert_eq!(faults.len(), 1);
-        assert!(faults[0].contains("\"2\" came back before its earlier \"1\""));
+        assert!(faults[0].contains("\"2\" came back before the earlier \"1\""));
         assert!(echoes.received("1"));
         assert!(echoes.take_faults().is_empty());
     }

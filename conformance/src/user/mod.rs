@@ -28,6 +28,8 @@ use tokio::time::timeout;
 mod echoes;
 pub(crate) mod raw;
 mod shared;
+#[cfg(test)]
+mod tests;
 mod unordered;
 
 pub use shared::{Shared, Timeouts};
@@ -521,19 +523,20 @@ impl User {
                 Some(Incoming::Event(got)) if passed.len() < MAX_BEFORE_BARRIER => passed.push(got),
                 Some(Incoming::Event(_)) => {
                     break Err(format!(
-                        "more than {MAX_BEFORE_BARRIER} other messages came first"
+                        "own \"{}\" did not come back before {MAX_BEFORE_BARRIER} other messages",
+                        visible(&first)
                     ));
                 }
                 Some(end) => {
                     break Err(format!(
-                        "its own \"{}\" never came back: {}",
+                        "own \"{}\" never came back: {}",
                         visible(&first),
                         describe_end(&end)
                     ));
                 }
                 None => {
                     break Err(format!(
-                        "its own \"{}\" never came back: {}",
+                        "own \"{}\" never came back: {}",
                         visible(&first),
                         self.silence()
                     ));
@@ -541,7 +544,7 @@ impl User {
             }
         };
         self.held.extend(passed);
-        outcome.map_err(|actual| Failure::new(expected, format!("{} {actual}", self.name)))
+        outcome.map_err(|actual| Failure::new(expected, format!("{}'s {actual}", self.name)))
     }
 
     /// Every event before `until`, which must arrive within the timeout (a barrier).
