@@ -177,8 +177,16 @@ impl Session {
             text,
         };
         let mut before = Vec::with_capacity(observers.len());
-        for observer in observers.iter_mut() {
-            before.push(observer.collect_until(&sentinel).await?);
+        for k in 0..observers.len() {
+            match observers[k].collect_until(&sentinel).await {
+                Ok(events) => before.push(events),
+                Err(failure) if observers[k].has_ended() => return Err(failure),
+                Err(failure) => {
+                    let (done, rest) = observers.split_at_mut(k);
+                    let (missed, rest) = rest.split_first_mut().expect("k < len");
+                    return Err(lost_on_the_way(failure, done, missed, rest, &sentinel).await);
+                }
+            }
         }
         // With an echoing profile the sender's own lines, the sentinel last, must have come
         // back to it; what else it received meanwhile stays for its later reads.
@@ -214,6 +222,38 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// A barrier's sentinel did not reach `missed`: when it reached other observers (`done`
+/// already, or one of the `rest`, asked now, all together within one timeout), it was sent
+/// and then lost on the way, and the failure says so.
+async fn lost_on_the_way(
+    mut failure: Failure,
+    done: &[&mut User],
+    missed: &User,
+    rest: &mut [&mut User],
+    sentinel: &Event,
+) -> Failure {
+    let asked = rest.iter_mut().map(|user| user.collect_until(sentinel));
+    let answers = futures::future::join_all(asked).await;
+    let reached: Vec<&str> = done
+        .iter()
+        .map(|user| user.name.as_str())
+        .chain(
+            rest.iter()
+                .zip(&answers)
+                .filter(|(_, answer)| answer.is_ok())
+                .map(|(user, _)| user.name.as_str()),
+        )
+        .collect();
+    if !reached.is_empty() {
+        failure.actual.push_str(&format!(
+            "; the same sentinel reached {}: a delivery lost on the way to {} (CHAT-1)",
+            reached.join(", "),
+            missed.name
+        ));
+    }
+    failure
 }
 
 /// Fails when `events` (received by `user` before a barrier) is not empty.

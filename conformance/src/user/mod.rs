@@ -58,7 +58,8 @@ const PENDING_SHOWN: usize = 80;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
     /// One classified message, in arrival order. Messages matching an `ignore` pattern and
-    /// lines about users of other tests never get here.
+    /// lines about users of earlier tests never get here; lines about a name no simulated
+    /// user has (`None salió`) do, and the transcript marks them as unattributed.
     Event(Event),
     /// The server closed the connection (FIN).
     Closed,
