@@ -151,3 +151,22 @@ async fn without_echo_in_the_profile_an_echo_reaches_the_test() {
     ana.expect_own_echoes().await.unwrap();
     assert_eq!(ana.next().await.unwrap(), Event::chat(&me, "uno"));
 }
+
+#[tokio::test]
+async fn an_own_join_line_after_someone_elses_is_found_and_the_other_kept() {
+    // announce_self: the joiner's own join line may follow a concurrent joiner's.
+    let (s, mut ana, mut server) = ana_and_server(false).await;
+    let beto = s.declare("beto");
+    let me = ana.wire.clone();
+    let lines = [
+        format!("Hola {me}"),
+        format!("{beto} se ha unido al chat"),
+        format!("{me} se ha unido al chat"),
+    ];
+    server_writes(&mut server, &lines).await;
+    ana.expect_welcome().await.unwrap();
+    ana.expect(&Event::join(&me))
+        .await
+        .unwrap_or_else(|f| panic!("{f}"));
+    assert_eq!(ana.next().await.unwrap(), Event::join(&beto));
+}
