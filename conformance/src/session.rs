@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -224,9 +225,13 @@ impl Session {
     }
 }
 
+/// How long the observers not yet asked get to show a sentinel that `missed` waited for in
+/// vain: after that full wait, a sentinel the server sent is already in their inboxes.
+const ASK_THE_OTHERS: Duration = Duration::from_millis(250);
+
 /// A barrier's sentinel did not reach `missed`: when it reached other observers (`done`
-/// already, or one of the `rest`, asked now, all together within one timeout), it was sent
-/// and then lost on the way, and the failure says so.
+/// already, or one of the `rest`, asked now, all together within [`ASK_THE_OTHERS`]), it was
+/// sent and then lost on the way, and the failure says so.
 async fn lost_on_the_way(
     mut failure: Failure,
     done: &[&mut User],
@@ -234,7 +239,9 @@ async fn lost_on_the_way(
     rest: &mut [&mut User],
     sentinel: &Event,
 ) -> Failure {
-    let asked = rest.iter_mut().map(|user| user.collect_until(sentinel));
+    let asked = rest
+        .iter_mut()
+        .map(|user| tokio::time::timeout(ASK_THE_OTHERS, user.collect_until(sentinel)));
     let answers = futures::future::join_all(asked).await;
     let reached: Vec<&str> = done
         .iter()
@@ -242,7 +249,7 @@ async fn lost_on_the_way(
         .chain(
             rest.iter()
                 .zip(&answers)
-                .filter(|(_, answer)| answer.is_ok())
+                .filter(|(_, answer)| matches!(answer, Ok(Ok(_))))
                 .map(|(user, _)| user.name.as_str()),
         )
         .collect();
