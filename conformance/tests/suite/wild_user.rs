@@ -68,8 +68,9 @@ fn an_echoing_server_with_echo_in_its_profile_passes_core() {
 
 #[test]
 fn a_loss_planted_in_an_echoing_server_is_still_caught_and_named_a_loss() {
-    // Alone, the test's 60 messages come first on the server: every 5th is lost to one
-    // receiver, and no sentinel (the 61st to 63rd) is.
+    // Every 5th chat message the server handles is lost to one receiver: some of the
+    // test's 60 messages, or a sentinel (the server may take one before another user's last
+    // messages). Either way the failure is a loss, found by the delivery check or the barrier.
     let run = run(
         "echo_server",
         "--lose-every 5",
@@ -80,15 +81,17 @@ fn a_loss_planted_in_an_echoing_server_is_still_caught_and_named_a_loss() {
     assert_eq!(turns["status"], "fail", "{turns}");
     assert_eq!(turns["requirement"], "CHAT-1", "{turns}");
     let actual = turns["actual"].as_str().unwrap_or_default();
-    assert!(
-        actual.starts_with("12 lost, 0 duplicated, 0 echoed"),
-        "{actual}"
-    );
-    assert!(actual.contains("lost at "), "{actual}");
+    let counted = actual.contains(" lost, 0 duplicated, 0 echoed") && actual.contains("lost at ");
+    let at_a_barrier = actual.contains("a delivery lost on the way to");
+    assert!(counted || at_a_barrier, "{actual}");
     // Losses, and nothing about echoes: the senders' own copies all came back.
     for failed in run.failed() {
         let actual = failed["actual"].as_str().unwrap_or_default();
-        assert!(!actual.contains("its own"), "an echo was blamed: {failed}");
+        let blamed = ["own \"", "echoed: ", "came back more than once"];
+        assert!(
+            !blamed.iter().any(|words| actual.contains(words)),
+            "an echo was blamed: {failed}"
+        );
     }
 }
 
