@@ -9,9 +9,9 @@
 //! anything at all on the connection, and shows a message that was still arriving.
 //!
 //! Waiting for an event the protocol does not order against others (a welcome after
-//! someone else's join: see [`unordered`]) holds those others back, in arrival order, for
-//! the test's later expectations and barriers: a held event is still received. With an
-//! echoing profile the user consumes its own echoes as they come ([`echoes`]).
+//! someone else's join: see `user/unordered.rs`) holds those others back, in arrival order,
+//! for the test's later expectations and barriers: a held event is still received. With an
+//! echoing profile the user consumes its own echoes as they come (`user/echoes.rs`).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -407,7 +407,7 @@ impl User {
     }
 
     /// The next event must be `want`. Events the protocol lets come first (see
-    /// [`unordered`]) are held back for later reads instead.
+    /// `user/unordered.rs`) are held back for later reads instead.
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
         let holdable = self.holdable_before(want);
