@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -164,7 +165,8 @@ impl Session {
 
     /// Proves what did not arrive: `sender` sends a unique sentinel; every user in
     /// `observers` must receive it. Returns, per observer, every event before the sentinel.
-    /// With an echoing profile the sender's own echo is consumed too.
+    /// With an echoing profile the sender must have received its own lines back, the
+    /// sentinel included ([`User::expect_own_echoes`]).
     pub async fn barrier(
         &mut self,
         sender: &mut User,
@@ -177,12 +179,20 @@ impl Session {
             text,
         };
         let mut before = Vec::with_capacity(observers.len());
-        for observer in observers.iter_mut() {
-            before.push(observer.collect_until(&sentinel).await?);
+        for k in 0..observers.len() {
+            match observers[k].collect_until(&sentinel).await {
+                Ok(events) => before.push(events),
+                Err(failure) if observers[k].has_ended() => return Err(failure),
+                Err(failure) => {
+                    let (done, rest) = observers.split_at_mut(k);
+                    let (missed, rest) = rest.split_first_mut().expect("k < len");
+                    return Err(lost_on_the_way(failure, done, missed, rest, &sentinel).await);
+                }
+            }
         }
-        if self.profile().echo {
-            sender.collect_until(&sentinel).await?;
-        }
+        // With an echoing profile the sender's own lines, the sentinel last, must have come
+        // back to it; what else it received meanwhile stays for its later reads.
+        sender.expect_own_echoes().await?;
         Ok(before)
     }
 
@@ -214,6 +224,44 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// How long the observers not yet asked get to show a sentinel that `missed` waited for in
+/// vain: after that full wait, a sentinel the server sent is already in their inboxes.
+const ASK_THE_OTHERS: Duration = Duration::from_millis(250);
+
+/// A barrier's sentinel did not reach `missed`: when it reached other observers (`done`
+/// already, or one of the `rest`, asked now, all together within [`ASK_THE_OTHERS`]), it was
+/// sent and then lost on the way, and the failure says so.
+async fn lost_on_the_way(
+    mut failure: Failure,
+    done: &[&mut User],
+    missed: &User,
+    rest: &mut [&mut User],
+    sentinel: &Event,
+) -> Failure {
+    let asked = rest
+        .iter_mut()
+        .map(|user| tokio::time::timeout(ASK_THE_OTHERS, user.collect_until(sentinel)));
+    let answers = futures::future::join_all(asked).await;
+    let reached: Vec<&str> = done
+        .iter()
+        .map(|user| user.name.as_str())
+        .chain(
+            rest.iter()
+                .zip(&answers)
+                .filter(|(_, answer)| matches!(answer, Ok(Ok(_))))
+                .map(|(user, _)| user.name.as_str()),
+        )
+        .collect();
+    if !reached.is_empty() {
+        failure.actual.push_str(&format!(
+            "; the same sentinel reached {}: a delivery lost on the way to {} (CHAT-1)",
+            reached.join(", "),
+            missed.name
+        ));
+    }
+    failure
 }
 
 /// Fails when `events` (received by `user` before a barrier) is not empty.

@@ -127,6 +127,15 @@ impl Transcript {
     }
 }
 
+/// How a received line about a name no simulated user has (`None salió`) is marked in a
+/// transcript: it came from the server, but no test user's action produced it.
+pub fn unattributed(line: &str) -> String {
+    format!("{UNATTRIBUTED}{line}")
+}
+
+/// The mark of [`unattributed`] lines.
+pub const UNATTRIBUTED: &str = "unattributed (from no test user): ";
+
 impl Default for Transcript {
     fn default() -> Self {
         Self::new()

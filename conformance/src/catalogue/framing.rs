@@ -47,6 +47,7 @@ fn partial_writes() -> TestCase {
         let (a, b) = (bytes.len() / 3, 2 * bytes.len() / 3);
         let pieces: [&[u8]; 3] = [&bytes[..a], &bytes[a..b], &bytes[b..]];
         write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
+        beto.said_by_hand(text);
         let what = "after the line in three pieces";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -75,6 +76,7 @@ fn byte_by_byte() -> TestCase {
         let bytes = line(&s, &beto, text).into_bytes();
         let pieces: Vec<&[u8]> = bytes.chunks(1).collect();
         write_pieces(&mut beto, &pieces, Duration::from_millis(3)).await?;
+        beto.said_by_hand(text);
         let what = "after the line written byte by byte";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -101,6 +103,7 @@ fn several_lines() -> TestCase {
         let texts = ["primera", "segunda", "tercera"];
         let bytes: String = texts.iter().map(|t| line(&s, &beto, t)).collect();
         beto.send_raw(bytes.as_bytes()).await?;
+        texts.iter().for_each(|text| beto.said_by_hand(text));
         let what = "after the three lines";
         receives_exactly(&mut s, &mut ana, &mut beto, &texts, what).await
     })
@@ -132,9 +135,12 @@ fn crlf() -> TestCase {
         };
         beto.send_raw(crlf_line(&s, &beto, "hola").as_bytes())
             .await?;
+        beto.said_by_hand("hola");
         ana.expect(&Event::chat(&beto, "hola")).await?;
         let two = crlf_line(&s, &beto, "uno") + &crlf_line(&s, &beto, "dos");
         beto.send_raw(two.as_bytes()).await?;
+        beto.said_by_hand("uno");
+        beto.said_by_hand("dos");
         let what = "after the \\r\\n lines";
         receives_exactly(&mut s, &mut ana, &mut beto, &["uno", "dos"], what).await?;
         if let Some(quit) = s.profile().quit.clone() {
@@ -182,6 +188,7 @@ fn utf8_split() -> TestCase {
             &bytes[in_emoji..],
         ];
         write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
+        beto.said_by_hand(text);
         let what = "after the split line";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -207,11 +214,13 @@ fn empty_lines() -> TestCase {
         line_framing(&s, "an empty write sends nothing")?;
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         beto.send_raw(line(&s, &beto, "antes").as_bytes()).await?;
+        beto.said_by_hand("antes");
         // Blank lines are blank on the wire, whatever the profile's `send` wording.
         for blank in ["\n", "   \n", "\t\n", "\r\n", " \t \n"] {
             beto.send_raw(blank.as_bytes()).await?;
         }
         beto.send_raw(line(&s, &beto, "después").as_bytes()).await?;
+        beto.said_by_hand("después");
         let before = s.barrier(&mut beto, &mut [&mut ana]).await?;
         let wanted = [Event::chat(&beto, "antes"), Event::chat(&beto, "después")];
         if before[0] != wanted {

@@ -24,7 +24,8 @@ pub struct Delivery {
     sent: Vec<Sent>,
     /// Receiver (wire name) → the chat events it received, in order.
     received: Vec<(String, Vec<Event>)>,
-    /// The profile echoes: a sender must receive its own messages once too.
+    /// The profile echoes: each sender's own messages come back to it once, and its user has
+    /// already taken them (see `User::expect_own_echoes`); one more copy here is a duplicate.
     echo: bool,
     /// Wire name → the name to show.
     names: HashMap<String, String>,
@@ -33,9 +34,11 @@ pub struct Delivery {
 const SHOWN: usize = 5;
 
 impl Delivery {
-    /// An empty log. `echo` is the profile's `echo` setting: when true, every sender must
-    /// also receive each of its own messages exactly once; when false, receiving one is an
-    /// "echoed" error (CHAT-2).
+    /// An empty log. `echo` is the profile's `echo` setting: when true, every sender receives
+    /// each of its own messages back exactly once, and its simulated user consumes that echo
+    /// (checking it came once, in the order said), so the events recorded here never hold it
+    /// and another copy is "duplicated"; when false, receiving one is an "echoed" error
+    /// (CHAT-2).
     pub fn new(echo: bool) -> Self {
         Delivery {
             echo,
@@ -121,6 +124,17 @@ impl Delivery {
                     }
                     continue;
                 }
+                if &key.sender == receiver {
+                    // Its one awaited echo was already consumed by the user.
+                    duplicated += 1;
+                    if duplicated <= SHOWN {
+                        problems.push(format!(
+                            "duplicated at {who}: its own {:?} came back more than once",
+                            key.text
+                        ));
+                    }
+                    continue;
+                }
                 let count = seen.entry(i).or_default();
                 *count += 1;
                 if *count == 2 {
@@ -154,8 +168,7 @@ impl Delivery {
                 sequence.push(i);
             }
             for (i, s) in self.sent.iter().enumerate() {
-                let should = &s.sender != receiver || self.echo;
-                if should && !seen.contains_key(&i) {
+                if &s.sender != receiver && !seen.contains_key(&i) {
                     lost += 1;
                     if lost <= SHOWN {
                         problems.push(format!(
@@ -192,7 +205,8 @@ impl Delivery {
         }
         let expected = if self.echo {
             "every message exactly once at every user (the sender included: this profile \
-             echoes), each sender's messages in order, every line intact"
+             echoes, and each sender's own copies were checked as they came back), each \
+             sender's messages in order, every line intact"
         } else {
             "every message exactly once at every other user, never back to its sender, each \
              sender's messages in order, every line intact"
@@ -291,6 +305,36 @@ mod tests {
             err.actual
         );
         assert!(err.actual.contains("lost at c: a \"2\""), "{}", err.actual);
+    }
+
+    #[test]
+    fn with_echo_the_senders_copy_is_not_expected_here_and_a_second_is_a_duplicate() {
+        let mut d = Delivery::new(true);
+        d.sent("a", "1");
+        d.sent("b", "2");
+        // The users consumed their awaited echoes: none is missing here.
+        d.received("a", vec![chat("b", "2")]);
+        d.received("b", vec![chat("a", "1")]);
+        assert!(d.judge(true).is_ok());
+        // One more copy of a's own line reached the checker.
+        let mut d = Delivery::new(true);
+        d.sent("a", "1");
+        d.sent("b", "2");
+        d.received("a", vec![chat("a", "1"), chat("b", "2")]);
+        d.received("b", vec![chat("a", "1")]);
+        let err = d.judge(false).unwrap_err();
+        assert!(
+            err.actual.starts_with("0 lost, 1 duplicated, 0 echoed"),
+            "{}",
+            err.actual
+        );
+        // A loss is still a loss.
+        let mut d = Delivery::new(true);
+        d.sent("a", "1");
+        d.received("b", vec![]);
+        let err = d.judge(false).unwrap_err();
+        assert!(err.actual.starts_with("1 lost"), "{}", err.actual);
+        assert!(err.actual.contains("lost at b: a \"1\""), "{}", err.actual);
     }
 
     #[test]

@@ -7,7 +7,13 @@
 //! [`INBOX_BYTES`] bytes of them; past that the reader stops reading and TCP pushes back on
 //! the server. When an expectation times out, the failure says whether the server had sent
 //! anything at all on the connection, and shows a message that was still arriving.
+//!
+//! Waiting for an event the protocol does not order against others (a welcome after
+//! someone else's join: see `user/unordered.rs`) holds those others back, in arrival order,
+//! for the test's later expectations and barriers: a held event is still received. With an
+//! echoing profile the user consumes its own echoes as they come (`user/echoes.rs`).
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,14 +25,20 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
+mod echoes;
 pub(crate) mod raw;
 mod shared;
+#[cfg(test)]
+mod tests;
+mod unordered;
+mod waiting;
 
 pub use shared::{Shared, Timeouts};
 
 use crate::model::Direction;
 use crate::verdict::Failure;
-use crate::wire::{Classifier, Event, WireName, decoder_for, visible};
+use crate::wire::{Classifier, Event, Owner, WireName, decoder_for, visible};
+use echoes::OwnEchoes;
 
 /// How long a chunk-framed stream may stay quiet before a pending partial message is taken
 /// as whole (only used when bytes are pending).
@@ -50,7 +62,8 @@ const PENDING_SHOWN: usize = 80;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Incoming {
     /// One classified message, in arrival order. Messages matching an `ignore` pattern and
-    /// lines about users of other tests never get here.
+    /// lines about users of earlier tests never get here; lines about a name no simulated
+    /// user has (`None salió`) do, and the transcript marks them as unattributed.
     Event(Event),
     /// The server closed the connection (FIN).
     Closed,
@@ -102,6 +115,11 @@ pub struct User {
     reader: JoinHandle<()>,
     /// Set once the inbox has reported the end of the connection.
     ended: Option<Incoming>,
+    /// Events received while waiting for another that may come after them, in arrival
+    /// order: the next reads take them first.
+    held: VecDeque<Event>,
+    /// The user's own lines still to come back, when the profile echoes.
+    echoes: Option<OwnEchoes>,
 }
 
 impl WireName for User {
@@ -134,6 +152,7 @@ impl User {
             watch: Arc::clone(&watch),
         };
         let reader = tokio::spawn(reader.run(read));
+        let echoes = shared.profile.echo.then(OwnEchoes::default);
         Ok(User {
             name: name.to_string(),
             wire: wire.to_string(),
@@ -144,6 +163,8 @@ impl User {
             watch,
             reader,
             ended: None,
+            held: VecDeque::new(),
+            echoes,
         })
     }
 
@@ -229,7 +250,19 @@ impl User {
         self.shared
             .transcript
             .event(&self.name, format!("SAY {text}"));
+        if let Some(echoes) = &mut self.echoes {
+            echoes.said(text);
+        }
         self.send_message(&message).await
+    }
+
+    /// Notes a chat line this user wrote by hand (with [`send_raw`](Self::send_raw), in
+    /// pieces or several to a write): with an echoing profile it is expected back, after
+    /// the lines said before it, like one sent with [`say`](Self::say).
+    pub fn said_by_hand(&mut self, text: &str) {
+        if let Some(echoes) = &mut self.echoes {
+            echoes.said(text);
+        }
     }
 
     /// Sends the quit word (QUIT-1). `None` when the profile has no quit word.
@@ -249,6 +282,18 @@ impl User {
             let _ = writer.shutdown().await;
         }
         // Dropping the reader half with the writer closes the socket entirely.
+    }
+
+    /// Closes this user's sending side cleanly (FIN) and keeps reading, so the test can wait
+    /// for the server to close the connection in turn ([`expect_closed`](Self::expect_closed)).
+    pub async fn close_sending(&mut self) {
+        self.shared
+            .transcript
+            .record(&self.name, Direction::Event, "closes (FIN), still reading");
+        self.shared.transcript.event(&self.name, "CLOSE".into());
+        if let Some(mut writer) = self.writer.take() {
+            let _ = writer.shutdown().await;
+        }
     }
 
     /// Resets the connection (RST): linger 0, then close.
@@ -300,7 +345,41 @@ impl User {
         )
     }
 
+    /// The next event: a held one first, then the inbox's, past the user's own awaited
+    /// echoes. `None` when nothing came within `wait`.
     async fn next_incoming(&mut self, wait: Duration) -> Option<Incoming> {
+        if let Some(held) = self.held.pop_front() {
+            return Some(Incoming::Event(held));
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_from_inbox(left).await {
+                Some(Incoming::Event(e)) if self.is_awaited_echo(&e) => self.note_echo(&e),
+                other => return other,
+            }
+        }
+    }
+
+    /// Logs an awaited echo the user consumed.
+    fn note_echo(&self, echo: &Event) {
+        self.shared
+            .transcript
+            .event(&self.name, format!("ECHO {}", self.show(echo)));
+    }
+
+    /// True (and consumed) when `event` is one of the user's own lines coming back as the
+    /// echoing profile says it must.
+    fn is_awaited_echo(&mut self, event: &Event) -> bool {
+        match (&mut self.echoes, event) {
+            (Some(echoes), Event::Chat { user, text }) if *user == self.wire => {
+                echoes.received(text)
+            }
+            _ => false,
+        }
+    }
+
+    async fn next_from_inbox(&mut self, wait: Duration) -> Option<Incoming> {
         if let Some(end) = &self.ended {
             return Some(end.clone());
         }
@@ -330,10 +409,12 @@ impl User {
         }
     }
 
-    /// The next event must be `want`.
+    /// The next event must be `want`. Events the protocol lets come first (see
+    /// `user/unordered.rs`) are held back for later reads instead.
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
-        self.expect_that(expected, |got| got == want).await
+        let holdable = self.holdable_before(want);
+        self.wait_for(expected, |got| got == want, holdable).await
     }
 
     /// Consumes the welcome line (JOIN-5), or fails with what came instead.
@@ -344,9 +425,11 @@ impl User {
         );
         let wire = self.wire.clone();
         // A welcome template without {user} captures nothing: accept that too.
-        self.expect_that(
+        let holdable = self.holdable_before(&Event::Welcome { user: wire.clone() });
+        self.wait_for(
             expected,
             |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
+            holdable,
         )
         .await
     }
@@ -355,17 +438,9 @@ impl User {
     pub async fn expect_that(
         &mut self,
         expected: String,
-        accept: impl FnOnce(&Event) -> bool,
+        accept: impl Fn(&Event) -> bool,
     ) -> Result<(), Failure> {
-        match self.next_incoming(self.timeout()).await {
-            Some(Incoming::Event(got)) if accept(&got) => Ok(()),
-            Some(Incoming::Event(got)) => Err(Failure::new(
-                expected,
-                format!("{} received {}", self.name, self.show(&got)),
-            )),
-            Some(end) => Err(Failure::new(expected, describe_end(&end))),
-            None => Err(Failure::new(expected, self.silence())),
-        }
+        self.wait_for(expected, accept, |_| false).await
     }
 
     /// Every event before `until`, which must arrive within the timeout (a barrier).
@@ -435,10 +510,17 @@ impl User {
         self.ended.is_some()
     }
 
-    /// An event in the test's names (`CHAT ana hola`), for messages.
+    /// An event in the test's names (`CHAT ana hola`), for messages; one about a name no
+    /// user of the test has is marked as such.
     pub fn show(&self, event: &Event) -> String {
         let shown = self.shared.roster.normalise(&event.to_string());
-        crate::wire::cut(&shown, SHOWN_CHARS).into_owned()
+        let shown = crate::wire::cut(&shown, SHOWN_CHARS).into_owned();
+        match event.user() {
+            Some(user) if !user.is_empty() && self.shared.roster.owner(user) == Owner::Nobody => {
+                format!("{shown} (unattributed: no user of this test is called that)")
+            }
+            _ => shown,
+        }
     }
 }
 
@@ -553,10 +635,21 @@ impl Reader {
     }
 
     /// Records one message and hands its event to the test; false once the test is gone.
+    /// A line about a user of an earlier test is recorded only; one about a name no
+    /// simulated user has (`None salió`) is recorded marked as unattributed, and delivered.
     async fn deliver(&mut self, message: String) -> bool {
         let roster = &self.shared.roster;
+        let event = self.classifier.classify(&message);
+        let owner = match event.as_ref().and_then(Event::user) {
+            Some(user) if !user.is_empty() => roster.owner(user),
+            _ => Owner::ThisTest,
+        };
         if self.shared.transcript.accepts() {
             let shown = roster.normalise(&message);
+            let shown = match owner {
+                Owner::Nobody => crate::transcript::unattributed(&shown),
+                _ => shown,
+            };
             self.shared
                 .transcript
                 .record(&self.me, Direction::Received, &shown);
@@ -565,14 +658,11 @@ impl Reader {
                 .transcript
                 .record(&self.me, Direction::Received, "");
         }
-        let Some(event) = self.classifier.classify(&message) else {
+        let Some(event) = event else {
             return true; // matched an `ignore` pattern
         };
-        if let Some(user) = event.user()
-            && !user.is_empty()
-            && !roster.knows(user)
-        {
-            return true; // another test's user on a shared server
+        if owner == Owner::AnotherTest {
+            return true; // a user of an earlier test, still leaving
         }
         // Wait for room in the inbox's byte budget: while the test does not take events,
         // this reader stops reading and the server's writes back up.

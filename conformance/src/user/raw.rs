@@ -11,7 +11,7 @@ use tokio::time::timeout;
 use super::{QUIET, Shared};
 use crate::model::Direction;
 use crate::verdict::Failure;
-use crate::wire::{Classifier, Decoder, Event, WireName, decoder_for};
+use crate::wire::{Classifier, Decoder, Event, Owner, WireName, decoder_for};
 
 /// A connection the test drives by hand (see the module's header).
 pub(crate) struct RawClient {
@@ -129,17 +129,24 @@ impl RawClient {
                 Err(_) => return (before, RawEnd::Quiet),
             };
             for message in messages {
+                let event = self.classifier.classify(&message);
+                let owner = match event.as_ref().and_then(Event::user) {
+                    Some(user) if !user.is_empty() => self.shared.roster.owner(user),
+                    _ => Owner::ThisTest,
+                };
                 let shown = self.shared.roster.normalise(&message);
+                let shown = match owner {
+                    Owner::Nobody => crate::transcript::unattributed(&shown),
+                    _ => shown,
+                };
                 self.shared
                     .transcript
                     .record(&self.name, Direction::Received, &shown);
-                let Some(event) = self.classifier.classify(&message) else {
+                let Some(event) = event else {
                     continue;
                 };
-                if let Some(user) = event.user()
-                    && !self.shared.roster.knows(user)
-                {
-                    continue; // another test's user on a shared server
+                if owner == Owner::AnotherTest {
+                    continue; // a user of an earlier test, still leaving
                 }
                 if wanted(&event) {
                     return (before, RawEnd::Found);

@@ -16,7 +16,7 @@ use std::fmt;
 pub use chunk::ChunkDecoder;
 pub use classify::{Classifier, strip_ansi};
 pub use line::LineDecoder;
-pub use names::{Lexicon, Roster, SENTINEL_PREFIX, is_sentinel};
+pub use names::{Lexicon, Owner, Roster, SENTINEL_PREFIX, is_sentinel};
 
 use crate::profile::{Framing, Profile};
 

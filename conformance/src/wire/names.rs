@@ -41,6 +41,16 @@ impl Roster {
     pub fn knows(&self, wire: &str) -> bool {
         lock(&self.0).by_wire.contains_key(wire)
     }
+    /// Whose name `wire`, read in a received line, is (see [`Owner`]).
+    pub fn owner(&self, wire: &str) -> Owner {
+        if self.knows(wire) {
+            Owner::ThisTest
+        } else if looks_like_a_wire_name(wire) {
+            Owner::AnotherTest
+        } else {
+            Owner::Nobody
+        }
+    }
     /// Replaces wire names by script names, for transcripts and snapshots.
     pub fn normalise(&self, text: &str) -> String {
         let names = lock(&self.0);
@@ -52,6 +62,27 @@ impl Roster {
         }
         out
     }
+}
+
+/// Whose a name in a received line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// One of this test's users.
+    ThisTest,
+    /// Shaped like the harness's wire names (`ana_qxkz`) but not this test's: a user of an
+    /// earlier test still leaving. Its lines are not part of this test.
+    AnotherTest,
+    /// No simulated user ever had this name (`None`, a name the server made up, an empty
+    /// one): an unattributed line, which the test receives and may fail on.
+    Nobody,
+}
+
+/// True for names shaped like the harness's wire names: `<script>_<four lowercase letters>`
+/// (see `Session::wire_name`).
+fn looks_like_a_wire_name(name: &str) -> bool {
+    name.rsplit_once('_').is_some_and(|(script, tag)| {
+        !script.is_empty() && tag.len() == 4 && tag.bytes().all(|b| b.is_ascii_lowercase())
+    })
 }
 
 /// Every message a chunk-framed server may send in this test, used to cut its stream.
@@ -77,4 +108,22 @@ pub const SENTINEL_PREFIX: &str = "sync-";
 /// True for the harness's own barrier messages.
 pub fn is_sentinel(text: &str) -> bool {
     text.starts_with(SENTINEL_PREFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_this_tests_another_tests_or_nobodys() {
+        let roster = Roster::default();
+        roster.register("ana_qxkz", "ana");
+        assert_eq!(roster.owner("ana_qxkz"), Owner::ThisTest);
+        assert_eq!(roster.owner("beto_abcd"), Owner::AnotherTest);
+        assert_eq!(roster.owner("None"), Owner::Nobody);
+        assert_eq!(roster.owner(""), Owner::Nobody);
+        assert_eq!(roster.owner("127.0.0.1:50312"), Owner::Nobody);
+        assert_eq!(roster.owner("_abcd"), Owner::Nobody);
+        assert_eq!(roster.owner("ana_ABCD"), Owner::Nobody);
+    }
 }

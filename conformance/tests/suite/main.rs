@@ -7,6 +7,7 @@
 //! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments;
 //! - `wild_*`: servers from the wild (`fixtures/wild/`) and the verdicts they must get:
 //!   `wild_target` (no probe, server output with failures, not a chat server, `--repeat`),
+//!   `wild_user` (echo, welcomes after others' joins, unattributed lines),
 //!   `wild_report` (setup failures, visible whitespace, true lengths).
 
 mod support;
@@ -20,3 +21,4 @@ mod scenarios;
 mod servers;
 mod wild_report;
 mod wild_target;
+mod wild_user;

@@ -1,0 +1,139 @@
+//! The simulated users against servers from the wild (`fixtures/wild/`, issue 10): an
+//! echoing server is judged with its echoes in the model, and a loss planted in it is still
+//! caught; a server that sends someone else's join before a joiner's welcome passes, with its
+//! resource check run to the end; lines about a name no test user has (`None salió`) show in
+//! the transcript, marked, and fail the test that forbids them.
+//!
+//! Each test runs the real binary with `--format json --seed 1` and reads its verdicts.
+
+use serde_json::Value;
+
+use crate::support::{conformance, path};
+
+/// One finished run: its exit code and its JSON report.
+struct Run {
+    code: Option<i32>,
+    report: Value,
+}
+
+impl Run {
+    fn tests(&self) -> &[Value] {
+        self.report["tests"].as_array().map_or(&[], Vec::as_slice)
+    }
+
+    fn test(&self, id: &str) -> &Value {
+        self.tests()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap_or_else(|| panic!("{id} was not run: {}", self.report))
+    }
+
+    fn failed(&self) -> Vec<&Value> {
+        self.tests()
+            .iter()
+            .filter(|t| t["status"] == "fail")
+            .collect()
+    }
+}
+
+/// Runs the suite at core level on `fixtures/wild/<server>` (with `args`), with its profile.
+fn run(server: &str, args: &str, filter: Option<&str>) -> Run {
+    let script = path(&format!("fixtures/wild/{server}.py"));
+    let profile = path(&format!("fixtures/wild/{server}.toml"));
+    let command = format!("python3 {script} --port {{port}} {args}");
+    let mut cmd = conformance();
+    cmd.args(["--server-cmd", command.trim_end(), "--profile", &profile])
+        .args(["--format", "json", "--seed", "1"]);
+    if let Some(filter) = filter {
+        cmd.args(["--filter", filter]);
+    }
+    let output = cmd.output().expect("conformance runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let report =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not a JSON report ({e}): {text}"));
+    Run {
+        code: output.status.code(),
+        report,
+    }
+}
+
+#[test]
+fn an_echoing_server_with_echo_in_its_profile_passes_core() {
+    let run = run("echo_server", "", None);
+    assert_eq!(run.failed(), Vec::<&Value>::new(), "{}", run.report);
+    assert_eq!(run.report["summary"]["failed"], 0, "{}", run.report);
+    assert_eq!(run.report["summary"]["skipped"], 0, "{}", run.report);
+    assert_eq!(run.code, Some(0), "{}", run.report);
+}
+
+#[test]
+fn a_loss_planted_in_an_echoing_server_is_still_caught_and_named_a_loss() {
+    // Every 5th chat message the server handles is lost to one receiver: some of the
+    // test's 60 messages, or a sentinel (the server may take one before another user's last
+    // messages). Either way the failure is a loss, found by the delivery check or the barrier.
+    let run = run(
+        "echo_server",
+        "--lose-every 5",
+        Some("broadcast.exactly_once"),
+    );
+    assert_eq!(run.code, Some(1), "{}", run.report);
+    let turns = run.test("broadcast.exactly_once");
+    assert_eq!(turns["status"], "fail", "{turns}");
+    assert_eq!(turns["requirement"], "CHAT-1", "{turns}");
+    let actual = turns["actual"].as_str().unwrap_or_default();
+    let counted = actual.contains(" lost, 0 duplicated, 0 echoed") && actual.contains("lost at ");
+    let at_a_barrier = actual.contains("a delivery lost on the way to");
+    assert!(counted || at_a_barrier, "{actual}");
+    // Losses, and nothing about echoes: the senders' own copies all came back.
+    for failed in run.failed() {
+        let actual = failed["actual"].as_str().unwrap_or_default();
+        let blamed = ["own \"", "echoed: ", "came back more than once"];
+        assert!(
+            !blamed.iter().any(|words| actual.contains(words)),
+            "an echo was blamed: {failed}"
+        );
+    }
+}
+
+#[test]
+fn a_server_that_welcomes_after_others_joins_passes_core_with_its_resources_measured() {
+    let run = run("select_server", "", None);
+    assert_eq!(run.failed(), Vec::<&Value>::new(), "{}", run.report);
+    assert_eq!(run.code, Some(0), "{}", run.report);
+    assert_eq!(run.test("cleanup.churn")["status"], "pass");
+    // The resource test skips unless it can measure; passing means the counts came back
+    // to their baseline after the 100 disconnects.
+    let resources = run.test("cleanup.resources");
+    assert_eq!(resources["status"], "pass", "{resources}");
+}
+
+#[test]
+fn a_leave_for_a_client_that_never_joined_shows_unattributed_and_fails() {
+    let run = run("null_leaves", "", Some("join.silent_client"));
+    assert_eq!(run.code, Some(1), "{}", run.report);
+    let silent = run.test("join.silent_client");
+    assert_eq!(silent["status"], "fail", "{silent}");
+    let actual = silent["actual"].as_str().unwrap_or_default();
+    assert!(
+        actual.contains("LEAVE None (unattributed: no user of this test is called that)"),
+        "{actual}"
+    );
+    let expected = silent["expected"].as_str().unwrap_or_default();
+    assert!(
+        expected.contains("JOIN-1") && expected.contains("LEAVE-1"),
+        "{expected}"
+    );
+    let lines = silent["transcript"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice);
+    let marked = lines.iter().any(|line| {
+        line["text"]
+            .as_str()
+            .is_some_and(|t| t == "unattributed (from no test user): None salió")
+    });
+    assert!(
+        marked,
+        "no marked `None salió` line in {}",
+        silent["transcript"]
+    );
+}
