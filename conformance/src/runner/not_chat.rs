@@ -26,7 +26,8 @@ pub fn not_a_chat_server(profile: &Arc<Profile>, transcript: &[TranscriptLine]) 
         return None;
     }
     let classifier = Classifier::new(Arc::clone(profile), Roster::default());
-    match classifier.classify(&first.text)? {
+    // The transcript shows the line quoted where whitespace would hide: read it back.
+    match classifier.classify(&crate::wire::unquoted(&first.text))? {
         Event::Other(_) => Some(format!(
             "this does not look like a chat server with this profile: the first line was \
              `{}` — check the port and the profile",
@@ -109,6 +110,13 @@ mod tests {
                 "{line}"
             );
         }
+        // A prompt with a trailing space, as the transcript shows it.
+        let seed = Profile::parse("seed", "prompt = \"Ingresa tu nombre de usuario: \"\n").unwrap();
+        let shown = crate::wire::shown_text("Ingresa tu nombre de usuario: ");
+        assert_eq!(
+            not_a_chat_server(&Arc::new(seed), &[received(&shown)]),
+            None
+        );
         // Nothing received, or a blank line: no evidence.
         assert_eq!(not_a_chat_server(&profile, &[event("connected")]), None);
         assert_eq!(not_a_chat_server(&profile, &[received("")]), None);

@@ -234,6 +234,38 @@ pub fn quoted(text: &str) -> String {
     out
 }
 
+/// The text that [`shown_text`] shows as `shown`: a [`quoted`] text read back, anything
+/// else as it is (so a report's line can be classified again).
+pub fn unquoted(shown: &str) -> Cow<'_, str> {
+    let Some(inner) = shown
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+    else {
+        return shown.into();
+    };
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('n') => out.push('\n'),
+            Some('u') => {
+                // `\u{1b}`
+                let code: String = chars.by_ref().skip(1).take_while(|&c| c != '}').collect();
+                out.extend(u32::from_str_radix(&code, 16).ok().and_then(char::from_u32));
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out.into()
+}
+
 /// Makes control characters visible (`\x1b`), so reports never drive a terminal.
 pub fn visible(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -270,6 +302,20 @@ mod tests {
         assert_eq!(shown_text("a  b"), "\"a  b\"");
         assert_eq!(shown_text("\"citado\""), "\"\\\"citado\\\"\"");
         assert_eq!(shown_text("fin\r"), "\"fin\\r\"");
+    }
+
+    #[test]
+    fn a_quoted_text_reads_back() {
+        for text in [
+            "hola",
+            "  hola ",
+            "tab\taquí",
+            "\"x\" \\ y",
+            "esc \u{1b}[2J\r",
+            "",
+        ] {
+            assert_eq!(unquoted(&shown_text(text)), text, "{text:?}");
+        }
     }
 
     #[test]
