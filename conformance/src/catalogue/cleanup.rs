@@ -129,13 +129,8 @@ fn churn() -> TestCase {
                 .map(|i| format!("c{i:03}"))
                 .collect();
             let batch = join_batch(&s, &names).await?;
-            let joins: Vec<Event> = batch.iter().map(Event::join).collect();
-            expect_set(
-                &mut ana,
-                &joins,
-                &format!("the joins of {}…{}", names[0], names[BATCH - 1]),
-            )
-            .await?;
+            let what = format!("the joins of {}…{}", names[0], names[BATCH - 1]);
+            sees_joins(&mut ana, &batch, &what).await?;
             let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
             let mut quitters = Vec::new();
             for (i, user) in batch.into_iter().enumerate() {
@@ -216,8 +211,7 @@ fn resources() -> TestCase {
             let silent =
                 futures::future::try_join_all(unnamed.iter().map(|name| s.connect(name))).await?;
             let batch = join_batch(&s, &named).await?;
-            let joins: Vec<Event> = batch.iter().map(Event::join).collect();
-            expect_set(&mut ana, &joins, "the joins of this batch").await?;
+            sees_joins(&mut ana, &batch, "the joins of this batch").await?;
             let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
             for (k, user) in batch.into_iter().enumerate() {
                 depart(user, fin_or_rst(k)).await?;
@@ -348,6 +342,16 @@ async fn expect_set(ana: &mut User, want: &[Event], what: &str) -> Result<(), Fa
         ));
     }
     Ok(())
+}
+
+/// `ana` must receive the join of each of `joiners`, in any order: how these tests fill
+/// their room, so a failure here is JOIN-2's, found while setting up.
+async fn sees_joins(ana: &mut User, joiners: &[User], what: &str) -> Result<(), Failure> {
+    let joins: Vec<Event> = joiners.iter().map(Event::join).collect();
+    let step = format!("{} sees {what}", ana.name);
+    expect_set(ana, &joins, what)
+        .await
+        .map_err(|f| f.in_setup(step, "JOIN-2"))
 }
 
 /// Joins `names` at the same time; returns them in the order given.

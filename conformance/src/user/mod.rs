@@ -414,7 +414,16 @@ impl User {
     pub async fn expect(&mut self, want: &Event) -> Result<(), Failure> {
         let expected = format!("{} receives {}", self.name, self.show(want));
         let holdable = self.holdable_before(want);
-        self.wait_for(expected, |got| got == want, holdable).await
+        let seen = self.wait_for(expected, |got| got == want, holdable).await;
+        match want {
+            // Seeing someone join is how most tests set their room up: when that fails,
+            // JOIN-2 failed, whatever the test is about.
+            Event::Join { user } => seen.map_err(|f| {
+                let joiner = self.shared.roster.normalise(user);
+                f.in_setup(format!("{} sees {joiner} join", self.name), "JOIN-2")
+            }),
+            _ => seen,
+        }
     }
 
     /// Consumes the welcome line (JOIN-5), or fails with what came instead.

@@ -103,6 +103,9 @@ fn a_server_reading_names_in_its_accept_loop_fails_only_the_silent_client_test()
         "not run: the server exited during join.silent_client"
     );
     assert_eq!(ids_with(&report, "skip"), ["cleanup.resources"], "{report}");
+    // Not being able to join behind the silent client is JOIN-6 itself, not a setup step.
+    let silent = test(&report, "join.silent_client");
+    assert_eq!(silent["phase"], "test", "{report}");
 }
 
 /// No probe for `--target` either: the first test user's connect is refused, and that is
