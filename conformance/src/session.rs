@@ -182,6 +182,17 @@ impl Session {
         for k in 0..observers.len() {
             match observers[k].collect_until(&sentinel).await {
                 Ok(events) => before.push(events),
+                // The sentinel was written on a connection the server had already closed:
+                // nobody could receive it, and "nothing received" would hide why.
+                Err(mut failure) if sender.ended_early().is_some() => {
+                    let how = sender.ended_early().unwrap_or_default();
+                    failure.actual = format!(
+                        "{}'s connection had ended, so its sentinel could not be delivered \
+                         ({how}); {}",
+                        sender.name, failure.actual
+                    );
+                    return Err(failure);
+                }
                 Err(failure) if observers[k].has_ended() => return Err(failure),
                 Err(failure) => {
                     let (done, rest) = observers.split_at_mut(k);

@@ -79,6 +79,9 @@ struct Watch {
     /// The start of a message still arriving (at most [`PENDING_SHOWN`] bytes), and its
     /// length so far.
     pending: Mutex<(Vec<u8>, usize)>,
+    /// How the connection ended, once the reader has seen it end (the test may not have
+    /// taken that from the inbox yet).
+    ended: Mutex<Option<String>>,
 }
 
 impl Watch {
@@ -514,6 +517,12 @@ impl User {
         }
     }
 
+    /// How the connection ended, if the reader has seen it end — even if the test has not
+    /// read that far yet (`the server closed the connection`).
+    pub fn ended_early(&self) -> Option<String> {
+        crate::sync::lock(&self.watch.ended).clone()
+    }
+
     /// Whether the connection has ended (as far as the inbox has reported).
     pub fn has_ended(&self) -> bool {
         self.ended.is_some()
@@ -637,6 +646,7 @@ impl Reader {
             Incoming::Broken(e) => format!("connection broken: {e}"),
             Incoming::Event(_) => unreachable!("the loop only ends on a close"),
         };
+        *crate::sync::lock(&self.watch.ended) = Some(describe_end(&end));
         self.shared
             .transcript
             .record(&self.me, Direction::Event, &note);

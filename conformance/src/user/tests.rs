@@ -170,3 +170,35 @@ async fn an_own_join_line_after_someone_elses_is_found_and_the_other_kept() {
         .unwrap_or_else(|f| panic!("{f}"));
     assert_eq!(ana.next().await.unwrap(), Event::join(&beto));
 }
+
+#[tokio::test]
+async fn a_barrier_sent_on_a_connection_the_server_closed_says_so() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let profile = Arc::new(Profile::reference());
+    let timeouts = Timeouts {
+        expect: Duration::from_millis(300),
+        connect: Duration::from_secs(2),
+    };
+    let mut s = Session::new(profile, listener.local_addr().unwrap(), timeouts, 1);
+    let (ana, accepted) = tokio::join!(s.connect("ana"), listener.accept());
+    let (mut ana, _ana_end) = (ana.unwrap(), accepted.unwrap().0);
+    let (beto, accepted) = tokio::join!(s.connect("beto"), listener.accept());
+    let mut beto = beto.unwrap();
+    drop(accepted.unwrap().0); // the server closes beto's connection
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while beto.ended_early().is_none() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await
+    .expect("beto's reader sees the close");
+    let failure = s.barrier(&mut beto, &mut [&mut ana]).await.unwrap_err();
+    assert!(
+        failure.actual.starts_with(
+            "beto's connection had ended, so its sentinel could not be delivered (the server \
+             closed the connection); "
+        ),
+        "{}",
+        failure.actual
+    );
+}
