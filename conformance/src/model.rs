@@ -119,6 +119,13 @@ pub enum Phase {
         /// The PROTOCOL.md id that step relies on, e.g. `JOIN-2`.
         requirement: String,
     },
+    /// Before anything could be checked: the target is not what the profile describes (an
+    /// HTTP server on that port), so no requirement applies.
+    Target {
+        /// The one verdict, e.g. `This does not look like a chat server with this profile:
+        /// …`.
+        verdict: String,
+    },
 }
 
 /// Failed attempts out of all attempts.

@@ -201,11 +201,11 @@ pub async fn run(
         if let Some(verdict) = alien {
             stopped =
                 Some("the target does not look like a chat server with this profile".to_owned());
-            result = with_note(
-                result,
-                &format!("{verdict}; the remaining tests are not run"),
-            );
+            // The verdict is about the target, not about this test's requirement: it leads.
             if let Status::Fail(failed) = &mut result.status {
+                failed.phase = Phase::Target {
+                    verdict: format!("{verdict}; the remaining tests are not run."),
+                };
                 not_chat::keep_evidence(&mut failed.transcript);
             }
         } else if let Some(exit) = exit.or_else(|| target.has_exited()) {

@@ -6,7 +6,8 @@
 //! text the whole explanation, the transcript and the seed to reproduce it. A failure while
 //! setting the test up is an `<error>` instead (JUnit's word for "the test could not run as
 //! written"), with `type` = the requirement its setup step relied on and `message` = `could not
-//! set up the test: <step>`. A skip carries its reason. Every suite has the run's `target`, `profile`, `level` and `seed` as properties.
+//! set up the test: <step>`; a target that is not a chat server at all is an `<error>` of
+//! `type` `target` whose `message` is that verdict. A skip carries its reason. Every suite has the run's `target`, `profile`, `level` and `seed` as properties.
 
 use std::time::Duration;
 
@@ -54,6 +55,11 @@ fn test_case(result: &TestResult, group: &str, report: &RunReport) -> TestCase {
                     status
                         .set_message(format!("could not set up the test: {step}"))
                         .set_type(requirement);
+                    status
+                }
+                Some(Phase::Target { verdict }) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_message(verdict.as_str()).set_type("target");
                     status
                 }
                 _ => {

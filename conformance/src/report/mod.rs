@@ -114,6 +114,7 @@ fn failure_explanation(requirement: &str, failed: &Failed, wording: &[(&str, Str
             requirements::line_in(relied_on, wording)
         ),
         Phase::Test => requirements::line_in(requirement, wording),
+        Phase::Target { verdict } => verdict.clone(),
     };
     let _ = write!(
         text,
@@ -427,6 +428,31 @@ mod tests {
             assert!(text.contains("`{user} says: {text}`"), "{format:?}: {text}");
             assert!(!text.contains("`{user}: {text}`"), "{format:?}: {text}");
         }
+    }
+
+    #[test]
+    fn a_target_verdict_leads_in_every_format() {
+        let mut failed = Failed::new("ana receives the welcome line", "ana received OTHER");
+        failed.phase = Phase::Target {
+            verdict: "This does not look like a chat server".to_owned(),
+        };
+        let r = result("join.single", "JOIN-2", "t", Status::Fail(Box::new(failed)));
+        assert!(detail(&r, &[]).starts_with("This does not look like a chat server\nExpected: "));
+        let report = RunReport {
+            results: vec![r],
+            ..sample()
+        };
+        let json = render(&report, Format::Json, Style::PLAIN).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["tests"][0]["phase"], "target");
+        assert_eq!(value["summary"].get("in_setup"), None);
+        let junit = render(&report, Format::Junit, Style::PLAIN).unwrap();
+        assert!(
+            junit.contains(
+                "<error message=\"This does not look like a chat server\" type=\"target\""
+            ),
+            "{junit}"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub fn not_a_chat_server(profile: &Arc<Profile>, transcript: &[TranscriptLine]) 
     // The transcript shows the line quoted where whitespace would hide: read it back.
     match classifier.classify(&crate::wire::unquoted(&first.text))? {
         Event::Other(_) => Some(format!(
-            "this does not look like a chat server with this profile: the first line was \
+            "This does not look like a chat server with this profile: the first line was \
              `{}` — check the port and the profile",
             crate::wire::cut(&crate::wire::visible(&first.text), QUOTED_CHARS)
         )),

@@ -179,10 +179,14 @@ fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(text.lines().count() < 25, "too long:\n{text}");
     assert_eq!(text.matches("FAIL").count(), 1, "{text}");
-    assert!(
-        text.contains(
-            "this does not look like a chat server with this profile: the first line was \
-             `HTTP/1.0 200 OK` — check the port and the profile"
+    // The verdict leads the failure: no requirement line, no setup step before it.
+    let fail = text.lines().position(|l| l.contains("✘ FAIL")).unwrap();
+    assert_eq!(
+        text.lines().nth(fail + 1).map(str::trim),
+        Some(
+            "This does not look like a chat server with this profile: the first line was \
+             `HTTP/1.0 200 OK` — check the port and the profile; the remaining tests are not \
+             run."
         ),
         "{text}"
     );
@@ -192,7 +196,7 @@ fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
     );
     assert!(
         text.trim_end()
-            .ends_with("33 tests, 0 passed, 1 failed (1 in setup), 32 skipped"),
+            .ends_with("33 tests, 0 passed, 1 failed, 32 skipped"),
         "{text}"
     );
 }
