@@ -9,15 +9,13 @@
 
 use predicates::prelude::*;
 
-use crate::support::{conformance, path, stdout};
+use crate::support::{conformance, stdout, wild_server};
 
 /// `conformance` against the wild server `name` with its profile, at `level`, for the tests
 /// matching `filter`, in `format`.
 fn run_wild(name: &str, level: &str, filter: &str, format: &str) -> std::process::Output {
-    let server = path(&format!("fixtures/wild/{name}.py"));
     conformance()
-        .args(["--server-cmd", &format!("python3 {server} --port {{port}}")])
-        .args(["--profile", &path(&format!("fixtures/wild/{name}.toml"))])
+        .args(wild_server(name, ""))
         .args(["--level", level, "--filter", filter, "--seed", "1"])
         .args(["--format", format])
         .output()

@@ -15,63 +15,7 @@
 
 use std::net::TcpListener;
 
-use serde_json::Value;
-
-use crate::support::{conformance, path, stdout};
-
-/// `--server-cmd` and `--profile` for `fixtures/wild/NAME.py` with extra server arguments.
-fn wild(name: &str, extra: &str) -> [String; 4] {
-    let script = path(&format!("fixtures/wild/{name}.py"));
-    [
-        "--server-cmd".to_owned(),
-        format!("python3 {script} --port {{port}} {extra}")
-            .trim_end()
-            .to_owned(),
-        "--profile".to_owned(),
-        path(&format!("fixtures/wild/{name}.toml")),
-    ]
-}
-
-/// Runs the suite on a wild fixture with `args` and `--format json`; returns the exit code
-/// and the report.
-fn json_run(name: &str, extra: &str, args: &[&str]) -> (Option<i32>, Value) {
-    let output = conformance()
-        .args(wild(name, extra))
-        .args(["--format", "json", "--seed", "1"])
-        .args(args)
-        .output()
-        .expect("conformance runs");
-    let text = stdout(&output);
-    let report = serde_json::from_str(&text).unwrap_or_else(|e| {
-        panic!(
-            "{name}: not JSON ({e}): {text}{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code(), report)
-}
-
-/// The tests of a JSON report, in the order they ran.
-fn tests(report: &Value) -> &[Value] {
-    report["tests"].as_array().map_or(&[], Vec::as_slice)
-}
-
-/// The ids of the tests with `status`.
-fn ids_with(report: &Value, status: &str) -> Vec<String> {
-    tests(report)
-        .iter()
-        .filter(|t| t["status"] == status)
-        .map(|t| t["id"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
-/// The test `id` of a JSON report.
-fn test<'a>(report: &'a Value, id: &str) -> &'a Value {
-    tests(report)
-        .iter()
-        .find(|t| t["id"] == id)
-        .unwrap_or_else(|| panic!("no test {id} in {report}"))
-}
+use crate::support::{conformance, ids_with, json_run, stdout, test, tests, wild_server};
 
 /// Before issue 10 the harness's probe connection (connect, close at once) killed this
 /// server before the first test, and every test failed. Now it fails exactly
@@ -171,7 +115,7 @@ fn a_handlers_traceback_is_shown_with_the_failures_it_explains() {
 #[test]
 fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
     let output = conformance()
-        .args(wild("http_responder", ""))
+        .args(wild_server("http_responder", ""))
         .args(["--seed", "1"])
         .output()
         .expect("conformance runs");
@@ -211,7 +155,7 @@ fn repeat_tells_an_intermittent_failure_from_a_constant_one() {
     let args = ["--filter", "leave.fin_idle", "--repeat", "3"];
     for seed in ["1", "2", "7"] {
         let output = conformance()
-            .args(wild("racy_every_other", "--mode double-leave"))
+            .args(wild_server("racy_every_other", "--mode double-leave"))
             .args(args)
             .args(["--seed", seed])
             .output()
@@ -241,7 +185,7 @@ fn repeat_tells_an_intermittent_failure_from_a_constant_one() {
     assert_eq!(report["summary"]["failed"], 1, "{report}");
 
     let output = conformance()
-        .args(wild("racy_every_other", "--mode double-leave"))
+        .args(wild_server("racy_every_other", "--mode double-leave"))
         .args(args)
         .args(["--seed", "1", "--format", "junit"])
         .output()

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::support::{conformance, path};
+use crate::support::{json_run, test, tests};
 
 /// One finished run: its exit code and its JSON report.
 struct Run {
@@ -17,19 +17,12 @@ struct Run {
 }
 
 impl Run {
-    fn tests(&self) -> &[Value] {
-        self.report["tests"].as_array().map_or(&[], Vec::as_slice)
-    }
-
     fn test(&self, id: &str) -> &Value {
-        self.tests()
-            .iter()
-            .find(|t| t["id"] == id)
-            .unwrap_or_else(|| panic!("{id} was not run: {}", self.report))
+        test(&self.report, id)
     }
 
     fn failed(&self) -> Vec<&Value> {
-        self.tests()
+        tests(&self.report)
             .iter()
             .filter(|t| t["status"] == "fail")
             .collect()
@@ -38,23 +31,9 @@ impl Run {
 
 /// Runs the suite at core level on `fixtures/wild/<server>` (with `args`), with its profile.
 fn run(server: &str, args: &str, filter: Option<&str>) -> Run {
-    let script = path(&format!("fixtures/wild/{server}.py"));
-    let profile = path(&format!("fixtures/wild/{server}.toml"));
-    let command = format!("python3 {script} --port {{port}} {args}");
-    let mut cmd = conformance();
-    cmd.args(["--server-cmd", command.trim_end(), "--profile", &profile])
-        .args(["--format", "json", "--seed", "1"]);
-    if let Some(filter) = filter {
-        cmd.args(["--filter", filter]);
-    }
-    let output = cmd.output().expect("conformance runs");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let report =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not a JSON report ({e}): {text}"));
-    Run {
-        code: output.status.code(),
-        report,
-    }
+    let filter: Vec<&str> = filter.map(|f| vec!["--filter", f]).unwrap_or_default();
+    let (code, report) = json_run(server, args, &filter);
+    Run { code, report }
 }
 
 #[test]
