@@ -345,6 +345,7 @@ async fn run_one(
     }
     let transcript = session.shared.transcript.clone();
     let received = Arc::clone(&session.shared.received);
+    let notes = Arc::clone(&session.shared.notes);
     let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
     let outcome = tokio::time::timeout(budget, test.execute(session)).await;
@@ -352,7 +353,12 @@ async fn run_one(
     let received = received.load(Ordering::Relaxed);
     let mut phase = Phase::Test;
     let (expected, actual, raised) = match outcome {
-        Ok(Ok(())) => return (result, received),
+        Ok(Ok(())) => {
+            result.status = Status::Pass {
+                notes: std::mem::take(&mut *crate::sync::lock(&notes)),
+            };
+            return (result, received);
+        }
         Ok(Err(Verdict::Skip(reason))) => {
             result.status = Status::Skip {
                 reason,

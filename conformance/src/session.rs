@@ -45,12 +45,19 @@ impl Session {
                 transcript: Transcript::new(),
                 server_pid: None,
                 received: Arc::default(),
+                notes: Arc::default(),
                 connect_until: None,
             },
             rng,
             tag,
             sentinels: 0,
         }
+    }
+
+    /// Notes something the test accepted but the student should know (a pass with a note):
+    /// `the server removed the spaces around …: accepted at core, but strict …`.
+    pub fn note(&self, text: String) {
+        crate::sync::lock(&self.shared.notes).push(text);
     }
 
     /// The server's wording, for tests that depend on it (quit word, echo, framing…).

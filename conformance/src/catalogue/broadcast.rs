@@ -2,8 +2,12 @@
 //! its sender (CHAT-*, FRAME-3).
 
 use super::support::{nothing_else, settle, storm};
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::case::TestCase;
 use crate::check::Delivery;
+use crate::session::Session;
+use crate::user::User;
 use crate::verdict::Failure;
 use crate::wire::Event;
 
@@ -15,6 +19,7 @@ pub fn tests() -> Vec<TestCase> {
         exactly_once(),
         concurrent(),
         intact_text(),
+        exact_text(),
     ]
 }
 
@@ -151,19 +156,23 @@ fn intact_text() -> TestCase {
     TestCase::core(
         "broadcast.intact_text",
         "CHAT-3",
-        "text arrives byte for byte: accents, emoji, punctuation, a long line",
+        "text arrives intact: accents, emoji, punctuation, a tab, a line of 512 bytes",
     )
     .steps(
         "ana and beto join; ana sends lines with accents, emoji, colons, braces, percent \
-         signs, a tab, and 1,000 characters; beto must receive each exactly as written.",
+         signs, a tab, spaces around the text, and one that fills 512 bytes on the wire; beto \
+         must receive each as written. At core a server may remove the spaces around a \
+         message (`.strip()`): that passes with a note (broadcast.exact_text, strict, wants \
+         them kept).",
     )
     .causes(
-        "decoding with the wrong codec (latin-1); trimming or splitting the text on ':'; a \
-         fixed-size recv() that cuts long lines; formatting the text as a format string.",
+        "decoding with the wrong codec (latin-1); splitting the text on ':'; formatting the \
+         text as a format string; decoding each recv() alone, so a character split between two \
+         reads raises UnicodeDecodeError.",
     )
     .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
-        let long: String = "ñandú 🙂 ".chars().cycle().take(1000).collect();
+        let long = text_filling(&s, &ana, CORE_MESSAGE_BYTES, "ñandú 🙂 ");
         let texts = [
             "¿Qué tal? Ñandú, acción, pingüino",
             "emoji 🙂🚀 y CJK 漢字",
@@ -174,8 +183,73 @@ fn intact_text() -> TestCase {
         ];
         for text in texts {
             ana.say(text).await?;
+            let exact = Event::chat(&ana, text);
+            let trimmed = Event::chat(&ana, text.trim());
+            let stripped = AtomicBool::new(false);
+            beto.expect_that(format!("beto receives {}", beto.show(&exact)), |got| {
+                let was_stripped = got == &trimmed && got != &exact;
+                stripped.fetch_or(was_stripped, Ordering::Relaxed);
+                got == &exact || was_stripped
+            })
+            .await?;
+            if stripped.load(Ordering::Relaxed) {
+                s.note(format!(
+                    "the server removed the spaces around {}: accepted at core, but strict \
+                     (broadcast.exact_text, CHAT-3) wants the text byte for byte",
+                    crate::wire::quoted(text)
+                ));
+            }
+        }
+        Ok(())
+    })
+}
+
+fn exact_text() -> TestCase {
+    TestCase::strict(
+        "broadcast.exact_text",
+        "CHAT-3",
+        "text arrives byte for byte: spaces around it kept, a line of 1,000 characters whole",
+    )
+    .steps(
+        "ana and beto join; ana sends a line with spaces around the text, one with spaces \
+         at its end only, and one of 1,000 characters (about 1,600 bytes of UTF-8); beto must \
+         receive each exactly as written.",
+    )
+    .causes(
+        "`.strip()` on the received text; a fixed-size recv(1024) taken as one message, so a \
+         long line is cut in two.",
+    )
+    .run(|s| async move {
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        let long: String = "ñandú 🙂 ".chars().cycle().take(1000).collect();
+        for text in [
+            "   espacios alrededor   ",
+            "fin con espacios   ",
+            long.as_str(),
+        ] {
+            ana.say(text).await?;
             beto.expect(&Event::chat(&ana, text)).await?;
         }
         Ok(())
     })
+}
+
+/// The longest message a core test sends, in bytes on the wire: the profile's send template
+/// and line ending included. Longer text is strict (a fixed `recv(1024)` is the assignment).
+const CORE_MESSAGE_BYTES: usize = 512;
+
+/// `pattern` repeated, in whole characters, as long as `sender`'s message carrying it stays
+/// within `max` bytes on the wire.
+fn text_filling(s: &Session, sender: &User, max: usize, pattern: &str) -> String {
+    let p = s.profile();
+    let overhead = p.frame(p.send.render(&sender.wire, "").as_bytes()).len();
+    let room = max.saturating_sub(overhead);
+    let mut text = String::new();
+    for c in pattern.chars().cycle() {
+        if text.len() + c.len_utf8() > room {
+            break;
+        }
+        text.push(c);
+    }
+    text.trim_end().to_owned()
 }

@@ -195,7 +195,7 @@ fn utf8_split() -> TestCase {
 }
 
 fn empty_lines() -> TestCase {
-    TestCase::core(
+    TestCase::strict(
         "framing.empty_lines",
         "FRAME-4",
         "empty and whitespace-only lines are ignored",

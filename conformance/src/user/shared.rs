@@ -41,6 +41,9 @@ pub struct Shared {
     /// Bytes the server sent to this test's users, all connections together: zero after a
     /// failed test means the server never answered (the runner then checks it is alive).
     pub received: Arc<AtomicU64>,
+    /// What the test noticed but accepted (`the server removed the spaces around …:
+    /// accepted at core`): a passing test shows these as its notes.
+    pub notes: Arc<std::sync::Mutex<Vec<String>>>,
     /// Until when a refused connection is tried again: set for the first test of a spawned
     /// server that could not be seen listening (no `/proc/net`), so that the first user's
     /// connect is how the harness waits for it to start. `None`: one attempt.

@@ -3,9 +3,9 @@
 //!   as JOIN-2, and every other test that could not get past "ana sees beto join" says it
 //!   failed while setting up, names JOIN-2 rather than its own requirement, and is counted
 //!   as a setup failure in the human, JSON and JUnit reports;
-//! - `makefile_strip.py` (threads, `sock.makefile()`) strips every message: the difference
-//!   is whitespace, so both sides are quoted where it would be invisible, and a cut line
-//!   says its true length.
+//! - `makefile_strip.py` (threads, `sock.makefile()`) strips every message: core accepts
+//!   that with a note; at strict the difference is whitespace, so both sides are quoted where
+//!   it would be invisible, and a cut line says its true length.
 
 use predicates::prelude::*;
 
@@ -101,12 +101,22 @@ fn junit_files_a_setup_failure_as_an_error_typed_with_the_failed_requirement() {
 }
 
 #[test]
-fn a_stripped_message_shows_the_spaces_it_lost() {
-    // Byte-exact text is the strict reading of CHAT-3.
-    let out = run_wild("makefile_strip", "strict", "broadcast.intact_text", "human");
+fn a_stripped_message_passes_core_with_a_note_and_fails_strict_showing_the_lost_spaces() {
+    let out = run_wild("makefile_strip", "core", "broadcast.intact_text", "human");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.contains(
+            "note: the server removed the spaces around \"   espacios alrededor   \": accepted \
+             at core, but strict (broadcast.exact_text, CHAT-3) wants the text byte for byte"
+        ),
+        "{report}"
+    );
+    // Byte-exact text is the strict reading of CHAT-3, and the difference is visible.
+    let out = run_wild("makefile_strip", "strict", "broadcast.exact_text", "human");
     assert_eq!(out.status.code(), Some(1));
     let report = stdout(&out);
-    assert!(report.contains("✘ FAIL  broadcast.intact_text"), "{report}");
+    assert!(report.contains("✘ FAIL  broadcast.exact_text"), "{report}");
     assert!(
         report.contains("Expected: beto receives CHAT ana \"   espacios alrededor   \"\n"),
         "{report}"

@@ -86,11 +86,7 @@ fn a_handlers_traceback_is_shown_with_the_failures_it_explains() {
     let failed = ids_with(&report, "fail");
     assert_eq!(
         failed,
-        [
-            "broadcast.intact_text",
-            "framing.byte_by_byte",
-            "framing.utf8_split"
-        ],
+        ["framing.byte_by_byte", "framing.utf8_split"],
         "{report}"
     );
     for id in failed {
@@ -137,13 +133,24 @@ fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
         ),
         "{text}"
     );
+    // Every other test of the level is not run, said in one line.
+    let total: usize = text
+        .lines()
+        .last()
+        .and_then(|l| l.split_once(" tests, "))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line: {text}"));
+    let rest = total - 1;
     assert!(
-        text.contains("32 tests not run: the target does not look like a chat server"),
+        text.contains(&format!(
+            "{rest} tests not run: the target does not look like a chat server"
+        )),
         "{text}"
     );
     assert!(
-        text.trim_end()
-            .ends_with("33 tests, 0 passed, 1 failed, 32 skipped"),
+        text.trim_end().ends_with(&format!(
+            "{total} tests, 0 passed, 1 failed, {rest} skipped"
+        )),
         "{text}"
     );
 }
