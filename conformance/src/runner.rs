@@ -58,6 +58,11 @@ pub struct RunConfig {
     /// Start a fresh server before each test (spawned servers only), so one bug that
     /// breaks the room for good is reported by the tests about it, not by every later one.
     pub isolate: Option<crate::target::TargetSpec>,
+    /// How to start a spawned server again: once it has exited during a
+    /// [disruptive](TestCase::disruptive) test, each remaining disruptive test gets a fresh
+    /// one, so a server that one early leaver kills is judged by every test about early
+    /// leavers, not just the first. `None` for an address target.
+    pub respawn: Option<crate::target::TargetSpec>,
     /// Attempts a failing test gets in all (`--repeat`, at least 1): the later ones run
     /// it again, alone (on a fresh server with `isolate`), each with its own
     /// [`attempt_seed`].
@@ -120,16 +125,28 @@ pub async fn run(
     let mut reached = target.seen_listening();
     // Why the remaining tests are not run, once the server has exited or stopped answering.
     let mut stopped: Option<String> = None;
+    // Whether the server exited during a disruptive test (rather than stopped answering).
+    let mut exited_before = false;
     for (i, test) in tests.iter().enumerate() {
         progress(i, test, None);
-        if let Some(spec) = config.isolate.as_ref().filter(|_| i > 0) {
+        let isolated = config.isolate.as_ref().filter(|_| i > 0);
+        let respawned = config
+            .respawn
+            .as_ref()
+            .filter(|_| test.disruptive && exited_before && isolated.is_none());
+        if let Some(spec) = isolated.or(respawned) {
+            let why = if isolated.is_some() {
+                "(--isolate)"
+            } else {
+                "(the server exited during an earlier test, and this one may stop it too)"
+            };
             match Target::start(spec, Duration::from_secs(10).mul_f64(config.scale)).await {
                 Ok(fresh) => std::mem::replace(target, fresh).stop().await,
                 Err(e) => {
                     let mut failed =
                         Failed::new("a fresh server accepts connections", e.to_string());
                     failed.phase = Phase::Setup {
-                        step: "restarting the server for this test (--isolate)".into(),
+                        step: format!("restarting the server for this test {why}"),
                         requirement: test.requirement.into(),
                     };
                     let mut result = skeleton(test);
@@ -140,6 +157,7 @@ pub async fn run(
                 }
             }
             stopped = None;
+            exited_before = false;
         }
         if let Some(reason) = &stopped {
             let mut result = skeleton(test);
@@ -210,6 +228,9 @@ pub async fn run(
             }
         } else if let Some(exit) = exit.or_else(|| target.has_exited()) {
             stopped = Some(format!("the server exited during {}", test.id));
+            // Only a death in a disruptive test is answered with a fresh server: a crash
+            // elsewhere is the server's verdict, and the rest is not run.
+            exited_before = test.disruptive;
             result = with_note(
                 result,
                 &format!("the server process exited during this test: {exit}"),

@@ -14,6 +14,8 @@ pub fn tests() -> Vec<TestCase> {
         not_to_self(),
         no_history(),
         silent_client(),
+        early_close(),
+        non_ascii_names(),
     ]
 }
 
@@ -230,6 +232,82 @@ fn silent_client() -> TestCase {
                     (JOIN-1), so no leave is announced for it (LEAVE-1)";
         s.sees_nothing(&mut ana, &mut [&mut beto], when).await?;
         s.sees_nothing(&mut beto, &mut [&mut ana], when).await?;
+        Ok(())
+    })
+}
+
+fn early_close() -> TestCase {
+    TestCase::core(
+        "join.early_close",
+        "JOIN-7",
+        "a client that leaves before sending its name affects nobody",
+    )
+    .steps(
+        "ana and beto join; a client connects and closes (FIN) before sending a name, and \
+         another connects and resets (RST); nothing may be announced about either; then carla \
+         joins and chats, and ana and beto must see her join and her message, and nothing else.",
+    )
+    .causes(
+        "the name is read in the accept loop, where an empty read becomes a name or the \
+         welcome to the gone client raises BrokenPipeError, so the server dies or stops \
+         accepting; the `finally` announces the leave of a client that never joined \
+         (`None salió`).",
+    )
+    // A server that reads names in its accept loop dies here: run it last.
+    .disruptive()
+    .run(|mut s| async move {
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        let mut early = s.connect("corta").await?;
+        early.close_sending().await;
+        // Bounded; a server that keeps the connection open is not wrong.
+        let _ = early.expect_closed().await;
+        s.connect("reinicia").await?.reset();
+        let when = "after two clients left before sending a name (FIN, then RST): they \
+                    never joined, so nothing is announced about them (JOIN-7)";
+        s.sees_nothing(&mut ana, &mut [&mut beto], when).await?;
+        // Here joining at all, and being seen to join, is what the test checks.
+        let mut carla = s.join("carla").await.map_err(Failure::in_test)?;
+        for user in [&mut ana, &mut beto] {
+            user.expect(&Event::join(&carla))
+                .await
+                .map_err(Failure::in_test)?;
+        }
+        carla.say("¿se fueron?").await?;
+        for user in [&mut ana, &mut beto] {
+            user.expect(&Event::chat(&carla, "¿se fueron?")).await?;
+        }
+        s.sees_nothing(&mut carla, &mut [&mut ana, &mut beto], when)
+            .await?;
+        Ok(())
+    })
+}
+
+fn non_ascii_names() -> TestCase {
+    TestCase::core(
+        "join.non_ascii_names",
+        "JOIN-1",
+        "users named José and Begoña join, are announced and chat",
+    )
+    .steps(
+        "ana joins; josé joins, then begoña; each join must reach those present, and josé's \
+         message must reach ana and begoña.",
+    )
+    .causes(
+        "the name is decoded as ASCII (or with the wrong codec), which raises in the handler \
+         thread and kills it; a name cut by byte count in the middle of a character.",
+    )
+    .run(|mut s| async move {
+        let [mut ana, mut jose, mut begona] = s.room(["ana", "josé", "begoña"]).await?;
+        jose.say("hola, soy José").await?;
+        for user in [&mut ana, &mut begona] {
+            user.expect(&Event::chat(&jose, "hola, soy José")).await?;
+        }
+        s.sees_nothing(
+            &mut jose,
+            &mut [&mut ana, &mut begona],
+            "after josé's message",
+        )
+        .await?;
         Ok(())
     })
 }

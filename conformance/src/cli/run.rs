@@ -147,6 +147,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         timeouts: args.suite.timeouts(),
         scale,
         isolate: args.isolate.then(|| spec.clone()),
+        respawn: (!matches!(spec, crate::target::TargetSpec::Address(_))).then(|| spec.clone()),
         repeat: args.suite.repeat,
     };
     let show_progress = std::io::stderr().is_terminal() && args.report.format == Format::Human;

@@ -18,38 +18,34 @@ use std::net::TcpListener;
 use crate::support::{conformance, ids_with, json_run, stdout, test, tests, wild_server};
 
 /// Before issue 10 the harness's probe connection (connect, close at once) killed this
-/// server before the first test, and every test failed. Now it fails exactly
-/// `join.silent_client` (JOIN-6), which runs last with `cleanup.resources` (whose clients
-/// also drop before their names): the silent client's close kills the server, so
-/// `cleanup.resources` is not run.
+/// server before the first test, and every test failed. Now it fails exactly the tests
+/// about clients that stay silent or leave before their name (JOIN-6, JOIN-7), which run
+/// last; the silent client's close kills the server, so `join.early_close` gets a fresh one
+/// and fails on its own.
 #[test]
-fn a_server_reading_names_in_its_accept_loop_fails_only_the_silent_client_test() {
+fn a_server_reading_names_in_its_accept_loop_fails_only_the_early_leaver_tests() {
     let (code, report) = json_run("accept_loop_name", "", &[]);
     assert_eq!(code, Some(1), "{report}");
     assert_eq!(
         ids_with(&report, "fail"),
-        ["join.silent_client"],
+        ["join.silent_client", "join.early_close"],
         "{report}"
     );
+    assert_eq!(ids_with(&report, "skip"), Vec::<String>::new(), "{report}");
     let order: Vec<&str> = tests(&report)
         .iter()
         .map(|t| t["id"].as_str().unwrap_or_default())
         .collect();
     assert_eq!(
         order[order.len() - 2..],
-        ["join.silent_client", "cleanup.resources"],
+        ["join.silent_client", "join.early_close"],
         "the disruptive tests run last: {order:?}"
     );
-    let resources = test(&report, "cleanup.resources");
-    assert_eq!(resources["status"], "skip");
-    assert_eq!(
-        resources["detail"],
-        "not run: the server exited during join.silent_client"
-    );
-    assert_eq!(ids_with(&report, "skip"), ["cleanup.resources"], "{report}");
     // Not being able to join behind the silent client is JOIN-6 itself, not a setup step.
     let silent = test(&report, "join.silent_client");
     assert_eq!(silent["phase"], "test", "{report}");
+    let early = test(&report, "join.early_close");
+    assert_eq!(early["requirement"], "JOIN-7", "{report}");
 }
 
 /// No probe for `--target` either: the first test user's connect is refused, and that is

@@ -116,3 +116,17 @@ fn a_leave_for_a_client_that_never_joined_shows_unattributed_and_fails() {
         silent["transcript"]
     );
 }
+
+#[test]
+fn the_early_close_test_fails_on_the_leaves_announced_for_nameless_clients() {
+    let run = run("null_leaves", "", Some("join.early_close"));
+    assert_eq!(run.code, Some(1), "{}", run.report);
+    let early = run.test("join.early_close");
+    assert_eq!(early["status"], "fail", "{early}");
+    assert_eq!(early["requirement"], "JOIN-7", "{early}");
+    let actual = early["actual"].as_str().unwrap_or_default();
+    assert!(
+        actual.contains("LEAVE None (unattributed: no user of this test is called that)"),
+        "{actual}"
+    );
+}
