@@ -16,6 +16,7 @@ pub fn tests() -> Vec<TestCase> {
         silent_client(),
         early_close(),
         non_ascii_names(),
+        unnamed_hears_nothing(),
     ]
 }
 
@@ -309,5 +310,48 @@ fn non_ascii_names() -> TestCase {
         )
         .await?;
         Ok(())
+    })
+}
+
+fn unnamed_hears_nothing() -> TestCase {
+    TestCase::strict(
+        "join.unnamed_hears_nothing",
+        "JOIN-8",
+        "a client that has not sent its name receives none of the room's traffic",
+    )
+    .steps(
+        "a client connects and sends nothing; ana and beto join, ana speaks, and beto's \
+         sentinel reaches ana; the nameless client must have received nothing but the prompt \
+         (it is waited for, bounded by the expectation timeout).",
+    )
+    .causes(
+        "the client is added to the list when it connects, before its name is read, so every \
+         join and message reaches it too.",
+    )
+    .run(|mut s| async move {
+        let mut mudo = s.connect("mudo").await?;
+        let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
+        ana.say("¿quién escucha?").await?;
+        beto.expect(&Event::chat(&ana, "¿quién escucha?")).await?;
+        s.sees_nothing(&mut beto, &mut [&mut ana], "after ana's message")
+            .await?;
+        // Everything broadcast so far has reached ana and beto: had mudo been in the room,
+        // the same lines would be in its inbox by now. Only silence ends this wait.
+        let mut heard = Vec::new();
+        while heard.len() < 5 {
+            match mudo.next().await {
+                Ok(Event::Prompt) => {}
+                Ok(event) => heard.push(mudo.show(&event)),
+                Err(_) => break,
+            }
+        }
+        if heard.is_empty() {
+            return Ok(());
+        }
+        Err(Failure::new(
+            "mudo, which has not sent a name, receives nothing of the room (JOIN-8)",
+            format!("mudo received: {}", heard.join(", ")),
+        )
+        .into())
     })
 }
