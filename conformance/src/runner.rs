@@ -479,7 +479,7 @@ mod tests {
         assert_eq!(order, ["a.2", "a.4", "a.1", "a.3"]);
         let catalogue = in_run_order(select(crate::catalogue::all(), Level::Core, None));
         let last: Vec<&str> = catalogue.iter().rev().take(2).rev().map(|t| t.id).collect();
-        assert_eq!(last, ["join.silent_client", "cleanup.resources"]);
+        assert_eq!(last, ["join.silent_client", "join.early_close"]);
     }
 
     /// Where the listening socket cannot be seen, the first connects are retried until the
