@@ -130,3 +130,27 @@ fn the_early_close_test_fails_on_the_leaves_announced_for_nameless_clients() {
         "{actual}"
     );
 }
+
+/// The assignment as it is taught (issue 11), written twice the way students write it: lines
+/// split from a `recv(1024)` buffer, and one `recv(1024)` per message (chunk framing), both
+/// with `.strip()` on what they receive. Both pass core; the stripped spaces are a note.
+#[test]
+fn the_classic_assignment_passes_core_reading_lines_or_one_recv_per_message() {
+    for server in ["classic_lines", "classic_recv"] {
+        let run = run(server, "", None);
+        assert_eq!(
+            run.failed(),
+            Vec::<&Value>::new(),
+            "{server}: {}",
+            run.report
+        );
+        assert_eq!(run.code, Some(0), "{server}: {}", run.report);
+        let intact = run.test("broadcast.intact_text");
+        assert_eq!(intact["status"], "pass", "{server}: {intact}");
+        let detail = intact["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("the server removed the spaces around"),
+            "{server}: {detail}"
+        );
+    }
+}
