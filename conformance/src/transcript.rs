@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::model::{Direction, TranscriptLine};
 use crate::sync::lock;
-use crate::wire::{cut, shown_text};
+use crate::wire::{Owner, Roster, cut, shown_text};
 
 /// Longest transcript kept for one test; later lines are counted, not stored.
 const TRANSCRIPT_LIMIT: usize = 4000;
@@ -127,13 +127,18 @@ impl Transcript {
     }
 }
 
-/// How a received line about a name no simulated user has (`None salió`) is marked in a
-/// transcript: it came from the server, but no test user's action produced it.
-pub fn unattributed(line: &str) -> String {
-    format!("{UNATTRIBUTED}{line}")
+/// A received `message` as a transcript shows it: in the test's names, and marked
+/// [`UNATTRIBUTED`] when it is about a name no simulated user has (`None salió`): it came
+/// from the server, but no test user's action produced it.
+pub fn received_line(roster: &Roster, message: &str, owner: Owner) -> String {
+    let shown = roster.normalise(message);
+    match owner {
+        Owner::Nobody => format!("{UNATTRIBUTED}{shown}"),
+        Owner::ThisTest | Owner::AnotherTest => shown,
+    }
 }
 
-/// The mark of [`unattributed`] lines.
+/// The mark of unattributed lines (see [`received_line`]).
 pub const UNATTRIBUTED: &str = "unattributed (from no test user): ";
 
 impl Default for Transcript {

@@ -533,11 +533,9 @@ impl User {
     pub fn show(&self, event: &Event) -> String {
         let shown = self.shared.roster.normalise(&event.to_string());
         let shown = crate::wire::cut(&shown, SHOWN_CHARS).into_owned();
-        match event.user() {
-            Some(user) if !user.is_empty() && self.shared.roster.owner(user) == Owner::Nobody => {
-                format!("{shown} (unattributed: no user of this test is called that)")
-            }
-            _ => shown,
+        match self.shared.roster.owner_of(event) {
+            Owner::Nobody => format!("{shown} (unattributed: no user of this test is called that)"),
+            Owner::ThisTest | Owner::AnotherTest => shown,
         }
     }
 }
@@ -659,16 +657,11 @@ impl Reader {
     async fn deliver(&mut self, message: String) -> bool {
         let roster = &self.shared.roster;
         let event = self.classifier.classify(&message);
-        let owner = match event.as_ref().and_then(Event::user) {
-            Some(user) if !user.is_empty() => roster.owner(user),
-            _ => Owner::ThisTest,
-        };
+        let owner = event
+            .as_ref()
+            .map_or(Owner::ThisTest, |e| roster.owner_of(e));
         if self.shared.transcript.accepts() {
-            let shown = roster.normalise(&message);
-            let shown = match owner {
-                Owner::Nobody => crate::transcript::unattributed(&shown),
-                _ => shown,
-            };
+            let shown = crate::transcript::received_line(roster, &message, owner);
             self.shared
                 .transcript
                 .record(&self.me, Direction::Received, &shown);

@@ -129,16 +129,12 @@ impl RawClient {
                 Err(_) => return (before, RawEnd::Quiet),
             };
             for message in messages {
+                let roster = &self.shared.roster;
                 let event = self.classifier.classify(&message);
-                let owner = match event.as_ref().and_then(Event::user) {
-                    Some(user) if !user.is_empty() => self.shared.roster.owner(user),
-                    _ => Owner::ThisTest,
-                };
-                let shown = self.shared.roster.normalise(&message);
-                let shown = match owner {
-                    Owner::Nobody => crate::transcript::unattributed(&shown),
-                    _ => shown,
-                };
+                let owner = event
+                    .as_ref()
+                    .map_or(Owner::ThisTest, |e| roster.owner_of(e));
+                let shown = crate::transcript::received_line(roster, &message, owner);
                 self.shared
                     .transcript
                     .record(&self.name, Direction::Received, &shown);

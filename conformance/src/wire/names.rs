@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use super::Event;
 use crate::sync::lock;
 
 /// The users of one test: wire name (unique on the server) ↔ script name (`ana`).
@@ -49,6 +50,15 @@ impl Roster {
             Owner::AnotherTest
         } else {
             Owner::Nobody
+        }
+    }
+    /// Whose line `event` is: that of the user it names (see [`owner`](Self::owner)); an
+    /// event that names no one (a prompt, an error, a welcome without a name) is this
+    /// test's.
+    pub fn owner_of(&self, event: &Event) -> Owner {
+        match event.user() {
+            Some(user) if !user.is_empty() => self.owner(user),
+            _ => Owner::ThisTest,
         }
     }
     /// Replaces wire names by script names, for transcripts and snapshots.
@@ -125,5 +135,13 @@ mod tests {
         assert_eq!(roster.owner("127.0.0.1:50312"), Owner::Nobody);
         assert_eq!(roster.owner("_abcd"), Owner::Nobody);
         assert_eq!(roster.owner("ana_ABCD"), Owner::Nobody);
+        // An event is its user's; one that names no one is this test's.
+        assert_eq!(roster.owner_of(&Event::leave("None")), Owner::Nobody);
+        assert_eq!(roster.owner_of(&Event::join("ana_qxkz")), Owner::ThisTest);
+        assert_eq!(roster.owner_of(&Event::Prompt), Owner::ThisTest);
+        let unnamed = Event::Welcome {
+            user: String::new(),
+        };
+        assert_eq!(roster.owner_of(&unnamed), Owner::ThisTest);
     }
 }
