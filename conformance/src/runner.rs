@@ -97,8 +97,9 @@ pub fn test_seed(seed: u64, id: &str) -> u64 {
     hash
 }
 
-/// How long a spawned server that could not be seen listening may take to accept its first
-/// connection (before `--timeout-scale`), as for `Target::start`.
+/// How long a spawned server may take to start (before `--timeout-scale`): to listen when
+/// it is restarted, or, where its listening socket cannot be seen, to accept its first
+/// connection.
 const STARTUP: Duration = Duration::from_secs(10);
 
 /// How long a failing test's server gets to finish exiting, if it is exiting.
@@ -140,21 +141,17 @@ pub async fn run(
             } else {
                 "(the server exited during an earlier test, and this one may stop it too)"
             };
-            match Target::start(spec, Duration::from_secs(10).mul_f64(config.scale)).await {
-                Ok(fresh) => std::mem::replace(target, fresh).stop().await,
-                Err(e) => {
-                    let mut failed =
-                        Failed::new("a fresh server accepts connections", e.to_string());
-                    failed.phase = Phase::Setup {
-                        step: format!("restarting the server for this test {why}"),
-                        requirement: test.requirement.into(),
-                    };
-                    let mut result = skeleton(test);
-                    result.status = Status::Fail(Box::new(failed));
-                    results.push(result);
-                    progress(i, test, results.last());
-                    continue;
-                }
+            if let Err(e) = restart(target, spec, config).await {
+                let mut failed = Failed::new("a fresh server accepts connections", e.to_string());
+                failed.phase = Phase::Setup {
+                    step: format!("restarting the server for this test {why}"),
+                    requirement: test.requirement.into(),
+                };
+                let mut result = skeleton(test);
+                result.status = Status::Fail(Box::new(failed));
+                results.push(result);
+                progress(i, test, results.last());
+                continue;
             }
             stopped = None;
             exited_before = false;
@@ -274,9 +271,8 @@ async fn repeat_failed(
     let mut later = Vec::new();
     for attempt in 2..=config.repeat {
         if let Some(spec) = &config.isolate {
-            match Target::start(spec, STARTUP.mul_f64(config.scale)).await {
-                Ok(fresh) => std::mem::replace(target, fresh).stop().await,
-                Err(_) => break,
+            if restart(target, spec, config).await.is_err() {
+                break;
             }
         } else if target.has_exited().is_some() {
             break;
@@ -286,6 +282,18 @@ async fn repeat_failed(
         later.push(again.status.failure().is_some());
     }
     later
+}
+
+/// Replaces `target` by a fresh server of `spec` (started within [`STARTUP`], scaled), and
+/// stops the old one.
+async fn restart(
+    target: &mut Target,
+    spec: &crate::target::TargetSpec,
+    config: &RunConfig,
+) -> Result<(), TargetError> {
+    let fresh = Target::start(spec, STARTUP.mul_f64(config.scale)).await?;
+    std::mem::replace(target, fresh).stop().await;
+    Ok(())
 }
 
 /// Whether a test that ran before any user had reached the server reached it: it passed,
