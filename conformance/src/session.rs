@@ -119,17 +119,16 @@ impl Session {
             let me = Event::Join {
                 user: user.wire.clone(),
             };
-            user.expect(&me)
-                .await
-                .map_err(|f| f.in_setup(format!("{script} sees its own join line"), "JOIN-2"))?;
+            user.expect(&me).await?;
         }
         Ok(user)
     }
 
     /// Joins users one after another; every user already present must see each later join
     /// exactly once, as its next event (JOIN-2). Returns them in join order. A failure is
-    /// marked as happening in this setup step (the runner reports it as such unless the test
-    /// is about that very requirement).
+    /// marked as happening in a setup step (joining, by [`Session::join`]; seeing a join, by
+    /// [`User::expect`]); the runner reports it as such unless the test is about that very
+    /// requirement.
     pub async fn join_all(&self, scripts: &[&str]) -> Result<Vec<User>, Failure> {
         let mut users: Vec<User> = Vec::with_capacity(scripts.len());
         for script in scripts {
@@ -144,19 +143,16 @@ impl Session {
                 let seen_by_second = Event::Join {
                     user: first.wire.clone(),
                 };
-                let step = format!("{} and {script} see each other join", first.name);
                 tokio::select! {
-                    r = first.expect(&seen_by_first) => r.map_err(|f| f.in_setup(step, "JOIN-2"))?,
-                    r = user.expect(&seen_by_second) => r.map_err(|f| f.in_setup(step, "JOIN-2"))?,
+                    r = first.expect(&seen_by_first) => r?,
+                    r = user.expect(&seen_by_second) => r?,
                 }
             } else {
                 let join = Event::Join {
                     user: user.wire.clone(),
                 };
                 for present in users.iter_mut() {
-                    present.expect(&join).await.map_err(|f| {
-                        f.in_setup(format!("{} sees {script} join", present.name), "JOIN-2")
-                    })?;
+                    present.expect(&join).await?;
                 }
             }
             users.push(user);

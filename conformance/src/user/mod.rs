@@ -422,8 +422,13 @@ impl User {
             // Seeing someone join is how most tests set their room up: when that fails,
             // JOIN-2 failed, whatever the test is about.
             Event::Join { user } => seen.map_err(|f| {
-                let joiner = self.shared.roster.normalise(user);
-                f.in_setup(format!("{} sees {joiner} join", self.name), "JOIN-2")
+                let step = if *user == self.wire {
+                    format!("{} sees its own join line", self.name)
+                } else {
+                    let joiner = self.shared.roster.normalise(user);
+                    format!("{} sees {joiner} join", self.name)
+                };
+                f.in_setup(step, "JOIN-2")
             }),
             _ => seen,
         }
