@@ -35,9 +35,9 @@ impl OwnEchoes {
         };
         if at > 0 && self.faults.len() < FAULTS_KEPT {
             self.faults.push(format!(
-                "own \"{}\" came back before the earlier \"{}\"",
-                crate::wire::visible(text),
-                crate::wire::visible(&self.awaited[0])
+                "own {} came back before the earlier {}",
+                crate::wire::quoted(text),
+                crate::wire::quoted(&self.awaited[0])
             ));
         }
         self.awaited.remove(at);

@@ -4,7 +4,7 @@
 
 use super::{Incoming, MAX_BEFORE_BARRIER, User, describe_end, unordered};
 use crate::verdict::Failure;
-use crate::wire::{Event, Owner, visible};
+use crate::wire::{Event, Owner, quoted};
 
 impl User {
     /// What waiting for `want` may hold back: what the protocol lets come first (see
@@ -93,16 +93,13 @@ impl User {
                 Some(Incoming::Event(got)) if passed.len() < MAX_BEFORE_BARRIER => passed.push(got),
                 Some(Incoming::Event(_)) => {
                     break Err(format!(
-                        "own \"{}\" did not come back before {MAX_BEFORE_BARRIER} other messages",
-                        visible(&first)
+                        "own {} did not come back before {MAX_BEFORE_BARRIER} other messages",
+                        quoted(&first)
                     ));
                 }
                 other => {
                     let why = other.map_or_else(|| self.silence(), |end| describe_end(&end));
-                    break Err(format!(
-                        "own \"{}\" never came back: {why}",
-                        visible(&first)
-                    ));
+                    break Err(format!("own {} never came back: {why}", quoted(&first)));
                 }
             }
         };
