@@ -185,13 +185,9 @@ async fn a_barrier_sent_on_a_connection_the_server_closed_says_so() {
     let (beto, accepted) = tokio::join!(s.connect("beto"), listener.accept());
     let mut beto = beto.unwrap();
     drop(accepted.unwrap().0); // the server closes beto's connection
-    tokio::time::timeout(Duration::from_secs(5), async {
-        while beto.ended_early().is_none() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    })
-    .await
-    .expect("beto's reader sees the close");
+    // Synchronise on the close itself: beto's inbox reports it.
+    beto.expect_closed().await.unwrap_or_else(|f| panic!("{f}"));
+    assert!(beto.ended_early().is_some());
     let failure = s.barrier(&mut beto, &mut [&mut ana]).await.unwrap_err();
     assert!(
         failure.actual.starts_with(
