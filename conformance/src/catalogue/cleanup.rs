@@ -170,7 +170,8 @@ fn resources() -> TestCase {
         "after 100 abrupt disconnects the server's threads and sockets return to baseline",
     )
     .steps(
-        "only when the harness started the server (--server-cmd, Linux): ana joins and the \
+        "only when the harness started the server (--server-cmd, Linux): ana and eco join and \
+         each hears the other; the \
          server's threads and open file descriptors are measured; 100 users join and drop \
          (half FIN, half RST; clients that leave before their name are join.early_close's); \
          a fresh user joins, sends a sentinel \
@@ -191,7 +192,13 @@ fn resources() -> TestCase {
         if s.server_stats().is_none() {
             return Err(Verdict::Skip(SKIP.into()));
         }
-        let mut ana = s.join("ana").await?;
+        // The baseline is taken once ana's and eco's handlers are surely running: each has
+        // been heard by the other (a server may start a handler just after its welcome).
+        let [mut ana, mut eco] = s.room(["ana", "eco"]).await?;
+        ana.say("base").await?;
+        eco.expect(&Event::chat(&ana, "base")).await?;
+        eco.say("base").await?;
+        ana.expect(&Event::chat(&eco, "base")).await?;
         let Some(baseline) = s.server_stats() else {
             return Err(Verdict::Skip(SKIP.into()));
         };
