@@ -69,12 +69,19 @@ pub struct RunConfig {
     pub repeat: u32,
 }
 
-/// The tests of `level` (strict includes core) whose id contains `filter`.
-pub fn select(tests: Vec<TestCase>, level: Level, filter: Option<&str>) -> Vec<TestCase> {
+/// The tests of `level` (strict includes core) that match one of `filters` (all of them
+/// when there is none): a filter matches a test whose id contains it, or whose requirement
+/// it names (`FRAME-3`).
+pub fn select(tests: Vec<TestCase>, level: Level, filters: &[String]) -> Vec<TestCase> {
     tests
         .into_iter()
         .filter(|t| t.level <= level)
-        .filter(|t| filter.is_none_or(|f| t.id.contains(f)))
+        .filter(|t| {
+            filters.is_empty()
+                || filters
+                    .iter()
+                    .any(|f| t.id.contains(f.as_str()) || t.requirement == f)
+        })
         .collect()
 }
 
@@ -466,12 +473,20 @@ mod tests {
     #[test]
     fn strict_includes_core_and_filter_narrows() {
         let all = crate::catalogue::all();
-        let core = select(all.clone(), Level::Core, None);
-        let strict = select(all.clone(), Level::Strict, None);
+        let core = select(all.clone(), Level::Core, &[]);
+        let strict = select(all.clone(), Level::Strict, &[]);
         assert!(core.iter().all(|t| t.level == Level::Core));
         assert!(strict.len() > core.len());
-        let joins = select(all, Level::Strict, Some("join."));
+        let joins = select(all.clone(), Level::Strict, &["join.".to_string()]);
         assert!(!joins.is_empty() && joins.iter().all(|t| t.id.starts_with("join.")));
+        // Several filters add up; a requirement id selects the tests of that requirement.
+        let filters = ["join.".to_string(), "FRAME-3".to_string()];
+        let both = select(all, Level::Core, &filters);
+        assert!(both.iter().any(|t| t.id == "broadcast.concurrent"));
+        assert!(
+            both.iter()
+                .all(|t| t.id.starts_with("join.") || t.requirement == "FRAME-3")
+        );
     }
 
     #[test]
@@ -485,7 +500,7 @@ mod tests {
         ];
         let order: Vec<&str> = in_run_order(tests).iter().map(|t| t.id).collect();
         assert_eq!(order, ["a.2", "a.4", "a.1", "a.3"]);
-        let catalogue = in_run_order(select(crate::catalogue::all(), Level::Core, None));
+        let catalogue = in_run_order(select(crate::catalogue::all(), Level::Core, &[]));
         let last: Vec<&str> = catalogue.iter().rev().take(2).rev().map(|t| t.id).collect();
         assert_eq!(last, ["join.silent_client", "join.early_close"]);
     }

@@ -19,9 +19,10 @@ pub struct SuiteArgs {
     /// core: the MUST requirements; strict: core plus input, limits, slow readers, scale.
     #[arg(long, value_enum, default_value_t = Level::Core)]
     pub level: Level,
-    /// Run only the tests whose id contains TEXT.
+    /// Run only the tests whose id contains TEXT, or whose requirement is TEXT (`FRAME-3`).
+    /// May be repeated: a test matching any of them runs.
     #[arg(long, value_name = "TEXT")]
-    pub filter: Option<String>,
+    pub filter: Vec<String>,
     /// List the tests (id, level, requirement, title) and exit.
     #[arg(long)]
     pub list: bool,

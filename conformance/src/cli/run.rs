@@ -92,7 +92,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         return usage_error(e);
     }
     if args.suite.list {
-        for t in runner::select(tests, Level::Strict, args.suite.filter.as_deref()) {
+        for t in runner::select(tests, Level::Strict, &args.suite.filter) {
             let skip = profile
                 .skip_rule(t.id, t.requirement)
                 .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
@@ -121,15 +121,12 @@ pub(super) async fn main(args: RunArgs) -> i32 {
             )),
         };
     }
-    let selected = runner::in_run_order(runner::select(
-        tests,
-        args.suite.level,
-        args.suite.filter.as_deref(),
-    ));
+    let selected =
+        runner::in_run_order(runner::select(tests, args.suite.level, &args.suite.filter));
     if selected.is_empty() {
         return usage_error(format!(
-            "no test matches --filter {:?} at level {}",
-            args.suite.filter.as_deref().unwrap_or(""),
+            "no test matches --filter {} at level {}",
+            args.suite.filter.join(" --filter "),
             args.suite.level
         ));
     }

@@ -1,0 +1,253 @@
+//! The suite's judgement, proved both ways: faithful servers must pass, broken ones must be
+//! caught, each by a test about its own bug.
+//!
+//! - **The seed fixture** (`fixtures/servers/seed_server.py`): the faithful server, line and
+//!   chunk framing, must pass core; each catalogued `--bug NAME` must fail in a test of the
+//!   bug's group or requirement.
+//! - **The classic fixtures** (`fixtures/wild/classic_lines.py`, `classic_recv.py`), written
+//!   the way students write the assignment: each must pass core as written, and each bug of
+//!   the same catalogue, planted in it as a source patch (`fixtures/wild/classic_bugs.toml`),
+//!   must fail a test of its group or requirement *that the unpatched fixture passes* at the
+//!   same level — so a bug is never credited to a weakness the fixture already had.
+//!
+//! Every run is `--isolate` (a fresh server per test). Prints both sensitivity tables — bug →
+//! the tests that caught it — on every run. A plain `main` (harness = false) so the tables
+//! are printed.
+
+mod catalogue;
+mod planted;
+mod run;
+
+use chat_test_support::root;
+
+use catalogue::Bug;
+use planted::Plan;
+use run::{Outcome, Run, SEED, run_all};
+
+/// The classic fixtures: the name of the script and its profile in `fixtures/wild/`.
+const CLASSICS: [&str; 2] = ["classic_lines", "classic_recv"];
+
+/// One verdict line: whether the suite judged the server right, and what it showed.
+struct Verdict {
+    ok: bool,
+    shown: String,
+}
+
+/// A faithful server must pass: exit 0, no failure.
+fn passes(outcome: &Outcome) -> Verdict {
+    Verdict {
+        ok: outcome.exit == Some(0) && outcome.failed().next().is_none(),
+        shown: outcome.summary(),
+    }
+}
+
+/// A broken server must fail (exit 1) in a test that `counts`.
+fn caught(outcome: &Outcome, counts: impl Fn(&run::TestResult) -> bool) -> Verdict {
+    let by: Vec<&str> = outcome
+        .failed()
+        .filter(|t| counts(t))
+        .map(|t| t.id.as_str())
+        .collect();
+    Verdict {
+        ok: outcome.exit == Some(1) && !by.is_empty(),
+        shown: if by.is_empty() {
+            outcome.summary()
+        } else {
+            by.join(" ")
+        },
+    }
+}
+
+fn seed_run(args: &str, profile: &str, level: &'static str) -> Run {
+    let script = root().join("fixtures/servers/seed_server.py");
+    Run {
+        server_cmd: format!("python3 {} --port {{port}} {args}", script.display()),
+        profile: profile.to_string(),
+        level,
+        filters: Vec::new(),
+    }
+}
+
+fn classic_run(script: &std::path::Path, fixture: &str, level: &'static str) -> Run {
+    Run {
+        server_cmd: format!("python3 {} --port {{port}}", script.display()),
+        profile: format!("fixtures/wild/{fixture}.toml"),
+        level,
+        filters: Vec::new(),
+    }
+}
+
+/// The seed fixture's table: the faithful servers, then each `--bug`.
+fn judge_seed(bugs: &[Bug]) -> usize {
+    let mut runs = vec![
+        seed_run("", "fixtures/profiles/seed.toml", "core"),
+        seed_run(
+            "--framing chunk",
+            "fixtures/profiles/seed-chunk.toml",
+            "core",
+        ),
+    ];
+    runs.extend(bugs.iter().map(|bug| {
+        seed_run(
+            &format!("--bug {}", bug.name),
+            "fixtures/profiles/seed.toml",
+            bug.level,
+        )
+    }));
+    let outcomes = run_all(&runs);
+    println!("\nSensitivity of the conformance suite (seed {SEED}, one fresh server per test)\n");
+    println!(
+        "{:<20} {:<7} {:<26} {:<8} caught by",
+        "server", "level", "must fail in", "verdict"
+    );
+    let mut wrong = 0;
+    let mut line = |name: &str, level: &str, expectation: &str, verdict: Verdict| {
+        wrong += usize::from(!verdict.ok);
+        let mark = if verdict.ok { "ok" } else { "WRONG" };
+        println!(
+            "{name:<20} {level:<7} {expectation:<26} {mark:<8} {}",
+            verdict.shown
+        );
+    };
+    line("faithful", "core", "(must pass)", passes(&outcomes[0]));
+    line(
+        "faithful (chunk)",
+        "core",
+        "(must pass)",
+        passes(&outcomes[1]),
+    );
+    for (bug, outcome) in bugs.iter().zip(&outcomes[2..]) {
+        let verdict = caught(outcome, |t| bug.catch.covers(t));
+        line(&bug.name, bug.level, &bug.catch.groups.join(", "), verdict);
+    }
+    wrong
+}
+
+/// The classic fixtures' table: bug × fixture.
+fn judge_classics(bugs: &[Bug]) -> usize {
+    // Per fixture: the unpatched runs at core and strict (the baselines), then one run per
+    // patched copy, of the tests that can catch its bug.
+    let mut runs = Vec::new();
+    let mut plans = Vec::new();
+    for fixture in CLASSICS {
+        let script = root().join(format!("fixtures/wild/{fixture}.py"));
+        runs.push(classic_run(&script, fixture, "core"));
+        // At strict, only the tests that can catch a strict bug matter.
+        let mut strict_filters: Vec<String> = bugs
+            .iter()
+            .filter(|bug| bug.level == "strict")
+            .flat_map(Bug::filters)
+            .collect();
+        strict_filters.sort();
+        strict_filters.dedup();
+        runs.push(Run {
+            filters: strict_filters,
+            ..classic_run(&script, fixture, "strict")
+        });
+        let fixture_plans = planted::plans(fixture, bugs);
+        for (bug, plan) in bugs.iter().zip(&fixture_plans) {
+            if let Plan::Patched(path) = plan {
+                runs.push(Run {
+                    filters: bug.filters(),
+                    ..classic_run(path, fixture, bug.level)
+                });
+            }
+        }
+        plans.push(fixture_plans);
+    }
+    let mut outcomes = run_all(&runs).into_iter();
+    let mut cells: Vec<Vec<(Option<Verdict>, String)>> = Vec::new();
+    let mut faithful = Vec::new();
+    let mut reasons = Vec::new();
+    for (fixture, fixture_plans) in CLASSICS.iter().zip(&plans) {
+        let core = outcomes.next().expect("a core baseline");
+        let strict = outcomes.next().expect("a strict baseline");
+        faithful.push(passes(&core));
+        let mut column = Vec::new();
+        for (bug, plan) in bugs.iter().zip(fixture_plans) {
+            let baseline = if bug.level == "strict" {
+                &strict
+            } else {
+                &core
+            };
+            let cell = match plan {
+                Plan::Patched(_) => {
+                    let outcome = outcomes.next().expect("a planted run");
+                    let new_failure = |t: &run::TestResult| {
+                        bug.catch.covers(t) && baseline.status_of(&t.id) == Some("pass")
+                    };
+                    (Some(caught(&outcome, new_failure)), String::new())
+                }
+                Plan::AsWritten(why) => {
+                    reasons.push(format!("  {fixture} / {}: as written: {why}", bug.name));
+                    let verdict = caught(baseline, |t| bug.catch.covers(t));
+                    (Some(verdict), " (as written)".to_string())
+                }
+                Plan::NotApplicable(why) => {
+                    reasons.push(format!("  {fixture} / {}: not applicable: {why}", bug.name));
+                    (None, String::new())
+                }
+            };
+            column.push(cell);
+        }
+        cells.push(column);
+    }
+    println!(
+        "\nThe same bugs planted in the classic fixtures (fixtures/wild/classic_bugs.toml); a bug is \
+         caught by a failure the unpatched fixture does not have. Patched copies: {}/planted\n",
+        env!("CARGO_TARGET_TMPDIR")
+    );
+    print!("{:<20} {:<7}", "bug", "level");
+    for fixture in CLASSICS {
+        print!(" {fixture:<42}");
+    }
+    println!();
+    let mut wrong = 0;
+    let mut cell = |verdict: Option<&Verdict>, suffix: &str| -> String {
+        match verdict {
+            None => "n/a".to_string(),
+            Some(v) => {
+                wrong += usize::from(!v.ok);
+                let mark = if v.ok { "ok" } else { "WRONG" };
+                format!("{mark:<5} {}{suffix}", first_two(&v.shown))
+            }
+        }
+    };
+    print!("{:<20} {:<7}", "faithful", "core");
+    for verdict in &faithful {
+        print!(" {:<42}", cell(Some(verdict), ""));
+    }
+    println!();
+    for (i, bug) in bugs.iter().enumerate() {
+        print!("{:<20} {:<7}", bug.name, bug.level);
+        for column in &cells {
+            let (verdict, suffix) = &column[i];
+            print!(" {:<42}", cell(verdict.as_ref(), suffix));
+        }
+        println!();
+    }
+    if !reasons.is_empty() {
+        println!("\nNot patched:\n{}", reasons.join("\n"));
+    }
+    wrong
+}
+
+/// `a b c d` → `a b +2`: a table cell keeps the first two tests that caught a bug.
+fn first_two(shown: &str) -> String {
+    let words: Vec<&str> = shown.split(' ').collect();
+    if words.len() <= 2 || !words.iter().all(|w| w.contains('.')) {
+        return shown.to_string();
+    }
+    format!("{} +{}", words[..2].join(" "), words.len() - 2)
+}
+
+fn main() {
+    let bugs = catalogue::bugs();
+    let wrong = judge_seed(&bugs) + judge_classics(&bugs);
+    if wrong == 0 {
+        println!("\nevery server judged right");
+    } else {
+        println!("\n{wrong} servers judged WRONG");
+        std::process::exit(1);
+    }
+}
