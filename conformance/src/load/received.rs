@@ -140,6 +140,12 @@ impl Received {
             .is_some_and(|word| word & (1 << (j % 64)) != 0)
     }
 
+    fn hear_join_of(&mut self, j: usize) {
+        if let Some(word) = self.joined.get_mut(j / 64) {
+            *word |= 1 << (j % 64);
+        }
+    }
+
     /// Counts one line of user `me`, of kind `kind`; `raw` is the line, quoted if unparsed.
     /// `own_echo` says whether the profile allows the user's own messages back, `messages`
     /// is how many each sender sends, and `user_of` finds a user's index from its name.
@@ -162,9 +168,7 @@ impl Received {
             Kind::Join(name) => {
                 self.lines.joins += 1;
                 if let Some(j) = user_of(name) {
-                    if let Some(word) = self.joined.get_mut(j / 64) {
-                        *word |= 1 << (j % 64);
-                    }
+                    self.hear_join_of(j);
                 }
                 Arrival::Join
             }
