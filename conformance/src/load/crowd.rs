@@ -228,11 +228,11 @@ impl Crowd {
             }
         }
         let all_sent: u64 = sent.iter().sum();
+        let sends_done = shared.now_ns();
         if all_sent < config.senders as u64 * config.messages {
             shared.arrived.set_target(all_sent * receivers);
         }
         let complete = shared.arrived.wait(config.idle).await;
-        let settled = shared.now_ns();
         let usage = monitor.finish().await;
         let server = server_pid
             .and_then(crate::procfs::process_stats)
@@ -250,10 +250,14 @@ impl Crowd {
         let (joins_expected, joins_at_start) = (self.joins_expected, self.joins_at_start);
         self.disperse().await;
 
+        // The run ends at the last arrival, or, when some never came, one settle time after
+        // the last sign of progress (an arrival, or the last send).
+        let last = shared.last_arrival_ns.load(Ordering::Relaxed);
         let (end, duration_ends) = if complete {
-            let last = shared.last_arrival_ns.load(Ordering::Relaxed);
             (last, DurationEnd::LastDelivery)
         } else {
+            let idle = u64::try_from(config.idle.as_nanos()).unwrap_or(u64::MAX);
+            let settled = last.max(sends_done).saturating_add(idle);
             (settled, DurationEnd::SettleEnd)
         };
         let duration_s = end.saturating_sub(origin) as f64 / 1e9;

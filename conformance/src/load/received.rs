@@ -108,7 +108,7 @@ pub struct Received {
     pub nameless: Vec<SeqTracker>,
     /// Every line, by kind.
     pub lines: Lines,
-    /// The first unparsed lines, cut to a readable length.
+    /// The first different unparsed lines, cut to a readable length.
     pub samples: Vec<String>,
     /// Bit `j`: the join line of user `j` arrived (empty for runs over
     /// [`MAX_JOIN_MATRIX`] users).
@@ -223,15 +223,17 @@ impl Received {
         }
     }
 
-    /// Counts `raw` as unparsed, keeping it to quote if it is among the first few; `note`
-    /// is appended to the kept text (e.g. that it had no line ending).
+    /// Counts `raw` as unparsed, keeping it to quote if it is among the first few different
+    /// ones; `note` is appended to the kept text (e.g. that it had no line ending).
     pub fn unparsed(&mut self, raw: &[u8], note: &str) {
         self.lines.unparsed += 1;
         if self.samples.len() < SAMPLES {
             let text = String::from_utf8_lossy(raw);
             let mut kept = crate::wire::cut(&text, SAMPLE_CHARS).into_owned();
             kept.push_str(note);
-            self.samples.push(kept);
+            if !self.samples.contains(&kept) {
+                self.samples.push(kept);
+            }
         }
     }
 }
@@ -311,11 +313,13 @@ mod tests {
     fn only_the_first_few_unparsed_lines_are_kept_and_long_ones_are_cut() {
         let mut r = Received::new(1, 2);
         let long = "x".repeat(1000);
-        for _ in 0..SAMPLES + 2 {
+        for k in 0..SAMPLES + 2 {
             r.unparsed(long.as_bytes(), " (no line ending)");
+            r.unparsed(format!("{k}").as_bytes(), "");
         }
-        assert_eq!(r.lines.unparsed, SAMPLES as u64 + 2);
-        assert_eq!(r.samples.len(), SAMPLES);
+        assert_eq!(r.lines.unparsed, 2 * (SAMPLES as u64 + 2));
+        assert_eq!(r.samples.len(), SAMPLES, "{:?}", r.samples);
+        assert_eq!(r.samples[1..], ["0", "1"]);
         assert!(
             r.samples[0].ends_with("… (1000 bytes in all) (no line ending)"),
             "{}",

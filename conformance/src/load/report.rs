@@ -17,8 +17,8 @@ pub enum DurationEnd {
     /// Every message arrived (with its sender's name or without): at the last one's
     /// arrival.
     LastDelivery,
-    /// Some never arrived: when the run stopped waiting for them, the settle time after
-    /// the last one that did.
+    /// Some never arrived: one settle time (`--idle-ms`) after the last arrival or, if later,
+    /// the last send.
     SettleEnd,
 }
 
@@ -92,8 +92,8 @@ pub struct LoadReport {
     /// Lines that fit nothing in the profile, lines too long to be anything the harness
     /// sent, and bytes left without a line ending at the end (`lines.unparsed`).
     pub unparsed: u64,
-    /// The first few of those (at most 5), as received (invalid UTF-8 replaced), cut to
-    /// 120 characters.
+    /// The first few different ones (at most 5), as received (invalid UTF-8 replaced), cut
+    /// to 120 characters.
     pub unparsed_samples: Vec<String>,
     /// Every line the users received, each in exactly one count; `lines.deliveries +
     /// lines.echoes` is `delivered`, `lines.without_sender` is `without_sender`.
@@ -114,7 +114,8 @@ pub struct LoadReport {
     /// From the first message sent to where `duration_ends` says, in seconds.
     pub duration_s: f64,
     /// `last_delivery` when every message arrived (the last arrival ends the run), or
-    /// `settle_end` when some never did (the run ends when it stopped waiting for them).
+    /// `settle_end` when some never did (the run ends one settle time after the last
+    /// arrival or, if later, the last send).
     pub duration_ends: DurationEnd,
     /// How long the run waited once nothing more arrived (`--idle-ms`), in seconds.
     pub settle_s: f64,
@@ -197,8 +198,8 @@ impl LoadReport {
         let until = match self.duration_ends {
             DurationEnd::LastDelivery => "from the first send to the last delivery".to_owned(),
             DurationEnd::SettleEnd => format!(
-                "from the first send to the end of the {:.2} s settle time: not every \
-                 message arrived",
+                "from the first send to the end of the {:.2} s settle time after the last \
+                 arrival: not every message arrived",
                 self.settle_s
             ),
         };

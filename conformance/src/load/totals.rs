@@ -31,7 +31,7 @@ pub struct Totals {
     pub without_sender: u64,
     /// Every line received, by kind.
     pub lines: Lines,
-    /// The first unparsed lines, in user order, at most [`SAMPLES_SHOWN`].
+    /// The first different unparsed lines, in user order, at most [`SAMPLES_SHOWN`].
     pub samples: Vec<String>,
     /// Users whose connection ended during the run.
     pub disconnected: usize,
@@ -48,8 +48,11 @@ impl Totals {
         for (me, r) in seen.iter().enumerate() {
             totals.lines.add(&r.lines);
             totals.disconnected += usize::from(r.closed_early);
-            let room = SAMPLES_SHOWN - totals.samples.len();
-            totals.samples.extend(r.samples.iter().take(room).cloned());
+            for sample in &r.samples {
+                if totals.samples.len() < SAMPLES_SHOWN && !totals.samples.contains(sample) {
+                    totals.samples.push(sample.clone());
+                }
+            }
             for (k, &count) in sent.iter().enumerate() {
                 if k != me || echo {
                     let (named, nameless) = received_from(r, k, count);
@@ -112,6 +115,10 @@ pub fn joins_note(
         return None;
     }
     let only = format!("only {seen} of {expected} join lines arrived");
+    let pairs = |n: u64| match n {
+        1 => "in 1 pair of users neither".to_owned(),
+        n => format!("in {n} pairs of users neither"),
+    };
     Some(match missed {
         _ if seen >= expected => format!(
             "every join line arrived, but {} of them only after the traffic had started: a \
@@ -124,16 +131,17 @@ pub fn joins_note(
              depend on them"
         ),
         Some(m) if m.lost_between == 0 => format!(
-            "{only}: in {} pairs of users neither heard of the other's join, but no delivery \
-             between them was lost, so the delivery figures do not depend on the joins",
-            m.pairs
+            "{only}: {} heard of the other's join, but no delivery between them was lost, \
+             so the delivery figures do not depend on the joins",
+            pairs(m.pairs)
         ),
         Some(m) => format!(
-            "{only}: in {} pairs of users neither heard of the other's join, and {} of the \
-             {lost} lost deliveries were between such users. A user that missed a join may \
-             not have been in the room yet, so those losses may come from how the server \
-             joins users (JOIN-2), not from how it broadcasts",
-            m.pairs, m.lost_between
+            "{only}: {} heard of the other's join, and {} of the {lost} lost deliveries \
+             were between such users. A user that missed a join may not have been in the \
+             room yet, so those losses may come from how the server joins users (JOIN-2), \
+             not from how it broadcasts",
+            pairs(m.pairs),
+            m.lost_between
         ),
         None => format!(
             "{only}: a user that missed a join may not have been in the room yet, so lost \
