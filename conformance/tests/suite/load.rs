@@ -165,6 +165,18 @@ fn wild_load(name: &str, extra: &str, code: i32) -> Value {
     load_json(&args, code)
 }
 
+/// `conformance load` on the server from the wild `name`: the report for people, after
+/// checking the exit code.
+fn wild_load_for_people(name: &str, code: i32) -> String {
+    let output = conformance()
+        .arg("load")
+        .args(wild_server(name, ""))
+        .args(WILD_RUN)
+        .assert()
+        .code(code);
+    stdout(output.get_output())
+}
+
 /// A report's field as a number.
 fn count(report: &Value, pointer: &str) -> u64 {
     report
@@ -219,13 +231,7 @@ fn chat_1_messages_relayed_without_their_sender_s_name_are_counted_exactly() {
 
 #[test]
 fn chat_1_the_human_report_says_how_many_arrived_without_their_sender() {
-    let output = conformance()
-        .arg("load")
-        .args(wild_server("recv_prefix", ""))
-        .args(WILD_RUN)
-        .assert()
-        .code(1);
-    let text = stdout(output.get_output());
+    let text = wild_load_for_people("recv_prefix", 1);
     let without = text
         .split("arrived without its sender: ")
         .nth(1)
@@ -268,13 +274,7 @@ fn lines_the_profile_does_not_describe_are_counted_as_unparsed_and_quoted() {
     // Deliveries, their status lines, 10 welcomes, 45 joins: nothing else, nothing twice.
     assert_eq!(total, 2 * WILD_EXPECTED + 10 + 45, "{lines}");
 
-    let output = conformance()
-        .arg("load")
-        .args(wild_server("status_lines", ""))
-        .args(WILD_RUN)
-        .assert()
-        .code(1);
-    let text = stdout(output.get_output());
+    let text = wild_load_for_people("status_lines", 1);
     assert!(
         text.contains(&format!(
             "unparsed    {WILD_EXPECTED} lines fit nothing in the profile; the first: \
