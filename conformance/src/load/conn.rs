@@ -1,5 +1,5 @@
-//! One load user's connection: a reader task that counts and times everything it receives,
-//! and, for a sender, a writer loop. Much leaner than the test suite's `User`: no transcript,
+//! One load user's connection: a reader task that sorts, counts and times everything it
+//! receives (each line into one count of [`Received`]), and, for a sender, a writer loop. Much leaner than the test suite's `User`: no transcript,
 //! no event queue, no allocation per line — a run has thousands of them and millions of lines.
 
 use std::sync::Arc;
@@ -11,12 +11,18 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::MissedTickBehavior;
 use tokio_util::sync::CancellationToken;
 
+use super::received::{Arrival, Received};
 use super::recorder::{BATCH, Batch, Recorder};
-use super::tally::{Milestone, Receipt, SeqTracker};
+use super::tally::Milestone;
 use super::wording::Wording;
 
 /// Read buffer of one user; also the longest line it can take whole.
 const READ_BUF: usize = 64 * 1024;
+/// Bytes kept to quote of a line longer than [`READ_BUF`], and what is said of it.
+const LONG_SAMPLE: usize = 100;
+const TOO_LONG: &str = "… (a line longer than 65536 bytes)";
+/// What is said of bytes left without a line ending when the connection or the run ended.
+const NO_LINE_ENDING: &str = " (no line ending)";
 
 /// What every user of a run shares.
 #[derive(Debug)]
@@ -28,15 +34,20 @@ pub struct Shared {
     pub wording: Wording,
     /// Messages each sender sends; a higher sequence number is unexpected.
     pub messages: u64,
+    /// Users of the run; user `i` is named `name_prefix` followed by `i`.
+    pub users: usize,
+    /// What every user's name starts with (`u` and the run's tag).
+    pub name_prefix: Box<[u8]>,
     /// Users welcomed by the server.
     pub welcomed: Milestone,
     /// Join lines received, all users together.
     pub joins: Milestone,
-    /// First receipts of load messages, all users together.
-    pub deliveries: Milestone,
+    /// First receipts of load messages, with or without their sender's name, all users
+    /// together.
+    pub arrived: Milestone,
     /// When the last first receipt arrived (ns since `base`).
-    pub last_delivery_ns: AtomicU64,
-    /// Latency of every first receipt, fed in batches by the readers.
+    pub last_arrival_ns: AtomicU64,
+    /// Latency of every first receipt with the sender's name, fed in batches by the readers.
     pub recorder: Recorder,
     /// Ends every reader (the run is over).
     pub stop: CancellationToken,
@@ -47,23 +58,16 @@ impl Shared {
     pub fn now_ns(&self) -> u64 {
         u64::try_from(self.base.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
-}
 
-/// What one user saw, handed back when its reader ends.
-#[derive(Debug, Default)]
-pub struct Received {
-    /// Per sender: which of its messages arrived.
-    pub trackers: Vec<SeqTracker>,
-    /// Load messages received again after their first receipt (same sender, same sequence
-    /// number); each extra copy counts once.
-    pub duplicates: u64,
-    /// Load messages that should not have come: the user's own (no echo expected), or an
-    /// unknown sequence number; and lines too long to be anything we sent.
-    pub unexpected: u64,
-    /// Lines that are neither ours, a join nor the welcome (leaves, errors, …).
-    pub other: u64,
-    /// The connection ended before the run did.
-    pub closed_early: bool,
+    /// The index of the user called `name`, if it is one of this run's.
+    pub fn user_of(&self, name: &[u8]) -> Option<usize> {
+        let digits = name.strip_prefix(&*self.name_prefix)?;
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        let index = std::str::from_utf8(digits).ok()?.parse::<usize>().ok()?;
+        (index < self.users).then_some(index)
+    }
 }
 
 /// Reads everything user `me` (sender index `me` if it is one) receives until the run stops.
@@ -74,11 +78,7 @@ pub async fn read_loop(
     shared: Arc<Shared>,
 ) -> Received {
     let wording = &shared.wording;
-    let senders = shared.wording.senders();
-    let mut seen = Received {
-        trackers: vec![SeqTracker::default(); senders],
-        ..Received::default()
-    };
+    let mut seen = Received::new(wording.senders(), shared.users);
     let welcome = wording.welcome_for(&name);
     let mut prompt: &[u8] = &wording.prompt;
     let mut buf = vec![0_u8; READ_BUF];
@@ -87,8 +87,8 @@ pub async fn read_loop(
     let mut batch: Batch = Vec::with_capacity(BATCH);
     loop {
         if filled == buf.len() {
-            // A line longer than anything we send: drop it up to its end.
-            seen.unexpected += 1;
+            // A line longer than anything we send: count it, drop it up to its end.
+            seen.unparsed(&buf[..LONG_SAMPLE], TOO_LONG);
             discarding = true;
             filled = 0;
         }
@@ -106,7 +106,7 @@ pub async fn read_loop(
         };
         let now = shared.now_ns();
         let end = filled + skip_prompt(&mut prompt, &mut buf[filled..filled + n]);
-        let (mut firsts, mut joins, mut start) = (0, 0, 0);
+        let (mut delivered, mut nameless, mut joins, mut start) = (0, 0, 0, 0);
         for newline in memchr::memchr_iter(b'\n', &buf[filled..end]).map(|i| i + filled) {
             let line = &buf[start..newline];
             start = newline + 1;
@@ -121,34 +121,32 @@ pub async fn read_loop(
             } else {
                 line
             };
-            if let Some(m) = wording.parse_chat(line) {
-                let own = m.sender == me && !wording.echo;
-                if own || m.seq >= shared.messages {
-                    seen.unexpected += 1;
-                } else if seen.trackers[m.sender].record(m.seq) == Receipt::First {
-                    firsts += 1;
-                    batch.push((now, now.saturating_sub(m.sent_ns)));
-                } else {
-                    seen.duplicates += 1;
+            let kind = wording.classify(line, welcome.as_deref());
+            let user_of = |name: &[u8]| shared.user_of(name);
+            match seen.count(kind, line, me, wording.echo, shared.messages, user_of) {
+                Arrival::Delivery { sent_ns } => {
+                    delivered += 1;
+                    batch.push((now, now.saturating_sub(sent_ns)));
                 }
-            } else if welcome.as_deref() == Some(line) {
-                shared.welcomed.add(1);
-            } else if wording.is_join(line) {
-                joins += 1;
-            } else {
-                seen.other += 1;
+                Arrival::WithoutSender => nameless += 1,
+                Arrival::Join => joins += 1,
+                Arrival::Welcome => shared.welcomed.add(1),
+                Arrival::Nothing => {}
             }
         }
         buf.copy_within(start..end, 0);
         filled = end - start;
         shared.joins.add(joins);
-        if firsts > 0 {
-            shared.last_delivery_ns.fetch_max(now, Ordering::Relaxed);
-            shared.deliveries.add(firsts);
+        if delivered + nameless > 0 {
+            shared.last_arrival_ns.fetch_max(now, Ordering::Relaxed);
+            shared.arrived.add(delivered + nameless);
         }
         if batch.len() >= BATCH {
             shared.recorder.take(&mut batch);
         }
+    }
+    if filled > 0 && !discarding {
+        seen.unparsed(&buf[..filled], NO_LINE_ENDING);
     }
     shared.recorder.take(&mut batch);
     seen

@@ -2,8 +2,9 @@
 //! the senders send while everyone counts and times what arrives, then reports.
 //!
 //! Every wait is bounded by progress, not by a fixed time: joining waits until every user is
-//! welcomed and every join line has arrived, and the traffic phase until every delivery has
-//! arrived — or until nothing has arrived for `idle`, which means the rest is not coming.
+//! welcomed and every join line has arrived, and the traffic phase until every message has
+//! arrived, with its sender's name or without — or until nothing has arrived for `idle` (the
+//! settle time), which means the rest is not coming.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,11 +18,13 @@ use tokio::net::tcp::OwnedWriteHalf;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::conn::{Pace, Received, Shared, read_loop, send_loop};
+use super::conn::{Pace, Shared, read_loop, send_loop};
 use super::monitor::{Monitor, Progress};
+use super::received::Received;
 use super::recorder::Recorder;
-use super::report::{Latency, LoadReport, ServerUse};
+use super::report::{DurationEnd, Latency, LoadReport, ServerUse};
 use super::tally::Milestone;
+use super::totals::{Totals, joins_note};
 use super::wording::{Wording, WordingError};
 use crate::profile::Profile;
 
@@ -90,7 +93,8 @@ pub struct Crowd {
     /// would close that user's side of the connection).
     writers: Vec<OwnedWriteHalf>,
     joins_expected: u64,
-    warnings: Vec<String>,
+    /// Join lines that had arrived when the crowd was gathered.
+    joins_at_start: u64,
 }
 
 impl Crowd {
@@ -112,10 +116,12 @@ impl Crowd {
             base: Instant::now(),
             wording,
             messages: config.messages,
+            users: config.users,
+            name_prefix: format!("u{tag}").into_bytes().into(),
             welcomed: Milestone::default(),
             joins: Milestone::default(),
-            deliveries: Milestone::default(),
-            last_delivery_ns: AtomicU64::new(0),
+            arrived: Milestone::default(),
+            last_arrival_ns: AtomicU64::new(0),
             recorder: Recorder::default(),
             stop: CancellationToken::new(),
         });
@@ -138,7 +144,7 @@ impl Crowd {
             readers: Vec::new(),
             writers: Vec::new(),
             joins_expected,
-            warnings: Vec::new(),
+            joins_at_start: 0,
         };
         for c in connected {
             let (reader, writer) = match c {
@@ -160,13 +166,9 @@ impl Crowd {
                 idle,
             });
         }
-        if !crowd.shared.joins.wait(idle).await {
-            crowd.warnings.push(format!(
-                "only {} of {} join lines arrived while the users joined",
-                crowd.shared.joins.get(),
-                joins_expected
-            ));
-        }
+        // Missing joins are judged with the traffic's figures, in the report.
+        crowd.shared.joins.wait(idle).await;
+        crowd.joins_at_start = crowd.shared.joins.get();
         drop(phase);
         Ok(crowd)
     }
@@ -189,10 +191,10 @@ impl Crowd {
         let shared = self.shared.clone();
         let receivers = (config.users - 1) as u64 + u64::from(shared.wording.echo);
         let expected = config.senders as u64 * config.messages * receivers;
-        shared.deliveries.set_target(expected);
+        shared.arrived.set_target(expected);
         let phase = {
             let shared = shared.clone();
-            progress.follow("delivering", expected, move || shared.deliveries.get())
+            progress.follow("delivering", expected, move || shared.arrived.get())
         };
 
         let monitor = Monitor::start(server_pid);
@@ -226,10 +228,11 @@ impl Crowd {
             }
         }
         let all_sent: u64 = sent.iter().sum();
+        let sends_done = shared.now_ns();
         if all_sent < config.senders as u64 * config.messages {
-            shared.deliveries.set_target(all_sent * receivers);
+            shared.arrived.set_target(all_sent * receivers);
         }
-        shared.deliveries.wait(config.idle).await;
+        let complete = shared.arrived.wait(config.idle).await;
         let usage = monitor.finish().await;
         let server = server_pid
             .and_then(crate::procfs::process_stats)
@@ -244,13 +247,34 @@ impl Crowd {
         for reader in self.readers.drain(..) {
             seen.push(reader.await.unwrap_or_default());
         }
-        let joins_expected = self.joins_expected;
-        let mut warnings = std::mem::take(&mut self.warnings);
+        let (joins_expected, joins_at_start) = (self.joins_expected, self.joins_at_start);
         self.disperse().await;
 
-        let last = shared.last_delivery_ns.load(Ordering::Relaxed);
-        let duration_s = last.saturating_sub(origin) as f64 / 1e9;
-        let counts = Counts::of(&seen, &sent, shared.wording.echo);
+        // The run ends at the last arrival, or, when some never came, one settle time after
+        // the last sign of progress (an arrival, or the last send).
+        let last = shared.last_arrival_ns.load(Ordering::Relaxed);
+        let (end, duration_ends) = if complete {
+            (last, DurationEnd::LastDelivery)
+        } else {
+            let idle = u64::try_from(config.idle.as_nanos()).unwrap_or(u64::MAX);
+            let settled = last.max(sends_done).saturating_add(idle);
+            (settled, DurationEnd::SettleEnd)
+        };
+        let duration_s = end.saturating_sub(origin) as f64 / 1e9;
+        let totals = Totals::of(&seen, &sent, shared.wording.echo);
+        let expected = all_sent * receivers;
+        let lost = expected.saturating_sub(totals.delivered + totals.without_sender);
+        let joins_seen = shared.joins.get();
+        let missed_joins = totals.missed_joins;
+        let mut warnings: Vec<String> = joins_note(
+            joins_at_start,
+            joins_seen,
+            joins_expected,
+            missed_joins.as_ref(),
+            lost,
+        )
+        .into_iter()
+        .collect();
         warnings.extend(usage.saturation_warnings());
         let recorder = &shared.recorder;
         let ms = |ns: u64| ns as f64 / 1e6;
@@ -263,17 +287,25 @@ impl Crowd {
             messages_per_sender: config.messages,
             rate_per_sender: config.rate,
             sent: all_sent,
-            expected: all_sent * receivers,
-            delivered: counts.delivered,
-            lost: (all_sent * receivers).saturating_sub(counts.delivered),
-            duplicated: counts.duplicated,
-            unexpected: counts.unexpected,
-            disconnected: counts.disconnected,
-            joins_seen: shared.joins.get(),
+            expected,
+            delivered: totals.delivered,
+            without_sender: totals.without_sender,
+            lost,
+            duplicated: totals.lines.duplicates,
+            unexpected: totals.lines.unexpected,
+            unparsed: totals.lines.unparsed,
+            unparsed_samples: totals.samples,
+            lines: totals.lines,
+            disconnected: totals.disconnected,
+            joins_seen,
             joins_expected,
+            joins_at_start,
+            missed_joins,
             duration_s,
+            duration_ends,
+            settle_s: config.idle.as_secs_f64(),
             deliveries_per_sec: if duration_s > 0.0 {
-                counts.delivered as f64 / duration_s
+                totals.delivered as f64 / duration_s
             } else {
                 0.0
             },
@@ -287,10 +319,10 @@ impl Crowd {
             },
             usage,
             server,
-            exactly_once: counts.delivered == all_sent * receivers
-                && counts.duplicated == 0
-                && counts.unexpected == 0
-                && counts.disconnected == 0,
+            exactly_once: totals.delivered == expected
+                && totals.lines.duplicates == 0
+                && totals.lines.unexpected == 0
+                && totals.disconnected == 0,
             warnings,
             timeline: recorder.timeline(),
             distribution: recorder.distribution(),
@@ -306,37 +338,6 @@ impl Crowd {
         for mut writer in self.writers.drain(..) {
             let _ = writer.shutdown().await;
         }
-    }
-}
-
-/// Totals over every receiver.
-struct Counts {
-    delivered: u64,
-    duplicated: u64,
-    unexpected: u64,
-    disconnected: usize,
-}
-
-impl Counts {
-    /// Totals of what every user saw, given how many messages each sender sent.
-    fn of(seen: &[Received], sent: &[u64], echo: bool) -> Counts {
-        let mut counts = Counts {
-            delivered: 0,
-            duplicated: 0,
-            unexpected: 0,
-            disconnected: 0,
-        };
-        for (me, r) in seen.iter().enumerate() {
-            counts.duplicated += r.duplicates;
-            counts.unexpected += r.unexpected;
-            counts.disconnected += usize::from(r.closed_early);
-            for (k, tracker) in r.trackers.iter().enumerate() {
-                if k != me || echo {
-                    counts.delivered += tracker.unique_below(sent.get(k).copied().unwrap_or(0));
-                }
-            }
-        }
-        counts
     }
 }
 

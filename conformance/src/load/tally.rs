@@ -47,6 +47,11 @@ impl SeqTracker {
         Receipt::First
     }
 
+    /// True when message `seq` was received.
+    pub fn has(&self, seq: u64) -> bool {
+        seq < self.next || self.ahead.contains(&seq)
+    }
+
     /// How many distinct messages numbered below `sent` were received.
     pub fn unique_below(&self, sent: u64) -> u64 {
         self.next.min(sent) + self.ahead.range(..sent).count() as u64
@@ -121,6 +126,7 @@ mod tests {
             assert_eq!(t.record(seq), Receipt::First);
         }
         assert_eq!(t.record(3), Receipt::Duplicate);
+        assert!(t.has(4) && !t.has(5));
         assert_eq!(t.unique_below(5), 5);
         assert_eq!(t.unique_below(3), 3);
     }

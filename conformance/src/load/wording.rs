@@ -6,10 +6,17 @@
 //! and when it was written (ns since the run's base). A received line is that sender's chat
 //! line exactly when it is `prefix + text + suffix` of that sender's rendering, so the check
 //! is as strict as the template and allocates nothing.
+//!
+//! [`Wording::classify`] sorts any received line into one [`Kind`]: a sender's chat line, a
+//! load message without its sender's prefix (a server that names the sender once per
+//! `recv()` instead of once per line), the welcome, a join, a leave, an error, a line the
+//! profile ignores, or one that fits nothing (unparsed). The rare kinds (leave, error,
+//! ignored) are matched with the profile's regexes, after the fast checks.
 
 use memchr::memmem;
+use regex::Regex;
 
-use crate::profile::{Framing, Profile};
+use crate::profile::{Framing, Profile, Template};
 
 /// Marks the start of a load message's text.
 const MARK: &[u8] = b"ld:";
@@ -55,6 +62,28 @@ pub struct LoadMessage {
     pub sent_ns: u64,
 }
 
+/// What a received line is, as the profile words things.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind<'a> {
+    /// A sender's chat line carrying a load message (`{user}: ld:…`).
+    Chat(LoadMessage),
+    /// A load message on a line without its sender's prefix: the text as the sender wrote
+    /// it, alone.
+    WithoutSender(LoadMessage),
+    /// This user's welcome line.
+    Welcome,
+    /// A join line, with the name it announces.
+    Join(&'a [u8]),
+    /// A leave line.
+    Leave,
+    /// An error line.
+    Error,
+    /// A line the profile says to ignore.
+    Ignored,
+    /// Anything else.
+    Unparsed,
+}
+
 /// Everything a load user needs to know about the server's wording.
 #[derive(Debug, Clone)]
 pub struct Wording {
@@ -65,7 +94,11 @@ pub struct Wording {
     /// A join line, around the user name.
     join: Affixes,
     /// The welcome template, rendered per user.
-    welcome: Option<crate::profile::Template>,
+    welcome: Option<Template>,
+    /// The leave and error templates, and the lines to ignore: checked last.
+    leave: Template,
+    error: Template,
+    ignore: Vec<Regex>,
     /// Sent by the server before it reads the name.
     pub prompt: Box<[u8]>,
     /// Remove ANSI escape sequences (colours) from received lines before matching them,
@@ -123,6 +156,9 @@ impl Wording {
             join: Affixes::split(&profile.join.render(HOLE, ""))
                 .ok_or_else(|| missing("join", "user"))?,
             welcome: profile.welcome.clone(),
+            leave: profile.leave.clone(),
+            error: profile.error.clone(),
+            ignore: profile.ignore.clone(),
             prompt: profile.prompt.as_bytes().into(),
             strip_ansi: profile.strip_ansi,
             echo: profile.echo,
@@ -156,9 +192,47 @@ impl Wording {
         })
     }
 
+    /// The load message `line` carries without its sender's prefix: the line is the text
+    /// the sender wrote (its `send` rendering, or the bare `ld:…` text) and nothing else.
+    pub fn parse_without_sender(&self, line: &[u8]) -> Option<LoadMessage> {
+        let at = memmem::find(line, MARK)?;
+        let (message, len) = parse_text(&line[at..])?;
+        let (before, after) = (&line[..at], &line[at + len..]);
+        let written = self.send.get(message.sender)?;
+        let bare = before.is_empty() && after.is_empty();
+        (bare || (before == &*written.prefix && after == &*written.suffix)).then_some(message)
+    }
+
     /// True when `line` is a join line.
     pub fn is_join(&self, line: &[u8]) -> bool {
         self.join.surrounds(line)
+    }
+
+    /// What `line` is, for the user welcomed by `welcome`.
+    pub fn classify<'a>(&self, line: &'a [u8], welcome: Option<&[u8]>) -> Kind<'a> {
+        if let Some(message) = self.parse_chat(line) {
+            return Kind::Chat(message);
+        }
+        if let Some(message) = self.parse_without_sender(line) {
+            return Kind::WithoutSender(message);
+        }
+        if welcome == Some(line) {
+            return Kind::Welcome;
+        }
+        if self.is_join(line) {
+            let name = &line[self.join.prefix.len()..line.len() - self.join.suffix.len()];
+            return Kind::Join(name);
+        }
+        let text = String::from_utf8_lossy(line);
+        if self.ignore.iter().any(|re| re.is_match(&text)) {
+            Kind::Ignored
+        } else if self.leave.captures(&text).is_some() {
+            Kind::Leave
+        } else if self.error.captures(&text).is_some() {
+            Kind::Error
+        } else {
+            Kind::Unparsed
+        }
     }
 
     /// The welcome line `name` receives, if the server sends one.
@@ -250,6 +324,45 @@ mod tests {
         assert!(w.is_join("*** ana entró ***".as_bytes()));
         assert_eq!(&*w.prompt, b"nombre: ");
         assert_eq!(w.welcome_for("ana").as_deref(), Some(&b"Hola, ana!"[..]));
+    }
+
+    #[test]
+    fn every_line_is_classified_and_a_message_without_its_sender_is_recognised() {
+        let names = ["ana".to_string(), "beto".to_string()];
+        let profile =
+            Profile::parse("prefixed", "send = \"> {text}\"\nignore = [\"-- .* --\"]").unwrap();
+        let w = Wording::new(&profile, &names).unwrap();
+        let m = |sender, seq| LoadMessage {
+            sender,
+            seq,
+            sent_ns: 9,
+        };
+        let welcome: Option<&[u8]> = Some(b"hola ana");
+        let cases: [(&[u8], Kind<'_>); 12] = [
+            (b"beto: ld:1:4:9", Kind::Chat(m(1, 4))),
+            // The text as beto wrote it, or the bare text: a burst relayed with one name.
+            (b"> ld:1:5:9", Kind::WithoutSender(m(1, 5))),
+            (b"ld:0:6:9", Kind::WithoutSender(m(0, 6))),
+            // Torn, glued or under another's name: the payload alone is not enough.
+            (b"ld:1:7:9beto: ld:1:8:9", Kind::Unparsed),
+            (b"ld:1:7:", Kind::Unparsed),
+            (b"ana: ld:1:7:9", Kind::Unparsed),
+            (b"x ld:1:7:9", Kind::Unparsed),
+            (b"hola ana", Kind::Welcome),
+            (b"carla se ha unido al chat", Kind::Join(b"carla")),
+            (b"carla ha salido del chat", Kind::Leave),
+            (b"ERROR: nope", Kind::Error),
+            (b"-- 3 conectados --", Kind::Ignored),
+        ];
+        for (line, kind) in cases {
+            assert_eq!(
+                w.classify(line, welcome),
+                kind,
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        assert_eq!(w.classify(b"\x1b[2m*\x1b[0m", None), Kind::Unparsed);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! `conformance load`: small runs against real servers. They check what the instrument counts
-//! (deliveries, losses, duplicates) and its command-line contract — never how fast anything
-//! is (speed is `make bench`'s business).
+//! (deliveries, losses, duplicates, messages without their sender, unparsed lines) and its
+//! command-line contract — never how fast anything is (speed is `make bench`'s business).
 
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::{conformance, path, require_reference_server, seed_server, stdout};
+use crate::support::{
+    conformance, path, require_reference_server, seed_server, stdout, wild_server,
+};
 
 /// Runs `conformance load ARGS --format json`, checks the exit code, returns the report.
 fn load_json(args: &[&str], code: i32) -> Value {
@@ -137,4 +139,179 @@ fn a_chunk_framed_profile_or_an_unreachable_target_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("cannot connect"));
+}
+
+/// Users, senders and messages of the runs against servers from the wild: each sender's
+/// 40 lines (under 1,024 bytes together) fit one `recv(1024)`, so a server that relays
+/// what one `recv` gave never cuts a line.
+const WILD_RUN: [&str; 8] = [
+    "--users",
+    "10",
+    "--senders",
+    "2",
+    "--messages",
+    "40",
+    "--idle-ms",
+    "500",
+];
+/// Deliveries of a [`WILD_RUN`]: 2 senders × 40 messages × 9 other users.
+const WILD_EXPECTED: u64 = 2 * 40 * 9;
+
+/// `conformance load` on the server from the wild `name` (with `extra` server arguments):
+/// the report as JSON, after checking the exit code.
+fn wild_load(name: &str, extra: &str, code: i32) -> Value {
+    let server = wild_server(name, extra);
+    let args: Vec<&str> = server.iter().map(String::as_str).chain(WILD_RUN).collect();
+    load_json(&args, code)
+}
+
+/// `conformance load` on the server from the wild `name`: the report for people, after
+/// checking the exit code.
+fn wild_load_for_people(name: &str, code: i32) -> String {
+    let output = conformance()
+        .arg("load")
+        .args(wild_server(name, ""))
+        .args(WILD_RUN)
+        .assert()
+        .code(code);
+    stdout(output.get_output())
+}
+
+/// A report's field as a number.
+fn count(report: &Value, pointer: &str) -> u64 {
+    report
+        .pointer(pointer)
+        .and_then(Value::as_u64)
+        .unwrap_or_else(|| panic!("no count {pointer} in {report}"))
+}
+
+#[test]
+fn chat_1_messages_relayed_without_their_sender_s_name_are_counted_exactly() {
+    // recv_prefix.py relays each recv(1024) as it came, with the sender's name in front
+    // once, and writes down each chunk it relayed: "LINES RECEIVERS COMPLETE".
+    let account = std::env::temp_dir().join(format!("recv-prefix-{}.txt", std::process::id()));
+    let _ = std::fs::remove_file(&account);
+    let report = wild_load(
+        "recv_prefix",
+        &format!("--account {}", account.display()),
+        1,
+    );
+    let written = std::fs::read_to_string(&account).expect("the server wrote its account");
+    let _ = std::fs::remove_file(&account);
+    let (mut named, mut nameless) = (0, 0);
+    for chunk in written.lines() {
+        let fields: Vec<u64> = chunk.split(' ').filter_map(|f| f.parse().ok()).collect();
+        let [lines, receivers, complete] = fields[..] else {
+            panic!("not an account line: {chunk:?}");
+        };
+        assert_eq!(complete, 1, "a chunk ended mid-line:\n{written}");
+        named += receivers;
+        nameless += (lines - 1) * receivers;
+    }
+    assert_eq!(count(&report, "/sent"), 80);
+    assert_eq!(count(&report, "/expected"), WILD_EXPECTED);
+    assert_eq!(count(&report, "/delivered"), named, "{report}");
+    assert_eq!(count(&report, "/without_sender"), nameless, "{report}");
+    assert_eq!(count(&report, "/lost"), 0, "{report}");
+    assert_eq!(
+        named + nameless,
+        WILD_EXPECTED,
+        "the server's account:\n{written}"
+    );
+    assert!(
+        nameless > 0,
+        "no chunk held more than one line, nothing to recognise:\n{written}"
+    );
+    assert_eq!(count(&report, "/lines/deliveries"), named);
+    assert_eq!(count(&report, "/lines/without_sender"), nameless);
+    assert_eq!(count(&report, "/unparsed"), 0, "{report}");
+    assert_eq!(report["exactly_once"], false);
+    assert_eq!(report["duration_ends"], "last_delivery");
+}
+
+#[test]
+fn chat_1_the_human_report_says_how_many_arrived_without_their_sender() {
+    let text = wild_load_for_people("recv_prefix", 1);
+    let without = text
+        .split("arrived without its sender: ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse::<u64>().ok())
+        .unwrap_or_else(|| panic!("no count of messages without their sender:\n{text}"));
+    assert!(without > 0, "{text}");
+    assert!(
+        text.contains(&format!(
+            "of {WILD_EXPECTED}  lost 0  duplicated 0  unexpected 0"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("(from the first send to the last delivery)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn lines_the_profile_does_not_describe_are_counted_as_unparsed_and_quoted() {
+    // status_lines.py follows every relayed chat line with "\x1b[2m(N online)\x1b[0m".
+    let report = wild_load("status_lines", "", 1);
+    assert_eq!(count(&report, "/delivered"), WILD_EXPECTED, "{report}");
+    assert_eq!(count(&report, "/lost"), 0);
+    assert_eq!(count(&report, "/without_sender"), 0);
+    assert_eq!(count(&report, "/unparsed"), WILD_EXPECTED, "{report}");
+    assert_eq!(
+        report["unparsed_samples"][0],
+        "\u{1b}[2m(10 online)\u{1b}[0m"
+    );
+    assert_eq!(report["exactly_once"], true);
+    let lines = &report["lines"];
+    let total: u64 = lines
+        .as_object()
+        .expect("lines is an object")
+        .values()
+        .filter_map(Value::as_u64)
+        .sum();
+    // Deliveries, their status lines, 10 welcomes, 45 joins: nothing else, nothing twice.
+    assert_eq!(total, 2 * WILD_EXPECTED + 10 + 45, "{lines}");
+
+    let text = wild_load_for_people("status_lines", 1);
+    assert!(
+        text.contains(&format!(
+            "unparsed    {WILD_EXPECTED} lines fit nothing in the profile; the first: \
+             \"\\u{{1b}}[2m(10 online)\\u{{1b}}[0m\""
+        )),
+        "{text}"
+    );
+    assert!(
+        !text.contains('\u{1b}'),
+        "a raw escape reached the terminal:\n{text}"
+    );
+}
+
+#[test]
+fn join_2_joins_never_announced_are_weighed_against_the_deliveries() {
+    // asyncio_no_joins.py announces no join, and delivers every message.
+    let report = wild_load("asyncio_no_joins", "", 0);
+    assert_eq!(count(&report, "/joins_seen"), 0);
+    assert_eq!(count(&report, "/missed_joins/pairs"), 45, "{report}");
+    assert_eq!(count(&report, "/missed_joins/lost_between"), 0);
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("only 0 of 45 join lines arrived")
+            && warnings.contains("the delivery figures do not depend on the joins"),
+        "{warnings}"
+    );
+}
+
+#[test]
+fn chat_1_a_run_with_losses_ends_one_settle_time_after_the_last_arrival() {
+    let report = seed_with_bug("lose", 1);
+    assert_eq!(report["duration_ends"], "settle_end", "{report}");
+    assert_eq!(report["settle_s"], 0.5);
+    let duration = report["duration_s"].as_f64().unwrap_or_default();
+    assert!(duration >= 0.5, "{duration}");
+    assert_eq!(
+        count(&report, "/delivered") + count(&report, "/without_sender") + count(&report, "/lost"),
+        count(&report, "/expected")
+    );
 }
