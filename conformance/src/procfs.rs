@@ -178,9 +178,10 @@ fn clock_ticks_per_second() -> u64 {
 /// What `/proc/net/tcp` and `/proc/net/tcp6` say about a local port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Listening {
-    /// A socket listens on the port; the address to connect to it from this machine (the
-    /// loopback address when it listens on every address or on loopback).
-    At(std::net::SocketAddr),
+    /// A socket listens on the port: the address to connect to it from this machine (the
+    /// loopback address when it listens on every address or on loopback), and the socket's
+    /// inode, to tell whose it is ([`owns_socket`]).
+    At(std::net::SocketAddr, u64),
     /// The tables were read, and no socket listens on the port yet.
     NotYet,
     /// The tables cannot be read (not Linux, no `/proc`): readiness cannot be seen this way.
@@ -199,18 +200,22 @@ pub fn listening_on(port: u16) -> Listening {
         .ok()
         .and_then(|t| listener_in(&t, port, false))
         .or_else(|| v6.ok().and_then(|t| listener_in(&t, port, true)));
-    found.map_or(Listening::NotYet, Listening::At)
+    found.map_or(Listening::NotYet, |(addr, inode)| {
+        Listening::At(addr, inode)
+    })
 }
 
 /// The `st == 0A` (LISTEN) row of a `/proc/net/tcp{,6}` table whose local port is `port`,
 /// as the address a local client connects to.
-fn listener_in(table: &str, port: u16, v6: bool) -> Option<std::net::SocketAddr> {
+fn listener_in(table: &str, port: u16, v6: bool) -> Option<(std::net::SocketAddr, u64)> {
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
     const LISTEN: &str = "0A";
     table.lines().skip(1).find_map(|row| {
         let mut fields = row.split_whitespace();
         let local = fields.nth(1)?;
         let state = fields.nth(1)?;
+        // After `st`: tx_queue:rx_queue tr:when retrnsmt uid timeout inode.
+        let inode = fields.nth(5)?.parse::<u64>().ok()?;
         let (ip_hex, port_hex) = local.split_once(':')?;
         if state != LISTEN || u16::from_str_radix(port_hex, 16).ok()? != port {
             return None;
@@ -240,8 +245,24 @@ fn listener_in(table: &str, port: u16, v6: bool) -> Option<std::net::SocketAddr>
             }
             other => other,
         };
-        Some(SocketAddr::new(ip, port))
+        Some((SocketAddr::new(ip, port), inode))
     })
+}
+
+/// Whether the socket `inode` is open in `pid` or one of its descendants: a listening
+/// socket found on a port is the spawned server's, not another program's that took the
+/// port first.
+pub fn owns_socket(pid: u32, inode: u64) -> bool {
+    let wanted = format!("socket:[{inode}]");
+    std::iter::once(pid)
+        .chain(proc_descendants(pid))
+        .any(|pid| {
+            std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+                fds.flatten().any(|fd| {
+                    std::fs::read_link(fd.path()).is_ok_and(|link| link.as_os_str() == &*wanted)
+                })
+            })
+        })
 }
 
 #[cfg(test)]
@@ -260,15 +281,15 @@ mod tests {
 
     #[test]
     fn only_a_listening_row_on_the_port_counts() {
-        let at = |s: &str| Some(s.parse::<std::net::SocketAddr>().unwrap());
-        assert_eq!(listener_in(TCP, 8086, false), at("127.0.0.1:8086"));
+        let at = |s: &str, inode| Some((s.parse::<std::net::SocketAddr>().unwrap(), inode));
+        assert_eq!(listener_in(TCP, 8086, false), at("127.0.0.1:8086", 1));
         // Established, not listening.
         assert_eq!(listener_in(TCP, 8087, false), None);
         // 0.0.0.0 is reached through loopback.
-        assert_eq!(listener_in(TCP, 8088, false), at("127.0.0.1:8088"));
+        assert_eq!(listener_in(TCP, 8088, false), at("127.0.0.1:8088", 3));
         assert_eq!(listener_in(TCP, 9999, false), None);
-        assert_eq!(listener_in(TCP6, 8089, true), at("[::1]:8089"));
-        assert_eq!(listener_in(TCP6, 8090, true), at("[::1]:8090"));
+        assert_eq!(listener_in(TCP6, 8089, true), at("[::1]:8089", 4));
+        assert_eq!(listener_in(TCP6, 8090, true), at("[::1]:8090", 5));
         assert_eq!(listener_in("garbage\n1: x y z", 8086, false), None);
     }
 
@@ -277,10 +298,16 @@ mod tests {
     fn a_real_listener_is_seen_and_a_closed_port_is_not() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        assert_eq!(
-            listening_on(port),
-            Listening::At(listener.local_addr().unwrap())
-        );
+        let Listening::At(addr, inode) = listening_on(port) else {
+            panic!("the listener on {port} is not seen");
+        };
+        assert_eq!(addr, listener.local_addr().unwrap());
+        // It is this process's socket, and not another process's.
+        assert!(owns_socket(std::process::id(), inode));
+        let mut other = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        assert!(!owns_socket(other.id(), inode));
+        other.kill().unwrap();
+        other.wait().unwrap();
         drop(listener);
         assert_eq!(listening_on(port), Listening::NotYet);
     }

@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 pub use crate::procfs::ProcessStats;
-use crate::procfs::{Listening, listening_on};
+use crate::procfs::{Listening, listening_on, owns_socket};
 use crate::sync::lock as sync_lock;
 pub use args::ServerArgs;
 pub use output::OutputMark;
@@ -326,56 +326,92 @@ async fn start_address(address: &str, startup: Duration) -> Result<Target, Targe
 ///
 /// The wait opens no connection (a server that reads the name in its accept loop dies of a
 /// client that closes at once): it watches `/proc/net/tcp{,6}` for a listening socket on the
-/// port. Where those tables cannot be read (not Linux), the target is returned at once,
-/// not yet [seen listening](Target::seen_listening): the first test user's connect then
-/// retries until the port accepts, within the startup bound.
+/// port that belongs to the spawned process tree. A socket of another program that took the
+/// port between our choosing it and the server binding it is not the server: the server then
+/// usually exits (address in use), and is started again on another port, at most
+/// [`PORT_ATTEMPTS`] times. Where those tables cannot be read (not Linux), the target is
+/// returned at once, not yet [seen listening](Target::seen_listening): the first test user's
+/// connect then retries until the port accepts, within the startup bound.
 async fn start_command(template: &str, startup: Duration) -> Result<Target, TargetError> {
     if !template.contains("{port}") {
         return Err(TargetError::NoPortPlaceholder {
             command: template.to_owned(),
         });
     }
+    let started = Instant::now();
+    let mut attempt = 1;
+    loop {
+        match start_on_free_port(template, started, startup).await? {
+            Started::Ready(target) => return Ok(target),
+            Started::PortTaken(error) if attempt >= PORT_ATTEMPTS => return Err(error),
+            Started::PortTaken(_) => attempt += 1,
+        }
+    }
+}
+
+/// How many ports a spawned server is tried on when another program takes its port.
+const PORT_ATTEMPTS: u32 = 3;
+
+/// One attempt of [`start_command`].
+enum Started {
+    Ready(Target),
+    /// The server exited while another program listened on its port: try another.
+    PortTaken(TargetError),
+}
+
+async fn start_on_free_port(
+    template: &str,
+    started: Instant,
+    startup: Duration,
+) -> Result<Started, TargetError> {
     let port = free_port().map_err(|e| TargetError::NoFreePort(e.to_string()))?;
     let command = template.replace("{port}", &port.to_string());
     let mut cmd = Command::new("sh");
     cmd.arg("-c").arg(shell_line(&command));
     let mut process = Process::spawn(template, cmd, true)?;
-
-    let started = Instant::now();
     loop {
+        let listening = listening_on(port);
         if let Some(status) = process.exit_status() {
             process.settle_output().await;
-            return Err(TargetError::Exited {
+            let error = TargetError::Exited {
                 command: template.to_owned(),
                 status,
                 stderr: process.stderr_tail(),
+            };
+            return Ok(match listening {
+                Listening::At(..) => Started::PortTaken(error),
+                _ => return Err(error),
             });
         }
-        let (addr, seen_listening) = match listening_on(port) {
-            Listening::At(addr) => (addr, true),
-            Listening::Unknown => (
+        let timed_out = started.elapsed() >= startup;
+        let found = match listening {
+            Listening::At(addr, inode) if owns_socket(process.pid(), inode) => Some((addr, true)),
+            // Someone else's socket at the end of the wait: the server's cannot be told
+            // apart (its process tree hides it), so the port is taken as its.
+            Listening::At(addr, _) if timed_out => Some((addr, true)),
+            Listening::Unknown => Some((
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
                 false,
-            ),
-            Listening::NotYet => {
-                if started.elapsed() >= startup {
-                    return Err(TargetError::StartTimeout {
-                        command: template.to_owned(),
-                        port,
-                        waited: started.elapsed(),
-                        stderr: process.stderr_tail(),
-                    });
-                }
-                tokio::time::sleep(POLL_INTERVAL).await;
-                continue;
+            )),
+            _ if timed_out => {
+                return Err(TargetError::StartTimeout {
+                    command: template.to_owned(),
+                    port,
+                    waited: started.elapsed(),
+                    stderr: process.stderr_tail(),
+                });
             }
+            _ => None,
         };
-        return Ok(Target {
-            addr,
-            label: template.to_owned(),
-            process: Some(process),
-            seen_listening,
-        });
+        if let Some((addr, seen_listening)) = found {
+            return Ok(Started::Ready(Target {
+                addr,
+                label: template.to_owned(),
+                process: Some(process),
+                seen_listening,
+            }));
+        }
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
@@ -633,6 +669,33 @@ mod tests {
         target.stop().await;
         assert!(wait_gone(pid).await, "the server outlived stop()");
         assert!(wait_gone(shell).await);
+    }
+
+    /// The first start of this command plays a server whose port another program took
+    /// first: it leaves a detached listener (not its descendant) on `{port}` and exits with
+    /// "address in use". The second start listens itself, for 60 s.
+    const TAKEN_THEN_LISTEN: &str = "if [ -e {marker} ]; then exec python3 -c 'import socket, \
+         sys, time; s = socket.socket(); s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(16); \
+         time.sleep(60)' {port}; else touch {marker}; setsid python3 -c 'import socket, sys, \
+         time; s = socket.socket(); s.bind((\"127.0.0.1\", int(sys.argv[1]))); s.listen(16); \
+         print(flush=True); time.sleep(5)' {port} | head -c1 >/dev/null; echo 'OSError: \
+         [Errno 98] Address already in use' >&2; exit 1; fi";
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_port_taken_by_another_program_is_not_the_server_which_gets_another_port() {
+        let marker = std::env::temp_dir().join(format!("conformance-taken-{}", std::process::id()));
+        let _ = std::fs::remove_file(&marker);
+        let command = TAKEN_THEN_LISTEN.replace("{marker}", &marker.display().to_string());
+        let spec = TargetSpec::Command(command);
+        let mut target = Target::start(&spec, Duration::from_secs(10)).await.unwrap();
+        let _ = std::fs::remove_file(&marker);
+        // The listener found is the second start's own, not the detached one of the first.
+        let Listening::At(_, inode) = listening_on(target.addr().port()) else {
+            panic!("nothing listens on {}", target.addr());
+        };
+        assert!(owns_socket(target.pid().unwrap(), inode));
+        target.stop().await;
     }
 
     #[test]

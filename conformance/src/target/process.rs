@@ -105,6 +105,11 @@ impl Process {
         .await;
     }
 
+    /// The spawned process (the shell, for a compound command).
+    pub(super) fn pid(&self) -> u32 {
+        self.pid
+    }
+
     /// The process whose stats describe the server: the spawned one, or for a compound
     /// command the single process its shell runs.
     pub(super) fn server_pid(&self) -> u32 {
