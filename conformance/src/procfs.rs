@@ -304,7 +304,10 @@ mod tests {
         assert_eq!(addr, listener.local_addr().unwrap());
         // It is this process's socket, and not another process's.
         assert!(owns_socket(std::process::id(), inode));
-        let mut other = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut other = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         assert!(!owns_socket(other.id(), inode));
         other.kill().unwrap();
         other.wait().unwrap();

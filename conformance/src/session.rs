@@ -85,12 +85,8 @@ impl Session {
     pub fn declare(&self, script: &str) -> String {
         let wire = self.wire_name(script);
         self.shared.roster.register(&wire, script);
-        let p = &self.shared.profile;
-        for message in [p.join.render(&wire, ""), p.leave.render(&wire, "")] {
-            self.shared.lexicon.add(message);
-        }
-        if let Some(welcome) = &p.welcome {
-            self.shared.lexicon.add(welcome.render(&wire, ""));
+        for line in self.shared.profile.lines_about(&wire) {
+            self.shared.lexicon.add(line);
         }
         wire
     }
@@ -110,7 +106,7 @@ impl Session {
         user.send_name()
             .await
             .map_err(|f| f.in_setup(step(), "JOIN-1"))?;
-        if self.profile().welcome.is_some() {
+        if !self.profile().welcome.is_empty() {
             user.expect_welcome()
                 .await
                 .map_err(|f| f.in_setup(step(), "JOIN-1"))?;
@@ -133,7 +129,7 @@ impl Session {
         let mut users: Vec<User> = Vec::with_capacity(scripts.len());
         for script in scripts {
             let mut user = self.join(script).await?;
-            if users.len() == 1 && self.profile().welcome.is_none() {
+            if users.len() == 1 && self.profile().welcome.is_empty() {
                 // Without a welcome line nothing tells us the first user was registered
                 // before the second: accept either order of the first two joins.
                 let first = &mut users[0];

@@ -121,7 +121,7 @@ pub async fn read_loop(
             } else {
                 line
             };
-            let kind = wording.classify(line, welcome.as_deref());
+            let kind = wording.classify(line, &welcome);
             let user_of = |name: &[u8]| shared.user_of(name);
             match seen.count(kind, line, me, wording.echo, shared.messages, user_of) {
                 Arrival::Delivery { sent_ns } => {

@@ -111,7 +111,7 @@ impl Crowd {
         let wording = Wording::new(profile, &names[..config.senders])?;
         let n = config.users as u64;
         let joins_expected = n * (n - 1) / 2 + if wording.announce_self { n } else { 0 };
-        let has_welcome = wording.welcome_for("").is_some();
+        let welcome_lines = wording.welcome_for("").len() as u64;
         let shared = Arc::new(Shared {
             base: Instant::now(),
             wording,
@@ -125,12 +125,15 @@ impl Crowd {
             recorder: Recorder::default(),
             stop: CancellationToken::new(),
         });
-        shared.welcomed.set_target(if has_welcome { n } else { 0 });
+        // Every welcome line of every user (a profile may give several).
+        shared.welcomed.set_target(n * welcome_lines);
         shared.joins.set_target(joins_expected);
 
         let phase = {
             let shared = shared.clone();
-            progress.follow("joining", n, move || shared.welcomed.get())
+            progress.follow("joining", n, move || {
+                shared.welcomed.get() / welcome_lines.max(1)
+            })
         };
         let mut connected: Vec<_> = futures::stream::iter(names.into_iter().enumerate())
             .map(|(i, name)| connect(i, name, addr, &config, shared.clone()))
@@ -161,7 +164,7 @@ impl Crowd {
         if !crowd.shared.welcomed.wait(idle).await {
             crowd.shared.stop.cancel();
             return Err(LoadError::NotWelcomed {
-                welcomed: crowd.shared.welcomed.get(),
+                welcomed: crowd.shared.welcomed.get() / welcome_lines.max(1),
                 users: crowd.config.users,
                 idle,
             });

@@ -93,8 +93,8 @@ pub struct Wording {
     send: Vec<Affixes>,
     /// A join line, around the user name.
     join: Affixes,
-    /// The welcome template, rendered per user.
-    welcome: Option<Template>,
+    /// The welcome lines' templates, rendered per user.
+    welcome: Vec<Template>,
     /// The leave and error templates, and the lines to ignore: checked last.
     leave: Template,
     error: Template,
@@ -208,15 +208,15 @@ impl Wording {
         self.join.surrounds(line)
     }
 
-    /// What `line` is, for the user welcomed by `welcome`.
-    pub fn classify<'a>(&self, line: &'a [u8], welcome: Option<&[u8]>) -> Kind<'a> {
+    /// What `line` is, for the user welcomed by the lines `welcome`.
+    pub fn classify<'a>(&self, line: &'a [u8], welcome: &[Box<[u8]>]) -> Kind<'a> {
         if let Some(message) = self.parse_chat(line) {
             return Kind::Chat(message);
         }
         if let Some(message) = self.parse_without_sender(line) {
             return Kind::WithoutSender(message);
         }
-        if welcome == Some(line) {
+        if welcome.iter().any(|w| **w == *line) {
             return Kind::Welcome;
         }
         if self.is_join(line) {
@@ -235,10 +235,12 @@ impl Wording {
         }
     }
 
-    /// The welcome line `name` receives, if the server sends one.
-    pub fn welcome_for(&self, name: &str) -> Option<Box<[u8]>> {
-        let welcome = self.welcome.as_ref()?;
-        Some(welcome.render(name, "").into_bytes().into())
+    /// The welcome lines `name` receives (none, one or several).
+    pub fn welcome_for(&self, name: &str) -> Vec<Box<[u8]>> {
+        self.welcome
+            .iter()
+            .map(|w| w.render(name, "").into_bytes().into())
+            .collect()
     }
 }
 
@@ -307,8 +309,10 @@ mod tests {
         assert!(w.is_join(b"beto se ha unido al chat"));
         assert!(!w.is_join(b"beto: hola"));
         assert_eq!(
-            w.welcome_for("ana").as_deref(),
-            Some(&b"Bienvenido al chat, ana. Escribe 'salir' para salir."[..])
+            w.welcome_for("ana"),
+            [Box::from(
+                &b"Bienvenido al chat, ana. Escribe 'salir' para salir."[..]
+            )]
         );
     }
 
@@ -323,7 +327,7 @@ mod tests {
         assert!(w.parse_chat(b"ana: ld:0:0:7").is_none());
         assert!(w.is_join("*** ana entró ***".as_bytes()));
         assert_eq!(&*w.prompt, b"nombre: ");
-        assert_eq!(w.welcome_for("ana").as_deref(), Some(&b"Hola, ana!"[..]));
+        assert_eq!(w.welcome_for("ana"), [Box::from(&b"Hola, ana!"[..])]);
     }
 
     #[test]
@@ -337,7 +341,7 @@ mod tests {
             seq,
             sent_ns: 9,
         };
-        let welcome: Option<&[u8]> = Some(b"hola ana");
+        let welcome: &[Box<[u8]>] = &[Box::from(&b"hola ana"[..])];
         let cases: [(&[u8], Kind<'_>); 12] = [
             (b"beto: ld:1:4:9", Kind::Chat(m(1, 4))),
             // The text as beto wrote it, or the bare text: a burst relayed with one name.
@@ -362,7 +366,7 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
-        assert_eq!(w.classify(b"\x1b[2m*\x1b[0m", None), Kind::Unparsed);
+        assert_eq!(w.classify(b"\x1b[2m*\x1b[0m", &[]), Kind::Unparsed);
     }
 
     #[test]

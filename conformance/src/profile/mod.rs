@@ -44,20 +44,39 @@ impl SkipRule {
     }
 }
 
+/// `echo`: whether the sender gets its own chat line back — `true` (in the `chat` wording),
+/// `false`, or the wording of its own copy (`"Tú: {text}"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum EchoSetting {
+    Flag(bool),
+    Wording(String),
+}
+
+/// `welcome`: one line, or the list of lines a joiner receives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum Lines {
+    One(String),
+    Many(Vec<String>),
+}
+
 /// The profile file as written, before checking.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct RawProfile {
     framing: Framing,
     quit: String,
-    echo: bool,
+    echo: EchoSetting,
     announce_self: bool,
+    farewell: String,
+    leave_to_self: bool,
     send: String,
     join: String,
     leave: String,
     chat: String,
     prompt: String,
-    welcome: String,
+    welcome: Lines,
     error: String,
     ignore: Vec<String>,
     strip_ansi: bool,
@@ -71,14 +90,16 @@ impl Default for RawProfile {
         RawProfile {
             framing: Framing::Line,
             quit: QUIT_WORD.to_string(),
-            echo: false,
+            echo: EchoSetting::Flag(false),
             announce_self: false,
+            farewell: String::new(),
+            leave_to_self: false,
             send: "{text}".to_string(),
             join: JOIN_TEMPLATE.to_string(),
             leave: LEAVE_TEMPLATE.to_string(),
             chat: CHAT_TEMPLATE.to_string(),
             prompt: String::new(),
-            welcome: String::new(),
+            welcome: Lines::One(String::new()),
             error: format!("{ERROR_PREFIX}{{reason}}"),
             ignore: Vec::new(),
             strip_ansi: false,
@@ -99,8 +120,15 @@ pub struct Profile {
     pub quit: Option<Template>,
     /// The sender receives its own chat line.
     pub echo: bool,
+    /// The wording of the sender's own copy, when it differs from `chat` (`echo = "Tú:
+    /// {text}"`).
+    pub own_echo: Option<Template>,
     /// The joiner receives its own join line.
     pub announce_self: bool,
+    /// The line the quitter receives after the quit word (`Adiós {user}`), if any.
+    pub farewell: Option<Template>,
+    /// The quitter receives its own leave line after the quit word.
+    pub leave_to_self: bool,
     /// What a client writes for a chat message.
     pub send: Template,
     /// The line the others receive when a user joins, with `{user}`, e.g.
@@ -112,10 +140,12 @@ pub struct Profile {
     /// The line the others receive for a chat message, with `{user}` and `{text}`, e.g.
     /// `{user}: {text}` (CHAT-1).
     pub chat: Template,
-    /// Sent by the server before it reads the name; consumed at connection start.
+    /// Sent by the server before it reads the name; consumed at connection start, with or
+    /// without a newline after it (a blank line from the server is never an event).
     pub prompt: String,
-    /// The one line the joiner receives once its name is accepted, if any.
-    pub welcome: Option<Template>,
+    /// The lines the joiner receives once its name is accepted, in any order among
+    /// themselves and its own join line (none, one, or several).
+    pub welcome: Vec<Template>,
     /// The line sent to the offending client only, with an optional `{reason}`, e.g.
     /// `ERROR: {reason}` (INPUT-*, LIMIT-*).
     pub error: Template,
@@ -173,7 +203,7 @@ impl Profile {
     /// The reference server's wording (PROTOCOL.md §9), built from `chat-protocol`.
     pub fn reference() -> Profile {
         let raw = RawProfile {
-            welcome: chat_protocol::wording::WELCOME_TEMPLATE.to_string(),
+            welcome: Lines::One(chat_protocol::wording::WELCOME_TEMPLATE.to_string()),
             ..RawProfile::default()
         };
         Profile::compile("reference", raw).expect("the built-in reference profile is valid")
@@ -224,10 +254,30 @@ impl Profile {
         } else {
             Some(template("quit", &raw.quit, &["user"], &[])?)
         };
-        let welcome = if raw.welcome.is_empty() {
+        let welcome = match &raw.welcome {
+            Lines::One(line) if line.is_empty() => Vec::new(),
+            Lines::One(line) => vec![template("welcome", line, &["user"], &[])?],
+            Lines::Many(lines) => lines
+                .iter()
+                .map(|line| {
+                    if line.is_empty() {
+                        return Err(key_err("welcome", "a line of the list is empty".into()));
+                    }
+                    template("welcome", line, &["user"], &[])
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let (echo, own_echo) = match &raw.echo {
+            EchoSetting::Flag(echo) => (*echo, None),
+            EchoSetting::Wording(wording) => (
+                true,
+                Some(template("echo", wording, &["user", "text"], &["text"])?),
+            ),
+        };
+        let farewell = if raw.farewell.is_empty() {
             None
         } else {
-            Some(template("welcome", &raw.welcome, &["user"], &[])?)
+            Some(template("farewell", &raw.farewell, &["user"], &[])?)
         };
         let ignore = raw
             .ignore
@@ -271,8 +321,11 @@ impl Profile {
             name: name.to_string(),
             framing: raw.framing,
             quit,
-            echo: raw.echo,
+            echo,
+            own_echo,
             announce_self: raw.announce_self,
+            farewell,
+            leave_to_self: raw.leave_to_self,
             send: template("send", &raw.send, &["user", "text"], &["text"])?,
             join: template("join", &raw.join, &["user"], &["user"])?,
             leave: template("leave", &raw.leave, &["user"], &["user"])?,
@@ -298,13 +351,23 @@ impl Profile {
             (LEAVE_TEMPLATE, self.leave.source().to_string()),
             (CHAT_TEMPLATE, self.chat.source().to_string()),
         ];
-        if let Some(welcome) = &self.welcome {
-            pairs.push((WELCOME_TEMPLATE, welcome.source().to_string()));
+        if !self.welcome.is_empty() {
+            let lines: Vec<&str> = self.welcome.iter().map(Template::source).collect();
+            pairs.push((WELCOME_TEMPLATE, lines.join(" / ")));
         }
         if let Some(quit) = &self.quit {
             pairs.push((QUIT_WORD, quit.source().to_string()));
         }
         pairs
+    }
+
+    /// Every line the server may send about the user `wire` (its join, leave, welcome and
+    /// farewell lines), for a chunk decoder to cut coalesced output with.
+    pub fn lines_about(&self, wire: &str) -> Vec<String> {
+        let mut lines = vec![self.join.render(wire, ""), self.leave.render(wire, "")];
+        lines.extend(self.welcome.iter().map(|w| w.render(wire, "")));
+        lines.extend(self.farewell.iter().map(|f| f.render(wire, "")));
+        lines
     }
 
     /// `message` as one write in this profile's framing: a line, or a bare chunk.

@@ -11,7 +11,7 @@ fn the_reference_profile_matches_the_reference_wording() {
     let caps = p.chat.captures("ana: hola: qué tal").unwrap();
     assert_eq!(caps.user, Some("ana"));
     assert_eq!(caps.text, Some("hola: qué tal"));
-    assert!(p.welcome.is_some());
+    assert_eq!(p.welcome.len(), 1);
 }
 
 #[test]
@@ -128,4 +128,41 @@ fn a_skip_rule_names_a_test_a_pattern_a_group_or_a_requirement() {
     assert!(!rule("SLOW-1").matches("scale.many_users", "SCALE-1"));
     assert!(!rule("slo").matches("slow.consumer", "SLOW-1"));
     assert!(!rule("slow.consumer").matches("slow.consumer_two", "SLOW-1"));
+}
+
+#[test]
+fn dialect_keys_parse_welcome_lists_echo_wording_and_farewells() {
+    let p = Profile::parse(
+        "d.toml",
+        r#"
+        welcome = ["~ Conectado como {user}", "~ Para salir escribe salir"]
+        echo = "Tú: {text}"
+        farewell = "Adiós {user}"
+        leave_to_self = true
+        "#,
+    )
+    .unwrap();
+    assert_eq!(p.welcome.len(), 2);
+    assert!(p.echo);
+    assert_eq!(
+        p.own_echo.as_ref().unwrap().render("ana", "hola"),
+        "Tú: hola"
+    );
+    assert_eq!(p.farewell.as_ref().unwrap().render("ana", ""), "Adiós ana");
+    assert!(p.leave_to_self);
+    // A single welcome string stays valid; `echo = false` has no own wording.
+    let plain = Profile::parse("p.toml", "welcome = \"Hola {user}\"\necho = false").unwrap();
+    assert_eq!(plain.welcome.len(), 1);
+    assert!(!plain.echo && plain.own_echo.is_none());
+}
+
+#[test]
+fn bad_dialect_keys_are_named() {
+    let err = |toml: &str| Profile::parse("d.toml", toml).unwrap_err().to_string();
+    assert!(
+        err("welcome = [\"Hola\", \"\"]").contains("key `welcome`: a line of the list is empty")
+    );
+    assert!(err("echo = \"Tú dijiste algo\"").contains("key `echo`: must contain {text}"));
+    assert!(err("farewell = \"Adiós {text}\"").contains("key `farewell`"));
+    assert!(err("echo = 3").contains("profile d.toml"));
 }

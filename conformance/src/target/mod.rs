@@ -342,7 +342,7 @@ async fn start_command(template: &str, startup: Duration) -> Result<Target, Targ
     let mut attempt = 1;
     loop {
         match start_on_free_port(template, started, startup).await? {
-            Started::Ready(target) => return Ok(target),
+            Started::Ready(target) => return Ok(*target),
             Started::PortTaken(error) if attempt >= PORT_ATTEMPTS => return Err(error),
             Started::PortTaken(_) => attempt += 1,
         }
@@ -354,7 +354,7 @@ const PORT_ATTEMPTS: u32 = 3;
 
 /// One attempt of [`start_command`].
 enum Started {
-    Ready(Target),
+    Ready(Box<Target>),
     /// The server exited while another program listened on its port: try another.
     PortTaken(TargetError),
 }
@@ -404,12 +404,12 @@ async fn start_on_free_port(
             _ => None,
         };
         if let Some((addr, seen_listening)) = found {
-            return Ok(Started::Ready(Target {
+            return Ok(Started::Ready(Box::new(Target {
                 addr,
                 label: template.to_owned(),
                 process: Some(process),
                 seen_listening,
-            }));
+            })));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
     }
@@ -688,7 +688,7 @@ mod tests {
         let _ = std::fs::remove_file(&marker);
         let command = TAKEN_THEN_LISTEN.replace("{marker}", &marker.display().to_string());
         let spec = TargetSpec::Command(command);
-        let mut target = Target::start(&spec, Duration::from_secs(10)).await.unwrap();
+        let target = Target::start(&spec, Duration::from_secs(10)).await.unwrap();
         let _ = std::fs::remove_file(&marker);
         // The listener found is the second start's own, not the detached one of the first.
         let Listening::At(_, inode) = listening_on(target.addr().port()) else {

@@ -123,6 +123,9 @@ pub struct User {
     held: VecDeque<Event>,
     /// The user's own lines still to come back, when the profile echoes.
     echoes: Option<OwnEchoes>,
+    /// Lines about its own leave still due to this user after its quit word: the profile's
+    /// `farewell` and, with `leave_to_self`, its own leave line.
+    farewells: usize,
 }
 
 impl WireName for User {
@@ -147,7 +150,8 @@ impl User {
         let watch = Arc::new(Watch::default());
         let reader = Reader {
             decoder: decoder_for(&shared.profile, shared.lexicon.clone()),
-            classifier: Classifier::new(shared.profile.clone(), shared.roster.clone()),
+            classifier: Classifier::new(shared.profile.clone(), shared.roster.clone())
+                .for_receiver(wire),
             shared: shared.clone(),
             me: name.to_string(),
             tx,
@@ -168,6 +172,7 @@ impl User {
             ended: None,
             held: VecDeque::new(),
             echoes,
+            farewells: 0,
         })
     }
 
@@ -272,6 +277,8 @@ impl User {
     pub async fn quit(&mut self) -> Option<Result<(), Failure>> {
         let quit = self.shared.profile.quit.clone()?;
         self.shared.transcript.event(&self.name, "QUIT".into());
+        let p = &self.shared.profile;
+        self.farewells = usize::from(p.farewell.is_some()) + usize::from(p.leave_to_self);
         Some(self.send_message(&quit.render(&self.wire, "")).await)
     }
 
@@ -359,6 +366,10 @@ impl User {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_from_inbox(left).await {
                 Some(Incoming::Event(e)) if self.is_awaited_echo(&e) => self.note_echo(&e),
+                Some(Incoming::Event(e)) if self.is_farewell(&e) => self
+                    .shared
+                    .transcript
+                    .event(&self.name, format!("FAREWELL {}", self.show(&e))),
                 other => return other,
             }
         }
@@ -380,6 +391,17 @@ impl User {
             }
             _ => false,
         }
+    }
+
+    /// True (and consumed) when `event` is a line about this user's own leave that the
+    /// profile says it receives after its quit word (`farewell`, `leave_to_self`).
+    fn is_farewell(&mut self, event: &Event) -> bool {
+        let mine = matches!(event, Event::Leave { user } if *user == self.wire);
+        if mine && self.farewells > 0 {
+            self.farewells -= 1;
+            return true;
+        }
+        false
     }
 
     async fn next_from_inbox(&mut self, wait: Duration) -> Option<Incoming> {
@@ -434,21 +456,28 @@ impl User {
         }
     }
 
-    /// Consumes the welcome line (JOIN-5), or fails with what came instead.
+    /// Consumes the welcome lines (JOIN-5: as many as the profile has), or fails with what
+    /// came instead.
     pub async fn expect_welcome(&mut self) -> Result<(), Failure> {
-        let expected = format!(
-            "{} receives the welcome line (its name was accepted)",
-            self.name
-        );
-        let wire = self.wire.clone();
-        // A welcome template without {user} captures nothing: accept that too.
-        let holdable = self.holdable_before(&Event::Welcome { user: wire.clone() });
-        self.wait_for(
-            expected,
-            |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
-            holdable,
-        )
-        .await
+        let lines = self.shared.profile.welcome.len();
+        for line in 1..=lines {
+            let which = if lines == 1 {
+                "the welcome line".to_string()
+            } else {
+                format!("welcome line {line} of {lines}")
+            };
+            let expected = format!("{} receives {which} (its name was accepted)", self.name);
+            let wire = self.wire.clone();
+            // A welcome template without {user} captures nothing: accept that too.
+            let holdable = self.holdable_before(&Event::Welcome { user: wire.clone() });
+            self.wait_for(
+                expected,
+                |got| matches!(got, Event::Welcome { user } if *user == wire || user.is_empty()),
+                holdable,
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     /// The next event must satisfy `accept`; `expected` says what that means.

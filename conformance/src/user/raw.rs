@@ -56,7 +56,8 @@ impl RawClient {
     ) -> Result<RawClient, Failure> {
         let stream = super::open(&shared, name, recv_buffer).await?;
         let decoder = decoder_for(&shared.profile, shared.lexicon.clone());
-        let classifier = Classifier::new(shared.profile.clone(), shared.roster.clone());
+        let classifier =
+            Classifier::new(shared.profile.clone(), shared.roster.clone()).for_receiver(wire);
         Ok(RawClient {
             name: name.to_string(),
             wire: wire.to_string(),

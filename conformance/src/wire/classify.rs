@@ -6,7 +6,7 @@ use regex::Regex;
 
 use super::Event;
 use super::Roster;
-use crate::profile::{Profile, Template};
+use crate::profile::Profile;
 
 /// ANSI escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL/ST`), and two-byte escapes.
 static ANSI: LazyLock<Regex> = LazyLock::new(|| {
@@ -24,13 +24,29 @@ pub fn strip_ansi(text: &str) -> String {
 pub struct Classifier {
     profile: std::sync::Arc<Profile>,
     roster: Roster,
+    /// The wire name of the user whose messages these are, for the lines about itself that
+    /// do not name it (`Tú: hola`, `Adiós`).
+    receiver: Option<String>,
 }
 
 impl Classifier {
     /// A classifier for the profile's wording. `roster` is the test's: when a message fits
     /// several templates, the reading whose user is in the roster wins.
     pub fn new(profile: std::sync::Arc<Profile>, roster: Roster) -> Self {
-        Classifier { profile, roster }
+        Classifier {
+            profile,
+            roster,
+            receiver: None,
+        }
+    }
+
+    /// The same, for the messages of the user `wire`: its own echo in the profile's `echo`
+    /// wording is its chat line, and a farewell is its own leave line.
+    pub fn for_receiver(self, wire: &str) -> Self {
+        Classifier {
+            receiver: Some(wire.to_string()),
+            ..self
+        }
     }
 
     /// `None` when the message is to be ignored (it matches an `ignore` pattern).
@@ -47,30 +63,48 @@ impl Classifier {
             return Some(Event::Prompt);
         }
         let line_like = message.trim_end_matches(['\r', '\n']);
-        if p.ignore.iter().any(|re| re.is_match(line_like)) {
+        // A blank line is nobody's message: the newline after a prompt that the profile
+        // gives without it, or spacing between a server's lines.
+        if line_like.trim().is_empty() || p.ignore.iter().any(|re| re.is_match(line_like)) {
             return None;
         }
         let message = line_like;
         // Try the templates in order, preferring one whose user is in this test: a chat
         // text that happens to end in "se ha unido al chat" is still a chat line.
         type Make = fn(String, Option<&str>) -> Event;
-        let user_templates: [(Option<&Template>, Make); 4] = [
-            (Some(&p.join), |user, _| Event::Join { user }),
-            (Some(&p.leave), |user, _| Event::Leave { user }),
-            (Some(&p.chat), |user, text| Event::Chat {
-                user,
-                text: text.unwrap_or_default().to_string(),
-            }),
-            (p.welcome.as_ref(), |user, _| Event::Welcome { user }),
-        ];
+        let chat: Make = |user, text| Event::Chat {
+            user,
+            text: text.unwrap_or_default().to_string(),
+        };
+        let welcome: Make = |user, _| Event::Welcome { user };
+        let user_templates = [
+            (&p.join, (|user, _| Event::Join { user }) as Make),
+            (&p.leave, |user, _| Event::Leave { user }),
+            (&p.chat, chat),
+        ]
+        .into_iter()
+        .chain(p.welcome.iter().map(|w| (w, welcome)));
         let mut fallback = None;
-        for (template, make) in &user_templates {
-            if let Some(caps) = template.and_then(|t| t.captures(message)) {
+        for (template, make) in user_templates {
+            if let Some(caps) = template.captures(message) {
                 let user = caps.user.unwrap_or_default().to_string();
                 if self.roster.knows(&user) {
                     return Some(make(user, caps.text));
                 }
                 fallback.get_or_insert_with(|| make(user, caps.text));
+            }
+        }
+        // Lines only the receiving user gets, about itself: its own chat line in the
+        // echo's wording, and the farewell after its quit word.
+        if let Some(me) = &self.receiver {
+            if let Some(caps) = p.own_echo.as_ref().and_then(|t| t.captures(message)) {
+                return Some(chat(me.clone(), caps.text));
+            }
+            if p.farewell
+                .as_ref()
+                .is_some_and(|t| t.captures(message).is_some())
+            {
+                return Some(Event::Leave { user: me.clone() });
             }
         }
         if let Some(caps) = p.error.captures(message) {
@@ -115,6 +149,30 @@ mod tests {
             "WELCOME ana"
         );
         assert_eq!(ev("\u{1b}[2J"), "OTHER \"\\u{1b}[2J\"");
+    }
+
+    #[test]
+    fn blank_lines_are_no_event_and_own_lines_are_read_for_their_receiver() {
+        let p = Profile::parse(
+            "d",
+            "echo = \"Tú: {text}\"\nfarewell = \"Adiós\"\nwelcome = [\"~ hola {user}\", \"~ salir para irte\"]",
+        )
+        .unwrap();
+        let ana = classifier(p, &["ana"]).for_receiver("ana");
+        let ev = |s: &str| ana.classify(s).map(|e| e.to_string());
+        assert_eq!(ev(""), None);
+        assert_eq!(ev("  \r\n"), None);
+        assert_eq!(ev("Tú: hola").as_deref(), Some("CHAT ana hola"));
+        assert_eq!(ev("Adiós").as_deref(), Some("LEAVE ana"));
+        assert_eq!(ev("~ hola ana").as_deref(), Some("WELCOME ana"));
+        assert_eq!(ev("~ salir para irte").as_deref(), Some("WELCOME (blank)"));
+        // Without a receiver those lines are nobody's.
+        let p = Profile::parse("d", "echo = \"Tú: {text}\"").unwrap();
+        let nobody = classifier(p, &["ana"]);
+        assert_eq!(
+            nobody.classify("Tú: hola").unwrap().to_string(),
+            "CHAT Tú hola"
+        );
     }
 
     #[test]

@@ -35,9 +35,14 @@ struct Verdict {
 
 /// A faithful server must pass: exit 0, no failure.
 fn passes(outcome: &Outcome) -> Verdict {
+    let failed: Vec<&str> = outcome.failed().map(|t| t.id.as_str()).collect();
     Verdict {
-        ok: outcome.exit == Some(0) && outcome.failed().next().is_none(),
-        shown: outcome.summary(),
+        ok: outcome.exit == Some(0) && failed.is_empty(),
+        shown: if failed.is_empty() {
+            outcome.summary()
+        } else {
+            format!("{}: {}", outcome.summary(), failed.join(" "))
+        },
     }
 }
 

@@ -145,10 +145,8 @@ async fn candidate(s: &Session, script: &str, wires: &[&str]) -> Result<User, Fa
     let p = s.profile();
     for wire in wires {
         s.shared.roster.register(wire, script);
-        s.shared.lexicon.add(p.join.render(wire, ""));
-        s.shared.lexicon.add(p.leave.render(wire, ""));
-        if let Some(welcome) = &p.welcome {
-            s.shared.lexicon.add(welcome.render(wire, ""));
+        for line in p.lines_about(wire) {
+            s.shared.lexicon.add(line);
         }
     }
     User::connect(s.shared.clone(), script, wires[0]).await
