@@ -8,6 +8,7 @@ use chat_test_support::root;
 
 use crate::run::Catch;
 
+#[derive(Clone)]
 pub struct Bug {
     pub name: String,
     pub level: &'static str,

@@ -10,9 +10,13 @@
 //!   must fail a test of its group or requirement *that the unpatched fixture passes* at the
 //!   same level — so a bug is never credited to a weakness the fixture already had.
 //!
-//! Every run is `--isolate` (a fresh server per test). Prints both sensitivity tables — bug →
-//! the tests that caught it — on every run. A plain `main` (harness = false) so the tables
-//! are printed.
+//! - **The dialect fixtures** (`fixtures/dialects/`): each must pass core with its profile,
+//!   and the bugs planted in it (`fixtures/dialects/bugs.toml`: a lost message, a double
+//!   leave, a doubled echo…) must be caught the same way: a dialect never blinds the suite.
+//!
+//! Every run is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
+//! the tests that caught it — on every run (`JUDGE=dialects` judges one table only). A plain
+//! `main` (harness = false) so the tables are printed.
 
 mod catalogue;
 mod planted;
@@ -21,11 +25,8 @@ mod run;
 use chat_test_support::root;
 
 use catalogue::Bug;
-use planted::Plan;
+use planted::{Corpus, Plan};
 use run::{Outcome, Run, SEED, run_all};
-
-/// The classic fixtures: the name of the script and its profile in `fixtures/wild/`.
-const CLASSICS: [&str; 2] = ["classic_lines", "classic_recv"];
 
 /// One verdict line: whether the suite judged the server right, and what it showed.
 struct Verdict {
@@ -73,10 +74,15 @@ fn seed_run(args: &str, profile: &str, level: &'static str) -> Run {
     }
 }
 
-fn classic_run(script: &std::path::Path, fixture: &str, level: &'static str) -> Run {
+fn fixture_run(
+    script: &std::path::Path,
+    corpus: &Corpus,
+    fixture: &str,
+    level: &'static str,
+) -> Run {
     Run {
         server_cmd: format!("python3 {} --port {{port}}", script.display()),
-        profile: format!("fixtures/wild/{fixture}.toml"),
+        profile: format!("{}/{fixture}.toml", corpus.folder),
         level,
         filters: Vec::new(),
     }
@@ -128,15 +134,16 @@ fn judge_seed(bugs: &[Bug]) -> usize {
     wrong
 }
 
-/// The classic fixtures' table: bug × fixture.
-fn judge_classics(bugs: &[Bug]) -> usize {
+/// A corpus's table: bug × fixture.
+fn judge_planted(corpus: &Corpus, catalogue: Vec<Bug>) -> usize {
+    let bugs = corpus.bugs(catalogue);
     // Per fixture: the unpatched runs at core and strict (the baselines), then one run per
     // patched copy, of the tests that can catch its bug.
     let mut runs = Vec::new();
     let mut plans = Vec::new();
-    for fixture in CLASSICS {
-        let script = root().join(format!("fixtures/wild/{fixture}.py"));
-        runs.push(classic_run(&script, fixture, "core"));
+    for fixture in corpus.fixtures {
+        let script = root().join(corpus.folder).join(format!("{fixture}.py"));
+        runs.push(fixture_run(&script, corpus, fixture, "core"));
         // At strict, only the tests that can catch a strict bug matter.
         let mut strict_filters: Vec<String> = bugs
             .iter()
@@ -147,14 +154,14 @@ fn judge_classics(bugs: &[Bug]) -> usize {
         strict_filters.dedup();
         runs.push(Run {
             filters: strict_filters,
-            ..classic_run(&script, fixture, "strict")
+            ..fixture_run(&script, corpus, fixture, "strict")
         });
-        let fixture_plans = planted::plans(fixture, bugs);
+        let fixture_plans = corpus.plans(fixture, &bugs);
         for (bug, plan) in bugs.iter().zip(&fixture_plans) {
             if let Plan::Patched(path) = plan {
                 runs.push(Run {
                     filters: bug.filters(),
-                    ..classic_run(path, fixture, bug.level)
+                    ..fixture_run(path, corpus, fixture, bug.level)
                 });
             }
         }
@@ -164,7 +171,7 @@ fn judge_classics(bugs: &[Bug]) -> usize {
     let mut cells: Vec<Vec<(Option<Verdict>, String)>> = Vec::new();
     let mut faithful = Vec::new();
     let mut reasons = Vec::new();
-    for (fixture, fixture_plans) in CLASSICS.iter().zip(&plans) {
+    for (fixture, fixture_plans) in corpus.fixtures.iter().zip(&plans) {
         let core = outcomes.next().expect("a core baseline");
         let strict = outcomes.next().expect("a strict baseline");
         faithful.push(passes(&core));
@@ -190,27 +197,30 @@ fn judge_classics(bugs: &[Bug]) -> usize {
                 }
                 Plan::NotApplicable(why) => {
                     reasons.push(format!("  {fixture} / {}: not applicable: {why}", bug.name));
-                    (None, String::new())
+                    (None, "n/a".to_string())
                 }
+                Plan::NotPlanted => (None, "-".to_string()),
             };
             column.push(cell);
         }
         cells.push(column);
     }
     println!(
-        "\nThe same bugs planted in the classic fixtures (fixtures/wild/classic_bugs.toml); a bug is \
-         caught by a failure the unpatched fixture does not have. Patched copies: {}/planted\n",
+        "\n{} ({}); a bug is caught by a failure the unpatched fixture does not have. Patched \
+         copies: {}/planted\n",
+        corpus.title,
+        corpus.patches,
         env!("CARGO_TARGET_TMPDIR")
     );
     print!("{:<20} {:<7}", "bug", "level");
-    for fixture in CLASSICS {
+    for fixture in corpus.fixtures {
         print!(" {fixture:<42}");
     }
     println!();
     let mut wrong = 0;
     let mut cell = |verdict: Option<&Verdict>, suffix: &str| -> String {
         match verdict {
-            None => "n/a".to_string(),
+            None => suffix.to_string(),
             Some(v) => {
                 wrong += usize::from(!v.ok);
                 let mark = if v.ok { "ok" } else { "WRONG" };
@@ -224,6 +234,12 @@ fn judge_classics(bugs: &[Bug]) -> usize {
     }
     println!();
     for (i, bug) in bugs.iter().enumerate() {
+        if cells
+            .iter()
+            .all(|column| matches!(column[i], (None, ref s) if s == "-"))
+        {
+            continue;
+        }
         print!("{:<20} {:<7}", bug.name, bug.level);
         for column in &cells {
             let (verdict, suffix) = &column[i];
@@ -237,6 +253,24 @@ fn judge_classics(bugs: &[Bug]) -> usize {
     wrong
 }
 
+/// The classic assignment as taught, with the whole catalogue planted.
+const CLASSICS: Corpus = Corpus {
+    title: "The catalogue planted in the classic fixtures",
+    folder: "fixtures/wild",
+    fixtures: &["classic_lines", "classic_recv"],
+    patches: "fixtures/wild/classic_bugs.toml",
+    complete: true,
+};
+
+/// The dialect corpus: each passes core with its profile, and its dialect blinds nothing.
+const DIALECTS: Corpus = Corpus {
+    title: "Bugs planted in the dialect fixtures",
+    folder: "fixtures/dialects",
+    fixtures: &["prompt_line", "farewell_en", "echo_tu"],
+    patches: "fixtures/dialects/bugs.toml",
+    complete: false,
+};
+
 /// `a b c d` → `a b +2`: a table cell keeps the first two tests that caught a bug.
 fn first_two(shown: &str) -> String {
     let words: Vec<&str> = shown.split(' ').collect();
@@ -248,7 +282,19 @@ fn first_two(shown: &str) -> String {
 
 fn main() {
     let bugs = catalogue::bugs();
-    let wrong = judge_seed(&bugs) + judge_classics(&bugs);
+    // `JUDGE=dialects` (or `seed`, `classic`) judges one table only, while working on it.
+    let only = std::env::var("JUDGE").ok();
+    let wanted = |table: &str| only.as_deref().is_none_or(|o| table.contains(o));
+    let mut wrong = 0;
+    if wanted("seed") {
+        wrong += judge_seed(&bugs);
+    }
+    if wanted("classic") {
+        wrong += judge_planted(&CLASSICS, bugs.clone());
+    }
+    if wanted("dialects") {
+        wrong += judge_planted(&DIALECTS, bugs);
+    }
     if wrong == 0 {
         println!("\nevery server judged right");
     } else {

@@ -1,8 +1,8 @@
-//! The catalogue's bugs planted in the classic fixtures (`fixtures/wild/classic_*.py`) as
-//! source patches, read from `fixtures/wild/classic_bugs.toml`: each patch's `find` must
-//! occur exactly once in the fixture, so a fixture edited under a patch fails loudly here
-//! instead of silently running unpatched. The patched copies are written under the test's
-//! temporary folder, where they can be run by hand when a verdict is wrong.
+//! Bugs planted in fixture servers as source patches, read from a patch file
+//! (`fixtures/wild/classic_bugs.toml`, `fixtures/dialects/bugs.toml`): each patch's `find`
+//! must occur exactly once in the fixture, so a fixture edited under a patch fails loudly
+//! here instead of silently running unpatched. The patched copies are written under the
+//! test's temporary folder, where they can be run by hand when a verdict is wrong.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -11,8 +11,20 @@ use chat_test_support::root;
 use toml::Value;
 
 use crate::catalogue::Bug;
+use crate::run::Catch;
 
-const PATCHES: &str = "fixtures/wild/classic_bugs.toml";
+/// Fixtures of one folder and the file of the bugs planted in them.
+pub struct Corpus {
+    /// What the table is titled.
+    pub title: &'static str,
+    /// The fixtures' folder: each `NAME.py` has its profile `NAME.toml` beside it.
+    pub folder: &'static str,
+    pub fixtures: &'static [&'static str],
+    pub patches: &'static str,
+    /// Every bug of the catalogue must have an entry for every fixture (patches, or why
+    /// none); otherwise a fixture lists only the bugs that prove something about it.
+    pub complete: bool,
+}
 
 /// What the judgement does with one bug in one fixture.
 pub enum Plan {
@@ -22,75 +34,119 @@ pub enum Plan {
     AsWritten(String),
     /// The bug cannot exist in this design: listed with the reason, not run.
     NotApplicable(String),
+    /// The patch file plants nothing of this bug here.
+    NotPlanted,
 }
 
-/// Every bug of the catalogue, planned for `fixture` (`classic_lines`, `classic_recv`).
-pub fn plans(fixture: &str, bugs: &[Bug]) -> Vec<Plan> {
-    let text = std::fs::read_to_string(root().join(PATCHES)).expect("the patch file is readable");
-    let table: Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{PATCHES}: {e}"));
-    let entries = table
-        .get(fixture)
-        .and_then(Value::as_table)
-        .unwrap_or_else(|| panic!("{PATCHES} has no [{fixture}] table"));
-    let known: BTreeSet<&str> = bugs.iter().map(|b| b.name.as_str()).collect();
-    for name in entries.keys() {
-        assert!(
-            known.contains(name.as_str()),
-            "{PATCHES}: [{fixture}] names {name:?}, which is not in the catalogue"
-        );
+impl Corpus {
+    fn table(&self) -> Value {
+        let text = std::fs::read_to_string(root().join(self.patches))
+            .unwrap_or_else(|e| panic!("{}: {e}", self.patches));
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", self.patches))
     }
-    let source_path = root().join(format!("fixtures/wild/{fixture}.py"));
-    let source = std::fs::read_to_string(&source_path).expect("the fixture is readable");
-    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("planted");
-    std::fs::create_dir_all(&folder).expect("the planted folder can be created");
-    bugs.iter()
-        .map(|bug| {
-            let entry = entries.get(&bug.name).unwrap_or_else(|| {
-                panic!(
-                    "{PATCHES}: [{fixture}] has nothing for the catalogue's bug {:?} \
+
+    /// The catalogue's bugs, then those the patch file defines under `[bugs]`.
+    pub fn bugs(&self, catalogue: Vec<Bug>) -> Vec<Bug> {
+        let table = self.table();
+        let extra = table.get("bugs").and_then(Value::as_table);
+        let defined = extra.into_iter().flatten().map(|(name, definition)| {
+            let list = |key: &str| -> Vec<String> {
+                definition
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .unwrap_or_else(|| panic!("{}: bugs.{name} has no {key} list", self.patches))
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            };
+            let level = match definition.get("level").and_then(Value::as_str) {
+                Some("strict") => "strict",
+                Some("core") => "core",
+                other => panic!("{}: bugs.{name}: level {other:?}", self.patches),
+            };
+            Bug {
+                name: name.clone(),
+                level,
+                catch: Catch {
+                    groups: list("groups"),
+                    requirements: list("requirements"),
+                },
+            }
+        });
+        catalogue
+            .into_iter()
+            .chain(defined.collect::<Vec<_>>())
+            .collect()
+    }
+
+    /// Every bug of `bugs`, planned for `fixture`.
+    pub fn plans(&self, fixture: &str, bugs: &[Bug]) -> Vec<Plan> {
+        let table = self.table();
+        let patches = self.patches;
+        let entries = table
+            .get(fixture)
+            .and_then(Value::as_table)
+            .unwrap_or_else(|| panic!("{patches} has no [{fixture}] table"));
+        let known: BTreeSet<&str> = bugs.iter().map(|b| b.name.as_str()).collect();
+        for name in entries.keys() {
+            assert!(
+                known.contains(name.as_str()),
+                "{patches}: [{fixture}] names {name:?}, which is not a bug of the catalogue \
+                 or of [bugs]"
+            );
+        }
+        let source =
+            std::fs::read_to_string(root().join(self.folder).join(format!("{fixture}.py")))
+                .expect("the fixture is readable");
+        let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("planted");
+        std::fs::create_dir_all(&folder).expect("the planted folder can be created");
+        bugs.iter()
+            .map(|bug| match entries.get(&bug.name) {
+                None if self.complete => panic!(
+                    "{patches}: [{fixture}] has nothing for the catalogue's bug {:?} \
                      (patches, \"as written: …\" or \"not applicable: …\")",
                     bug.name
-                )
-            });
-            match entry {
-                Value::String(why) => reason(fixture, &bug.name, why),
-                Value::Array(patches) => {
-                    let planted = patch(&source, patches, fixture, &bug.name);
+                ),
+                None => Plan::NotPlanted,
+                Some(Value::String(why)) => reason(patches, fixture, &bug.name, why),
+                Some(Value::Array(list)) => {
+                    let planted = patch(&source, list, patches, fixture, &bug.name);
                     let path = folder.join(format!("{fixture}-{}.py", bug.name));
                     std::fs::write(&path, planted).expect("the planted copy can be written");
                     Plan::Patched(path)
                 }
-                other => panic!("{PATCHES}: [{fixture}] {}: unexpected {other}", bug.name),
-            }
-        })
-        .collect()
+                Some(other) => panic!("{patches}: [{fixture}] {}: unexpected {other}", bug.name),
+            })
+            .collect()
+    }
 }
 
-fn reason(fixture: &str, bug: &str, why: &str) -> Plan {
+fn reason(patches: &str, fixture: &str, bug: &str, why: &str) -> Plan {
     if let Some(why) = why.strip_prefix("as written: ") {
         Plan::AsWritten(why.to_string())
     } else if let Some(why) = why.strip_prefix("not applicable: ") {
         Plan::NotApplicable(why.to_string())
     } else {
         panic!(
-            "{PATCHES}: [{fixture}] {bug}: a reason starts with \"as written: \" or \"not applicable: \""
+            "{patches}: [{fixture}] {bug}: a reason starts with \"as written: \" or \
+             \"not applicable: \""
         )
     }
 }
 
-fn patch(source: &str, patches: &[Value], fixture: &str, bug: &str) -> String {
+fn patch(source: &str, list: &[Value], patches: &str, fixture: &str, bug: &str) -> String {
     let mut planted = source.to_string();
-    for (i, p) in patches.iter().enumerate() {
+    for (i, p) in list.iter().enumerate() {
         let field = |key: &str| {
             p.get(key)
                 .and_then(Value::as_str)
-                .unwrap_or_else(|| panic!("{PATCHES}: {fixture}.{bug} patch {i} has no {key}"))
+                .unwrap_or_else(|| panic!("{patches}: {fixture}.{bug} patch {i} has no {key}"))
         };
         let (find, replace) = (field("find"), field("replace"));
         let found = planted.matches(find).count();
         assert_eq!(
             found, 1,
-            "{PATCHES}: {fixture}.{bug} patch {i}: `find` occurs {found} times in the fixture, \
+            "{patches}: {fixture}.{bug} patch {i}: `find` occurs {found} times in the fixture, \
              not once: {find:?}"
         );
         planted = planted.replacen(find, replace, 1);

@@ -134,6 +134,7 @@ pub fn run_all(runs: &[Run]) -> Vec<Outcome> {
 
 /// Which failures count as catching a bug: a test of one of its groups, or of one of its
 /// requirements.
+#[derive(Clone)]
 pub struct Catch {
     pub groups: Vec<String>,
     pub requirements: Vec<String>,
