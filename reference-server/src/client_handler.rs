@@ -30,7 +30,7 @@ use crate::outbox::{Outbox, encode, max_burst_bytes};
 use crate::room::{ClientId, Member, NameInUse, Room};
 use crate::slots::Slot;
 use crate::threads;
-use crate::writer::{is_stall, run_writer};
+use crate::writer::{is_stall, poll_interval, run_writer};
 
 /// How long a leaving client's writer may keep flushing what was queued before the socket is
 /// shut down anyway (a client that sent `salir` and stopped reading must not keep a thread).
@@ -117,12 +117,10 @@ impl ClientHandler {
             stream: &self.stream,
             writer: None,
         };
-        // The writer's stall detector: a write that the kernel takes nothing of for this long
-        // fails (see `writer`). Set before the writer starts, so no write goes unbounded.
-        if let Err(e) = self
-            .stream
-            .set_write_timeout(Some(self.config.stall_timeout()))
-        {
+        // The writer's stall detector: a write that the kernel takes nothing of returns after
+        // this long (see `writer`). Set before the writer starts, so no write goes unbounded.
+        let poll = poll_interval(self.config.stall_timeout());
+        if let Err(e) = self.stream.set_write_timeout(Some(poll)) {
             eprintln!("reference-server: {name}: {e}");
             return; // `departure` removes the user again
         }
@@ -190,8 +188,9 @@ impl ClientHandler {
             "reference-server: {name} disconnected: stalled (took nothing for {} s)",
             self.config.stall_timeout_secs
         );
+        let stall_timeout = self.config.stall_timeout();
         threads::spawn(format!("writer-{}", self.id.0), move || {
-            if let Err(e) = run_writer(&outbox, &*stream) {
+            if let Err(e) = run_writer(&outbox, &*stream, stall_timeout) {
                 if is_stall(&e) {
                     eprintln!("{stalled}");
                 }

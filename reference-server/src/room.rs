@@ -295,7 +295,7 @@ mod tests {
     fn drained(outbox: &Outbox) -> String {
         outbox.close();
         let mut out = Vec::new();
-        run_writer(outbox, &mut out).unwrap();
+        run_writer(outbox, &mut out, Duration::ZERO).unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -6,28 +6,39 @@
 //! kernel takes them (a partial write counts), which is what lets senders held back by the
 //! queue's water marks go on as soon as the client catches up.
 //!
-//! **Stalls.** The socket has a send timeout of `--stall-timeout` (set by the client's
-//! handler before this thread starts). A blocking `write` waits while the client's TCP
-//! buffers are full; with the timeout it gives up after that long without the kernel taking a
-//! single byte, and returns `WouldBlock` — that is, the client has made *no progress at all*
-//! for the whole timeout while data was waiting for it. A client that reads, however slowly,
-//! lets the kernel take some bytes and the next write starts a fresh timeout. On a stall (or
-//! any write error) the outbox is closed and emptied, which releases every sender waiting for
-//! it, and the caller shuts the socket down: the client's handler sees its connection end and
-//! announces the leave, once, like any other departure. So one client that never reads holds
-//! the room back by at most `--stall-timeout` (lesson 3 in [`crate::outbox`]).
+//! **Stalls.** A blocking `write` waits while the client's TCP buffers are full. The socket
+//! has a short send timeout, [`poll_interval`] (set by the client's handler before this
+//! thread starts), so a write that the kernel takes nothing of returns `WouldBlock` after that
+//! long, and the writer looks at its clock: when nothing at all has been written for
+//! `--stall-timeout` while data was waiting, the client has *stopped reading*. A client that
+//! reads, however slowly, lets the kernel take some bytes now and then, and that restarts the
+//! clock. (One long send timeout would not do: a write that the kernel takes a few bytes of
+//! at once and nothing more returns those bytes only when its timeout runs out, and looks
+//! like progress.) On a stall (or any write error) the outbox is closed and emptied, which
+//! releases every sender waiting for it, and the caller shuts the socket down: the client's
+//! handler sees its connection end and announces the leave, once, like any other departure.
+//! So one client that never reads holds the room back by about `--stall-timeout`, once its
+//! kernel buffers are full (lesson 3 in [`crate::outbox`]).
 
 use std::io::{self, Write};
+use std::time::{Duration, Instant};
 
 use crate::outbox::{Bytes, Outbox};
 
+/// The send timeout a client's socket needs for stall detection with `stall_timeout`: a tenth
+/// of it (at least 10 ms), so a stall is noticed within a tenth of the timeout.
+pub fn poll_interval(stall_timeout: Duration) -> Duration {
+    (stall_timeout / 10).max(Duration::from_millis(10))
+}
+
 /// The body of a client's writer thread: sends everything queued in `outbox` to `out`, in
-/// order, until the outbox is closed and empty or a write fails.
+/// order, until the outbox is closed and empty or a write fails. `out` should time out after
+/// [`poll_interval`]`(stall_timeout)` without progress (a socket's send timeout).
 ///
-/// On a write error — a stall shows as `WouldBlock` or `TimedOut` ([`is_stall`]) — the outbox
-/// is closed and emptied and the error returned; the caller shuts the socket down so the
-/// client's handler notices too.
-pub fn run_writer(outbox: &Outbox, mut out: impl Write) -> io::Result<()> {
+/// On a write error, or a stall — nothing written for `stall_timeout` ([`is_stall`]) — the
+/// outbox is closed and emptied and the error returned; the caller shuts the socket down so
+/// the client's handler notices too.
+pub fn run_writer(outbox: &Outbox, mut out: impl Write, stall_timeout: Duration) -> io::Result<()> {
     let mut batch: Vec<Bytes> = Vec::new();
     let mut buf: Vec<u8> = Vec::new();
     let result = loop {
@@ -38,7 +49,7 @@ pub fn run_writer(outbox: &Outbox, mut out: impl Write) -> io::Result<()> {
         for line in batch.drain(..) {
             buf.extend_from_slice(&line);
         }
-        if let Err(e) = write_counted(outbox, &mut out, &buf) {
+        if let Err(e) = write_counted(outbox, &mut out, &buf, stall_timeout) {
             outbox.close_discarding();
             break Err(e);
         }
@@ -52,24 +63,34 @@ pub fn run_writer(outbox: &Outbox, mut out: impl Write) -> io::Result<()> {
 }
 
 /// `write_all`, except that every write the kernel accepts, whole or partial, is counted off
-/// `outbox` at once ([`Outbox::sent`]).
-fn write_counted(outbox: &Outbox, out: &mut impl Write, mut buf: &[u8]) -> io::Result<()> {
+/// `outbox` at once ([`Outbox::sent`]), and that a write timing out is tried again until
+/// nothing has been written for `stall_timeout`; then the timeout error is returned.
+fn write_counted(
+    outbox: &Outbox,
+    out: &mut impl Write,
+    mut buf: &[u8],
+    stall_timeout: Duration,
+) -> io::Result<()> {
+    let mut progress = Instant::now();
     while !buf.is_empty() {
         match out.write(buf) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => {
                 outbox.sent(n);
                 buf = &buf[n..];
+                progress = Instant::now();
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) if is_stall(&e) && progress.elapsed() < stall_timeout => {}
             Err(e) => return Err(e),
         }
     }
     Ok(())
 }
 
-/// True when a write failed because its send timeout passed without the kernel taking a byte:
-/// the client has stopped reading. (`WouldBlock` on Unix, `TimedOut` on Windows.)
+/// True when a write failed because its send timeout passed without the kernel taking a byte
+/// (`WouldBlock` on Unix, `TimedOut` on Windows); from [`run_writer`]: the client has
+/// stopped reading.
 pub fn is_stall(e: &io::Error) -> bool {
     matches!(
         e.kind(),
@@ -129,7 +150,7 @@ mod tests {
                 gate: Some(gate),
                 ..Probe::new(tx)
             };
-            thread::spawn(move || run_writer(&outbox, probe))
+            thread::spawn(move || run_writer(&outbox, probe, Duration::ZERO))
         };
         outbox.push(encode("uno")).unwrap();
         // Whether the writer takes "uno" alone or all three at once, the bytes are the same.
@@ -178,7 +199,7 @@ mod tests {
             written: Vec::new(),
             total: 30,
         };
-        run_writer(&outbox, &mut out).unwrap();
+        run_writer(&outbox, &mut out, Duration::ZERO).unwrap();
         // 30 bytes unsent, then 23 (both above 20), then 16, 9, 2.
         assert_eq!(out.congested, [true, true, false, false, false]);
         assert_eq!(out.written, format!("{line}\n").into_bytes());
@@ -197,7 +218,7 @@ mod tests {
                 fail: Some(kind),
                 ..Probe::new(tx)
             };
-            let err = run_writer(&outbox, probe).unwrap_err();
+            let err = run_writer(&outbox, probe, Duration::ZERO).unwrap_err();
             assert_eq!(is_stall(&err), stall, "{kind:?}");
             assert!(outbox.wait_finished(Duration::from_secs(1)));
             assert!(!outbox.is_congested());

@@ -123,6 +123,9 @@ pub struct User {
     held: VecDeque<Event>,
     /// The user's own lines still to come back, when the profile echoes.
     echoes: Option<OwnEchoes>,
+    /// How long each of this user's waits and writes may take, when not the expectation
+    /// timeout ([`User::set_timeout`]).
+    timeout: Option<Duration>,
 }
 
 impl WireName for User {
@@ -168,11 +171,19 @@ impl User {
             ended: None,
             held: VecDeque::new(),
             echoes,
+            timeout: None,
         })
     }
 
     fn timeout(&self) -> Duration {
-        self.shared.timeouts.expect
+        self.timeout.unwrap_or(self.shared.timeouts.expect)
+    }
+
+    /// From now on each of this user's expectations and writes may take up to `wait`
+    /// instead of the expectation timeout: for a test in which the server may rightly hold
+    /// everyone back for a while (SLOW-1).
+    pub fn set_timeout(&mut self, wait: Duration) {
+        self.timeout = Some(wait);
     }
 
     /// Writes raw bytes as they are (no framing added).
@@ -192,13 +203,14 @@ impl User {
                 .transcript
                 .record(&self.name, Direction::Sent, "");
         }
+        let wait = self.timeout();
         let Some(writer) = self.writer.as_mut() else {
             return Err(Failure::new(
                 format!("{} can still write", self.name),
                 "the connection was already closed by the test",
             ));
         };
-        let written = timeout(self.shared.timeouts.expect, async {
+        let written = timeout(wait, async {
             writer.write_all(bytes).await?;
             writer.flush().await
         })
