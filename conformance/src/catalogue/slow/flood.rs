@@ -134,6 +134,11 @@ async fn run(s: &mut Session, with_nonreader: bool) -> Outcome {
                  disconnected)",
                 f.actual
             ),
+            Err(f) if with_nonreader => format!(
+                "carla received {k} of them, then {}: the room stalled while ana was not \
+                 reading (SLOW-1)",
+                f.actual
+            ),
             Err(f) => format!("carla received {k} of them, then {}", f.actual),
         };
         sender.abort();
