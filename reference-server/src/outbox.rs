@@ -30,10 +30,12 @@
 //! Back-pressure alone would let one client that never reads stall the room for ever (the
 //! seed's bug again, one level up). So a writer that makes no progress at all — not one byte
 //! written — for `--stall-timeout` while data waits gives up, and its client is disconnected
-//! (see [`crate::writer`]): the others wait at most that long. `--max-queue` remains as the
+//! (see [`crate::writer`]): once its socket buffers are full, the others wait about that
+//! long (measured: 2.2–2.5 s with the default 2 s). `--max-queue` remains as the
 //! memory bound; with the water marks below it, only a client that stopped reading can reach
 //! it (joins and leaves are never held back), and that client is disconnected as too slow
-//! ([`Overflow`]).
+//! ([`Overflow`]). Memory per client is thus bounded by `--max-queue`, however fast anyone
+//! sends.
 //!
 //! Because the writer is the only thread that writes to its socket, and every queued item is a
 //! whole line, lines are never torn or glued together (FRAME-3).

@@ -14,8 +14,9 @@
 //! - **…but nobody touches a socket under the lock.** The seed calls `sendall` under the lock,
 //!   so one client that stops reading blocks the lock forever. Here broadcasting only pushes
 //!   onto each member's bounded [`Outbox`]; the member's own writer thread does the slow part.
-//!   A member whose outbox overflows is removed right there, its socket is shut down, and its
-//!   leave is announced to the others — still under the same lock, so still in order (SLOW-1).
+//!   A member whose outbox overflows `--max-queue` (only one that has stopped reading can get
+//!   there, see below) is removed right there, its socket is shut down, and its leave is
+//!   announced to the others — still under the same lock, so still in order (SLOW-1).
 //! - **…and nobody waits for a wake-up call under the lock either.** Waking a sleeping writer
 //!   is a system call and often a context switch; made for up to every member while holding
 //!   the lock, it kept every other sender queued on the lock and made the room 20× slower.
@@ -29,13 +30,14 @@
 //!   While it waits, its handler reads nothing more, so TCP slows the flooding client down;
 //!   with many moderate senders, they all slow down together. Joins and leaves never wait:
 //!   a departing client must never be held up by another. A receiver that stops reading
-//!   holds the senders back for at most `--stall-timeout`: then its writer gives up and the
-//!   client is disconnected (SLOW-1, SLOW-2; see [`crate::outbox`], lesson 3).
+//!   holds the senders back for about `--stall-timeout` once its socket buffers are full:
+//!   then its writer gives up and the client is disconnected (SLOW-1, SLOW-2; see
+//!   [`crate::outbox`], lesson 3).
 //! - **Lock order**: the room lock may be held while taking an outbox's lock, never the other
 //!   way round, so the two cannot deadlock. A sender waits for a queue to drain without the
 //!   room lock, and a queue is drained by its writer thread, which waits for nothing but its
-//!   socket: no sender can wait for another in a circle. Logging happens after the lock is released (a
-//!   blocked stderr must not freeze the room).
+//!   socket: no sender can wait for another in a circle. Logging happens after the lock is
+//!   released (a blocked stderr must not freeze the room).
 //! - **Poisoning**: if a thread panicked while holding the lock, the registry is still used
 //!   (`PoisonError::into_inner`). Every change is one `HashMap` insert or remove, which cannot
 //!   be left half done, so the data is consistent; refusing to serve everyone else because of
