@@ -26,7 +26,10 @@ pub fn longest_gap(addr: SocketAddr) -> Result<Duration, String> {
     wait_for(&mut carla, "ana se ha unido al chat")?;
 
     let text = "x".repeat(1017);
-    let flood = thread::spawn(move || -> Result<(), String> {
+    // beto's connection is handed back and kept open until carla has every line: closed
+    // with unread lines in it (ana's leave), it would end in a reset, and the server would
+    // lose what beto wrote last.
+    let flood = thread::spawn(move || -> Result<BufReader<TcpStream>, String> {
         let stream = beto.get_mut();
         for first in (0..LINES).step_by(64) {
             let chunk: String = (first..LINES.min(first + 64))
@@ -36,7 +39,7 @@ pub fn longest_gap(addr: SocketAddr) -> Result<Duration, String> {
                 .write_all(chunk.as_bytes())
                 .map_err(|e| format!("beto's write: {e}"))?;
         }
-        Ok(())
+        Ok(beto)
     });
 
     let mut got = 0;
@@ -56,10 +59,10 @@ pub fn longest_gap(addr: SocketAddr) -> Result<Duration, String> {
             got += 1;
         }
     }
-    flood
+    let beto = flood
         .join()
         .map_err(|_| "beto's thread panicked".to_owned())??;
-    drop(ana);
+    drop((ana, beto));
     Ok(longest)
 }
 
