@@ -31,7 +31,7 @@
 //! seed's bug again, one level up). So a writer that makes no progress at all — not one byte
 //! written — for `--stall-timeout` while data waits gives up, and its client is disconnected
 //! (see [`crate::writer`]): once its socket buffers are full, the others wait about that
-//! long (measured: 2.2–2.5 s with the default 2 s). `--max-queue` remains as the
+//! long (measured: 2.0–2.5 s with the default 2 s). `--max-queue` remains as the
 //! memory bound; with the water marks below it, only a client that stopped reading can reach
 //! it (joins and leaves are never held back), and that client is disconnected as too slow
 //! ([`Overflow`]). Memory per client is thus bounded by `--max-queue`, however fast anyone
