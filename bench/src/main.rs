@@ -10,6 +10,7 @@
 //! | fan-out at saturation | 200 users, 20 senders × 500 messages, as fast as possible | ≥ tokio-peer, well ahead of the seed |
 //! | paced load | 100 users, 10 senders × 100 msg/s (3 s) | p99 latency ≤ tokio-peer's |
 //! | memory | 1,000 idle joined clients | ≤ 64 KiB resident per client |
+//! | stall bound | 16 MB flood, one reader, one user who never reads: longest gap at the reader | ≤ 3 s (`--stall-timeout` 2 s) |
 //! | suite | `conformance` core and strict against the reference | ≤ 5 s and ≤ 15 s |
 //!
 //! Plus the agreement check: `conformance load` run as a command (interleaved with the
@@ -20,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod measure;
+mod stall;
 mod table;
 
 use std::process::ExitCode;
@@ -161,6 +163,19 @@ async fn run() -> Result<Table, String> {
         Some(seed_mem),
         "≤ 64 KiB",
         ref_mem <= 64.0,
+    ));
+
+    eprintln!("stall bound (16 MB flood beside a user who never reads) …");
+    let mut gaps = Vec::new();
+    for _ in 0..RUNS {
+        gaps.push(reference.stall_bound().await?);
+    }
+    let gap = median(gaps);
+    table.push(Row::absolute(
+        "stall bound with a never-reader, s",
+        gap,
+        "≤ 3 s",
+        gap <= 3.0,
     ));
 
     eprintln!("conformance suite wall time against the reference …");

@@ -1,6 +1,6 @@
 //! The measurements of `make bench`, each against one contestant server: fan-out and paced
 //! load (through `conformance`'s load generator, the same code as `conformance load`), memory
-//! per idle client, and the conformance suite's wall time.
+//! per idle client, the stall bound (see `stall`), and the conformance suite's wall time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,6 +85,22 @@ impl Contestant {
         crowd.disperse().await;
         target.stop().await;
         Ok(during.rss_kib.saturating_sub(before.rss_kib) as f64 / users as f64)
+    }
+}
+
+impl Contestant {
+    /// The longest a reader waited for its next line during a flood beside a user who never
+    /// reads ([`crate::stall::longest_gap`]), in seconds, on a fresh server.
+    pub async fn stall_bound(&self) -> Result<f64, String> {
+        let target = self.start().await?;
+        let addr = target.addr();
+        let gap = tokio::task::spawn_blocking(move || crate::stall::longest_gap(addr)).await;
+        target.stop().await;
+        match gap {
+            Ok(Ok(gap)) => Ok(gap.as_secs_f64()),
+            Ok(Err(e)) => Err(format!("{}: stall bound: {e}", self.name)),
+            Err(e) => Err(format!("{}: stall bound: {e}", self.name)),
+        }
     }
 }
 

@@ -10,5 +10,11 @@ pub const DEFAULT_MAX_LINE: usize = 4096;
 pub const DEFAULT_MAX_NAME: usize = 32;
 /// Seconds a new connection has to send its name (LIMIT-2).
 pub const DEFAULT_NAME_TIMEOUT_SECS: u64 = 30;
-/// Bytes queued for one client before it is disconnected as too slow (SLOW-1).
+/// Bytes queued for one client at most: a memory bound, reached only by a client that has
+/// stopped reading, which is then disconnected as too slow (SLOW-1). Senders wait while a
+/// client's queue is above half of it (SLOW-2).
 pub const DEFAULT_MAX_QUEUE: usize = 1024 * 1024;
+/// Seconds a client may make no progress at all while data waits for it, before it is
+/// disconnected as stalled: the longest a client that stopped reading holds the room back
+/// (SLOW-1, SLOW-2).
+pub const DEFAULT_STALL_TIMEOUT_SECS: u64 = 2;

@@ -7,6 +7,7 @@
 //!   2. room.add                (duplicate name)                         → ERROR + close
 //!      spawn the writer thread (drains this client's Outbox)
 //!   3. loop: read a line → `salir`? leave : broadcast "{user}: {text}"
+//!            (the broadcast waits while a reader is behind: back-pressure)
 //!   4. Departure::drop         the seed's `finally:` — always runs
 //! ```
 //!
@@ -25,16 +26,18 @@ use chat_protocol::{neutralize_controls, validate_name, wording};
 
 use crate::config::Config;
 use crate::line_reader::{Line, LineReader};
-use crate::outbox::{Outbox, encode, run_writer};
+use crate::outbox::{Outbox, encode, max_burst_bytes};
 use crate::room::{ClientId, Member, NameInUse, Room};
 use crate::slots::Slot;
 use crate::threads;
+use crate::writer::{is_stall, poll_interval, run_writer};
 
 /// How long a leaving client's writer may keep flushing what was queued before the socket is
 /// shut down anyway (a client that sent `salir` and stopped reading must not keep a thread).
 const FLUSH_GRACE: Duration = Duration::from_secs(5);
 
-/// Most lines of one client broadcast together (see [`ClientHandler::chat`]).
+/// Most lines of one client broadcast together (see [`ClientHandler::chat`]); a burst also
+/// holds at most [`max_burst_bytes`] of `--max-queue`.
 const MAX_BURST: usize = 64;
 
 /// Serves one connection, from its first byte to its cleanup. Create it in the accept loop,
@@ -114,7 +117,14 @@ impl ClientHandler {
             stream: &self.stream,
             writer: None,
         };
-        match self.spawn_writer(&outbox) {
+        // The writer's stall detector: a write that the kernel takes nothing of returns after
+        // this long (see `writer`). Set before the writer starts, so no write goes unbounded.
+        let poll = poll_interval(self.config.stall_timeout());
+        if let Err(e) = self.stream.set_write_timeout(Some(poll)) {
+            eprintln!("reference-server: {name}: {e}");
+            return; // `departure` removes the user again
+        }
+        match self.spawn_writer(&name, &outbox) {
             Ok(writer) => departure.writer = Some(writer),
             Err(e) => {
                 eprintln!("reference-server: {name}: cannot start writer thread: {e}");
@@ -169,13 +179,23 @@ impl ClientHandler {
     }
 
     /// Starts this client's writer thread (`writer-ID`), which sends what the room queues in
-    /// `outbox` until the outbox is closed or the peer is gone.
-    fn spawn_writer(&self, outbox: &Arc<Outbox>) -> io::Result<JoinHandle<()>> {
+    /// `outbox` until the outbox is closed, the peer is gone, or the peer has stalled: taken
+    /// nothing for `--stall-timeout` (see [`crate::writer`]).
+    fn spawn_writer(&self, name: &str, outbox: &Arc<Outbox>) -> io::Result<JoinHandle<()>> {
         let outbox = Arc::clone(outbox);
         let stream = Arc::clone(&self.stream);
+        let stalled = format!(
+            "reference-server: {name} disconnected: stalled (took nothing for {} s)",
+            self.config.stall_timeout_secs
+        );
+        let stall_timeout = self.config.stall_timeout();
         threads::spawn(format!("writer-{}", self.id.0), move || {
-            if run_writer(&outbox, &*stream).is_err() {
-                // The peer is gone: make sure the handler's read notices too.
+            if let Err(e) = run_writer(&outbox, &*stream, stall_timeout) {
+                if is_stall(&e) {
+                    eprintln!("{stalled}");
+                }
+                // The peer is gone or stuck: make sure the handler's read notices too, so
+                // that it leaves and its leave is announced (once, as always).
                 let _ = stream.shutdown(Shutdown::Both);
             }
         })
@@ -186,17 +206,26 @@ impl ClientHandler {
     /// or the connection ends.
     ///
     /// Lines that have already arrived together are broadcast together (up to
-    /// [`MAX_BURST`]): one lock and one queue entry per receiver for the whole burst, so a
-    /// fast sender does not make the room pay per line. Every line read is broadcast before
-    /// the loop ends, however it ends.
+    /// [`MAX_BURST`] lines and [`max_burst_bytes`]): one lock and one queue entry per receiver
+    /// for the whole burst, so a fast sender does not make the room pay per line. Every line
+    /// read is broadcast before the loop ends, however it ends.
+    ///
+    /// **Back-pressure.** [`Room::broadcast`] waits while some reader is too far behind. This
+    /// loop then reads nothing more from the socket; the kernel's receive buffer fills, TCP
+    /// stops the client from sending, and a client pasting megabytes is slowed down to the
+    /// pace of the room instead of filling every reader's queue.
     fn chat(&self, name: &str, reader: &mut LineReader<Conn>, outbox: &Outbox) {
+        let max_burst_bytes = max_burst_bytes(self.config.max_queue);
         let mut burst: Vec<String> = Vec::new();
+        let mut burst_bytes = 0;
         loop {
             let end = match reader.read_line() {
                 Ok(Some(Line::Text(text))) if wording::is_quit(&text) => true,
                 Ok(Some(Line::Text(text))) => {
                     if !text.trim().is_empty() {
-                        burst.push(wording::chat_line(name, &neutralize_controls(&text)));
+                        let line = wording::chat_line(name, &neutralize_controls(&text));
+                        burst_bytes += line.len() + 1;
+                        burst.push(line);
                     }
                     false
                 }
@@ -208,12 +237,16 @@ impl ClientHandler {
                 }
                 Ok(None) | Err(_) => true,
             };
-            let more_waiting = !end && burst.len() < MAX_BURST && reader.has_line_buffered();
+            let more_waiting = !end
+                && burst.len() < MAX_BURST
+                && burst_bytes < max_burst_bytes
+                && reader.has_line_buffered();
             if !more_waiting && !burst.is_empty() {
                 if !self.room.broadcast(name, self.id, &burst) {
                     return; // we were disconnected as too slow
                 }
                 burst.clear();
+                burst_bytes = 0;
             }
             if end {
                 return;

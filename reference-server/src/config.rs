@@ -19,7 +19,8 @@ use clap::Parser;
 #[command(
     long_about = "Thread-based reference group-chat server (see PROTOCOL.md).\n\n\
     One thread per client reads its lines; one writer thread per client drains its bounded \
-    outbound queue. The first line on stdout is `listening on HOST:PORT`; logs go to stderr. \
+    outbound queue. Senders faster than their readers are slowed down; a client that takes \
+    nothing for --stall-timeout while data waits for it is disconnected. The first line on stdout is `listening on HOST:PORT`; logs go to stderr. \
     Ctrl-C or SIGTERM stops the server."
 )]
 pub struct Config {
@@ -50,16 +51,30 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub name_timeout_secs: u64,
 
-    /// Bytes waiting to be written to one client before it is disconnected as too slow
-    /// (SLOW-1).
+    /// Most bytes waiting to be written to one client: a memory bound, reached only by a
+    /// client that stopped reading, which is disconnected as too slow (SLOW-1). Senders wait
+    /// while a client has more than half of it waiting, until a quarter is left (SLOW-2).
     #[arg(long, default_value_t = limits::DEFAULT_MAX_QUEUE, value_parser = at_least_one)]
     pub max_queue: usize,
+
+    /// Seconds a client may take no data at all while data waits for it; then it is
+    /// disconnected as stalled, its leave announced. The longest one client that stopped
+    /// reading can hold the others back (SLOW-1, SLOW-2).
+    #[arg(long = "stall-timeout", value_name = "SECS",
+          default_value_t = limits::DEFAULT_STALL_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub stall_timeout_secs: u64,
 }
 
 impl Config {
     /// The name timeout as a [`Duration`].
     pub fn name_timeout(&self) -> Duration {
         Duration::from_secs(self.name_timeout_secs)
+    }
+
+    /// The stall timeout as a [`Duration`].
+    pub fn stall_timeout(&self) -> Duration {
+        Duration::from_secs(self.stall_timeout_secs)
     }
 }
 
@@ -74,6 +89,7 @@ impl Default for Config {
             max_name: limits::DEFAULT_MAX_NAME,
             name_timeout_secs: limits::DEFAULT_NAME_TIMEOUT_SECS,
             max_queue: limits::DEFAULT_MAX_QUEUE,
+            stall_timeout_secs: limits::DEFAULT_STALL_TIMEOUT_SECS,
         }
     }
 }
@@ -105,6 +121,7 @@ mod tests {
             "--max-name",
             "--max-queue",
             "--name-timeout",
+            "--stall-timeout",
         ] {
             let err = Config::try_parse_from(["reference-server", opt, "0"]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{opt} 0");

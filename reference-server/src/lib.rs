@@ -9,7 +9,7 @@
 //! | `ChatServer`, `start()`, `accept()` loop | [`chat_server`]: [`ChatServer::run`]           |
 //! | `ClientHandler(threading.Thread).run()`  | [`client_handler`]: [`ClientHandler::run`]     |
 //! | `self.clients` + `clients_lock`          | [`room`]: [`Room`] (one `Mutex`)               |
-//! | `broadcast()` (`sendall` under the lock) | [`Room::broadcast`] + [`outbox`] (queue, writer thread) |
+//! | `broadcast()` (`sendall` under the lock) | [`Room::broadcast`] + [`outbox`] (queue) + [`writer`] (thread) |
 //! | `finally: remove, announce, close`       | `Departure`'s `Drop` in [`client_handler`]     |
 //! | `conn.recv(1024).decode()`               | [`line_reader`]: [`LineReader`]                |
 //! | `HOST`, `PORT` constants                 | [`config`]: [`Config`] (command line)          |
@@ -22,10 +22,12 @@
 //! | refusing a connection with a reason, no thread   | [`turn_away`]                     |
 //! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
 //! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
+//! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
+//! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
 //!
-//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and the
-//! modules at the bottom (`slots`, `threads`, `turn_away`, `accept_errors`, `line_reader`,
-//! `config`) import nothing above them.
+//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and
+//! `client_handler` → `writer` → `outbox`; the modules at the bottom (`slots`, `threads`,
+//! `turn_away`, `accept_errors`, `line_reader`, `config`) import nothing above them.
 //!
 //! Try it by hand: `cargo run -p reference-server -- --port 8070`, then in two other
 //! terminals `nc 127.0.0.1 8070`, type a name, chat, and type `salir` to leave.
@@ -42,6 +44,7 @@ pub mod room;
 pub mod slots;
 pub mod threads;
 pub mod turn_away;
+pub mod writer;
 
 pub use chat_server::ChatServer;
 pub use client_handler::ClientHandler;

@@ -14,15 +14,30 @@
 //! - **…but nobody touches a socket under the lock.** The seed calls `sendall` under the lock,
 //!   so one client that stops reading blocks the lock forever. Here broadcasting only pushes
 //!   onto each member's bounded [`Outbox`]; the member's own writer thread does the slow part.
-//!   A member whose outbox overflows is removed right there, its socket is shut down, and its
-//!   leave is announced to the others — still under the same lock, so still in order (SLOW-1).
+//!   A member whose outbox overflows `--max-queue` (only one that has stopped reading can get
+//!   there, see below) is removed right there, its socket is shut down, and its leave is
+//!   announced to the others — still under the same lock, so still in order (SLOW-1).
 //! - **…and nobody waits for a wake-up call under the lock either.** Waking a sleeping writer
 //!   is a system call and often a context switch; made for up to every member while holding
 //!   the lock, it kept every other sender queued on the lock and made the room 20× slower.
 //!   So a broadcast only enqueues under the lock and wakes the writers once it has let go.
+//! - **…and a sender faster than the room waits, outside the lock (back-pressure).** Queues
+//!   alone turn a flood into full queues, and a full queue used to mean a dropped reader. Now
+//!   a chat broadcast first looks, under the lock, whether any receiver's queue is above its
+//!   high-water mark ([`Outbox::is_congested`]); if one is, it adds nothing to anyone,
+//!   releases the lock and waits for that queue to drain ([`Outbox::wait_drained`]), then
+//!   tries again. All or nothing, under the lock, so the order is kept (ORDER-1, ORDER-2).
+//!   While it waits, its handler reads nothing more, so TCP slows the flooding client down;
+//!   with many moderate senders, they all slow down together. Joins and leaves never wait:
+//!   a departing client must never be held up by another. A receiver that stops reading
+//!   holds the senders back for about `--stall-timeout` once its socket buffers are full:
+//!   then its writer gives up and the client is disconnected (SLOW-1, SLOW-2; see
+//!   [`crate::outbox`], lesson 3).
 //! - **Lock order**: the room lock may be held while taking an outbox's lock, never the other
-//!   way round, so the two cannot deadlock. Logging happens after the lock is released (a
-//!   blocked stderr must not freeze the room).
+//!   way round, so the two cannot deadlock. A sender waits for a queue to drain without the
+//!   room lock, and a queue is drained by its writer thread, which waits for nothing but its
+//!   socket: no sender can wait for another in a circle. Logging happens after the lock is
+//!   released (a blocked stderr must not freeze the room).
 //! - **Poisoning**: if a thread panicked while holding the lock, the registry is still used
 //!   (`PoisonError::into_inner`). Every change is one `HashMap` insert or remove, which cannot
 //!   be left half done, so the data is consistent; refusing to serve everyone else because of
@@ -136,20 +151,38 @@ impl Room {
     ///   that), so a client that stops reading cannot freeze the room (SLOW-1).
     /// - **Writers are woken after the lock is released**, so no sender waits on the lock
     ///   while another makes up to one wake-up system call per member.
+    /// - **A sender faster than its readers waits** (back-pressure, SLOW-2): while any
+    ///   receiver's queue is above its high-water mark, nothing is queued; the sender waits,
+    ///   without the lock, until that queue has drained to its low-water mark or closed, and
+    ///   tries again. So this call may block: for as long as the slowest reader that still
+    ///   reads needs, or at most about `--stall-timeout` for one that has stopped.
     ///
     /// Does nothing if the sender is not (or no longer) a member, so nothing more is delivered
     /// from a client that has left (LEAVE-3). Returns false in that case.
     pub fn broadcast(&self, name: &str, id: ClientId, lines: &[impl AsRef<str>]) -> bool {
         let bytes = encode_all(lines);
-        let after = {
-            let mut members = self.lock();
-            if members.get(name).is_none_or(|m| m.id != id) {
-                return false;
+        loop {
+            let after = {
+                let mut members = self.lock();
+                if members.get(name).is_none_or(|m| m.id != id) {
+                    return false;
+                }
+                let congested = members
+                    .values()
+                    .find(|m| m.id != id && m.outbox.is_congested());
+                match congested {
+                    Some(member) => Err(Arc::clone(&member.outbox)),
+                    None => Ok(broadcast_locked(&mut members, Some(id), Arc::clone(&bytes))),
+                }
+            };
+            match after {
+                Ok(after) => {
+                    after.run();
+                    return true;
+                }
+                Err(congested) => congested.wait_drained(),
             }
-            broadcast_locked(&mut members, Some(id), bytes)
-        };
-        after.run();
-        true
+        }
     }
 
     /// How many users are in the room.
@@ -219,8 +252,11 @@ fn log_dropped(dropped: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::run_writer;
+    use crate::writer::run_writer;
     use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::thread;
+    use std::time::{Duration, Instant};
 
     /// A connected socket for a member (the room only ever shuts it down).
     fn socket(listener: &TcpListener) -> Arc<TcpStream> {
@@ -261,7 +297,7 @@ mod tests {
     fn drained(outbox: &Outbox) -> String {
         outbox.close();
         let mut out = Vec::new();
-        run_writer(outbox, &mut out).unwrap();
+        run_writer(outbox, &mut out, Duration::ZERO).unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -346,5 +382,42 @@ mod tests {
              bob: hola\n"
         );
         assert_eq!(drained(&slow_outbox), "", "backlog discarded");
+    }
+
+    #[test]
+    fn slow_2_a_broadcast_waits_while_a_receiver_is_congested_and_keeps_the_order() {
+        let mut f = Fixture::new();
+        let (ana_id, _) = f.join("ana");
+        let (_, bob) = f.join("bob");
+        // slow's queue: at most 100 bytes, high water 50; its welcome line alone is above.
+        let (_, slow_outbox, slow) = f.member(100);
+        f.room.add("slow", slow).unwrap();
+        assert!(slow_outbox.is_congested());
+        let (_, _, carl) = f.member(1 << 20);
+
+        thread::scope(|scope| {
+            let (done_tx, done) = mpsc::channel();
+            let room = &f.room;
+            scope.spawn(move || done_tx.send(room.broadcast("ana", ana_id, &["ana: hola"])));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while slow_outbox.senders_waiting() == 0 {
+                assert!(Instant::now() < deadline, "ana's broadcast never waited");
+                thread::yield_now();
+            }
+            // A join never waits, and overtakes the chat line held back.
+            f.room.add("carl", carl).unwrap();
+            assert!(done.try_recv().is_err(), "ana's broadcast went through");
+            // slow's writer sends everything: the broadcast goes on.
+            let mut batch = Vec::new();
+            assert!(slow_outbox.take_all(&mut batch));
+            slow_outbox.sent(batch.iter().map(|b| b.len()).sum());
+            let sent = done.recv_timeout(Duration::from_secs(10));
+            assert_eq!(sent, Ok(true), "ana's broadcast ends once slow has drained");
+        });
+        assert!(
+            drained(&bob)
+                .ends_with("\nslow se ha unido al chat\ncarl se ha unido al chat\nana: hola\n")
+        );
+        assert_eq!(drained(&slow_outbox), "ana: hola\n");
     }
 }

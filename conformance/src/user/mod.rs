@@ -126,6 +126,9 @@ pub struct User {
     /// Lines about its own leave still due to this user after its quit word: the profile's
     /// `farewell` and, with `leave_to_self`, its own leave line.
     farewells: usize,
+    /// How long each of this user's waits and writes may take, when not the expectation
+    /// timeout ([`User::set_timeout`]).
+    timeout: Option<Duration>,
 }
 
 impl WireName for User {
@@ -173,11 +176,19 @@ impl User {
             held: VecDeque::new(),
             echoes,
             farewells: 0,
+            timeout: None,
         })
     }
 
     fn timeout(&self) -> Duration {
-        self.shared.timeouts.expect
+        self.timeout.unwrap_or(self.shared.timeouts.expect)
+    }
+
+    /// From now on each of this user's expectations and writes may take up to `wait`
+    /// instead of the expectation timeout: for a test in which the server may rightly hold
+    /// everyone back for a while (SLOW-1).
+    pub fn set_timeout(&mut self, wait: Duration) {
+        self.timeout = Some(wait);
     }
 
     /// Writes raw bytes as they are (no framing added).
@@ -197,13 +208,14 @@ impl User {
                 .transcript
                 .record(&self.name, Direction::Sent, "");
         }
+        let wait = self.timeout();
         let Some(writer) = self.writer.as_mut() else {
             return Err(Failure::new(
                 format!("{} can still write", self.name),
                 "the connection was already closed by the test",
             ));
         };
-        let written = timeout(self.shared.timeouts.expect, async {
+        let written = timeout(wait, async {
             writer.write_all(bytes).await?;
             writer.flush().await
         })

@@ -11,13 +11,10 @@ use crate::support::{Server, TestClient, barrier, barrier_each_way};
 /// ana (who will stop reading), bob (sends) and eve (reads) in the room, all joins seen.
 /// `ana_rcvbuf` shrinks ana's socket receive buffer, so her backlog reaches the server sooner.
 fn trio(server: &Server, ana_rcvbuf: Option<usize>) -> (TestClient, TestClient, TestClient) {
-    let socket =
-        socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).expect("socket");
-    if let Some(size) = ana_rcvbuf {
-        socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
-    }
-    socket.connect(&server.addr.into()).expect("connect");
-    let mut ana = TestClient::from_stream(socket.into(), "ana");
+    let mut ana = match ana_rcvbuf {
+        Some(size) => server.connect_with_recv_buffer("ana", size),
+        None => server.connect_as("ana"),
+    };
     ana.send_line("ana");
     ana.expect_line(&wording::welcome_line("ana"));
     let bob = server.join("bob");
@@ -29,8 +26,9 @@ fn trio(server: &Server, ana_rcvbuf: Option<usize>) -> (TestClient, TestClient, 
 }
 
 /// SLOW-1: a user who never reads does not stall the others: bob sends 16 MB of chat while
-/// ana reads nothing, and eve receives all of it, in order. If the server drops ana as too
-/// slow (the default queue is 1 MiB), it announces that once.
+/// ana reads nothing, and eve receives all of it, in order. The server holds bob back while
+/// ana's queue is full, drops ana once she has taken nothing for the stall timeout (2 s),
+/// and announces that once.
 ///
 /// bob stays at most `WINDOW` lines ahead of eve, so that eve, a reader who keeps up, is
 /// never the one who looks slow however busy the test machine is.
@@ -74,8 +72,9 @@ fn slow_1_a_user_who_stops_reading_stalls_nobody() {
 }
 
 /// SLOW-1, LEAVE-1, CLEAN-1: with a small `--max-queue`, the user who stops reading is
-/// disconnected and its leave is announced exactly once; everyone else goes on, and the name
-/// is free again.
+/// disconnected (her queue fills to its high-water mark, bob is held back, and after the
+/// stall timeout she is dropped) and its leave is announced exactly once; everyone else goes
+/// on, and the name is free again.
 #[test]
 fn slow_1_small_queue_disconnects_the_slow_user_once() {
     let server = Server::start_with(&["--max-queue", "65536"]);

@@ -23,6 +23,9 @@ const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
 /// The longest any single wait may take.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Most bytes a [`TestClient`] takes from its socket per read.
+const READ_SIZE: usize = 64 * 1024;
+
 /// The reference server under test (a [`ServerProcess`] on a free port), with the ways this
 /// suite's tests connect to it; killed on drop.
 pub struct Server {
@@ -82,6 +85,16 @@ impl Server {
         TestClient::connect(self.addr, name)
     }
 
+    /// A raw connection called `name`, not named yet, whose socket receive buffer is made
+    /// `size` bytes first: a client that stops reading backs up into the server sooner.
+    pub fn connect_with_recv_buffer(&self, name: &str, size: usize) -> TestClient {
+        let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)
+            .expect("socket");
+        socket.set_recv_buffer_size(size).expect("SO_RCVBUF");
+        socket.connect(&self.addr.into()).expect("connect");
+        TestClient::from_stream(socket.into(), name)
+    }
+
     /// Connects, sends `name` and waits for the welcome line (the registration ack, JOIN-5).
     pub fn join(&self, name: &str) -> TestClient {
         let mut client = TestClient::connect(self.addr, name);
@@ -126,6 +139,10 @@ pub struct TestClient {
     stream: TcpStream,
     buf: Vec<u8>,
     received: Vec<String>,
+    /// Most bytes taken from the socket per read, and the pause after each read: a client
+    /// that reads all the time, but slowly ([`TestClient::read_slowly`]).
+    read_size: usize,
+    read_pause: Duration,
 }
 
 impl TestClient {
@@ -149,7 +166,17 @@ impl TestClient {
             stream,
             buf: Vec::new(),
             received: Vec::new(),
+            read_size: READ_SIZE,
+            read_pause: Duration::ZERO,
         }
+    }
+
+    /// From now on, reads at most `size` bytes at a time and pauses `pause` after each read:
+    /// a client that never stops reading but is slower than the server (deliberate pacing,
+    /// not synchronisation).
+    pub fn read_slowly(&mut self, size: usize, pause: Duration) {
+        self.read_size = size.clamp(1, READ_SIZE);
+        self.read_pause = pause;
     }
 
     /// The underlying socket.
@@ -199,10 +226,15 @@ impl TestClient {
             if Instant::now() >= deadline {
                 return Err(format!("no complete line within {TIMEOUT:?}"));
             }
-            let mut chunk = [0_u8; 64 * 1024];
-            match self.stream.read(&mut chunk) {
+            let mut chunk = [0_u8; READ_SIZE];
+            match self.stream.read(&mut chunk[..self.read_size]) {
                 Ok(0) => return Err("connection closed (EOF)".into()),
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    self.buf.extend_from_slice(&chunk[..n]);
+                    if !self.read_pause.is_zero() {
+                        thread::sleep(self.read_pause);
+                    }
+                }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(e) => return Err(format!("read error: {e}")),
             }
