@@ -1,0 +1,89 @@
+//! Reading lines on a terminal with a line editor, so that lines from the server never break
+//! the line being typed.
+//!
+//! The seed reads with `input()` and prints from the receiver thread with `print()`: two
+//! threads writing to one terminal line. A message that arrives while the user is typing is
+//! printed in the middle of the half-typed text (`half-typedbeto: interrupting`), and what is
+//! typed next carries on after it. Here the terminal is read by a line editor (rustyline, on
+//! Linux, macOS and Windows) that owns the line being typed: the receiver thread hands each
+//! incoming line to the editor's *external printer* ([`Above`]), and the editor clears the line
+//! being edited, prints the message, and redraws the prompt and the half-typed text below it.
+//!
+//! The editor is used only when both standard input and standard output are terminals
+//! ([`is_interactive`]); piped input and redirected output read and print as the seed does.
+
+use std::io::{self, IsTerminal};
+
+use rustyline::error::ReadlineError;
+use rustyline::{Config, DefaultEditor, ExternalPrinter};
+
+use crate::input::Lines;
+use crate::screen::Show;
+
+/// True when the user is at a terminal: standard input and standard output both are one.
+pub fn is_interactive() -> bool {
+    io::stdin().is_terminal() && io::stdout().is_terminal()
+}
+
+/// The line editor on standard input and standard output.
+pub struct LineEditor {
+    editor: DefaultEditor,
+}
+
+impl LineEditor {
+    /// A line editor for the terminal, which remembers the lines typed in this session (the up
+    /// arrow brings them back).
+    ///
+    /// # Errors
+    ///
+    /// When the terminal cannot be set up.
+    pub fn new() -> io::Result<Self> {
+        let config = Config::builder().auto_add_history(true).build();
+        let editor = DefaultEditor::with_config(config).map_err(into_io)?;
+        Ok(Self { editor })
+    }
+
+    /// Where the receiver thread prints while this editor reads: above the line being edited.
+    ///
+    /// # Errors
+    ///
+    /// When the terminal does not support it (`TERM=dumb`, for instance).
+    pub fn printer(&mut self) -> io::Result<Above> {
+        let printer = self.editor.create_external_printer().map_err(into_io)?;
+        Ok(Above {
+            printer: Box::new(printer),
+        })
+    }
+}
+
+impl Lines for LineEditor {
+    /// Reads one line with the editor. Ctrl-D (end of input) and Ctrl-C both end the input:
+    /// the caller leaves the chat as it does at the end of piped input.
+    fn read_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        match self.editor.readline(prompt) {
+            Ok(line) => Ok(Some(line)),
+            Err(ReadlineError::Eof | ReadlineError::Interrupted) => Ok(None),
+            Err(err) => Err(into_io(err)),
+        }
+    }
+}
+
+/// Prints lines above the line being edited, and redraws that line intact below them. When no
+/// line is being edited (before the first, between two, after `salir`) it prints at once.
+pub struct Above {
+    printer: Box<dyn ExternalPrinter + Send>,
+}
+
+impl Show for Above {
+    fn show(&mut self, line: &str) {
+        // The `\n` is ours to add: the editor adds one only when a line is being edited.
+        let _ = self.printer.print(format!("{line}\n"));
+    }
+}
+
+fn into_io(err: ReadlineError) -> io::Error {
+    match err {
+        ReadlineError::Io(err) => err,
+        other => io::Error::other(other),
+    }
+}
