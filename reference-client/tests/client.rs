@@ -5,6 +5,7 @@
 //! - `sending`: what reaches the server from piped standard input (name, messages, `salir`).
 //! - `receiving`: what the client prints, while typing and after `salir` (INPUT-6, INPUT-7).
 //! - `server_close`: the server closing the connection first.
+//! - `on_a_terminal`: the client on a pseudo-terminal, as the user sees it (issue 19).
 //! - `with_the_reference_server`: two real clients chatting through the real server.
 
 mod support;
@@ -272,5 +273,87 @@ mod with_the_reference_server {
             !beto.stdout.iter().any(|l| l.contains("beto:")),
             "no echo: {beto:?}"
         );
+    }
+}
+
+mod on_a_terminal {
+    use std::sync::mpsc;
+
+    use super::*;
+    use support::terminal::{Terminal, rows, screen_text};
+    use support::{DEADLINE, named_args};
+
+    const WELCOME: &str = "Bienvenido al chat, ana. Escribe 'salir' para salir.";
+    /// What the server sends: `ESC [2J` would clear the screen.
+    const SENT: &[u8] = b"beto: \x1b[2Jinterrumpo\n";
+    /// What the client must write instead (INPUT-7)...
+    const SHOWN: &str = "beto: \u{FFFD}[2Jinterrumpo";
+    /// ... and how the emulator displays it: it shows nothing for U+FFFD.
+    const MESSAGE: &str = "beto: [2Jinterrumpo";
+
+    /// Row index of the first row equal to `text`.
+    fn row_of(screen: &vt100::Screen, text: &str) -> Option<usize> {
+        rows(screen).iter().position(|row| row == text)
+    }
+
+    /// Issue 19: a line that arrives while the user is typing is printed above the half-typed
+    /// line, which is redrawn intact below it; the finished line is sent whole. The escape in
+    /// the message stays neutralised (INPUT-7): the screen is not cleared.
+    #[test]
+    fn a_message_arriving_mid_line_goes_above_the_line_being_typed() {
+        let (deliver, delivery) = mpsc::channel::<()>();
+        let server = FakeServer::start(move |peer| {
+            peer.expect_line("ana");
+            peer.send(format!("{WELCOME}\n").as_bytes());
+            delivery
+                .recv_timeout(DEADLINE)
+                .expect("the test never asked for the message");
+            peer.send(SENT);
+            peer.expect_line("hola mundo");
+            peer.read_until_quit();
+        });
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"));
+        terminal.wait_for("the welcome", |screen| row_of(screen, WELCOME).is_some());
+        terminal.wait_for_editor(1);
+
+        terminal.type_in("hola mu");
+        terminal.wait_for("the half-typed line", |screen| {
+            row_of(screen, "hola mu").is_some()
+        });
+        deliver.send(()).expect("the fake server is waiting");
+        let screen = terminal.wait_for("the message above the half-typed line", |screen| {
+            row_of(screen, MESSAGE).is_some()
+        });
+        let (message, typed) = (row_of(&screen, MESSAGE), row_of(&screen, "hola mu"));
+        assert!(
+            matches!((message, typed), (Some(m), Some(t)) if m < t),
+            "the message must be above the half-typed line, which must be intact:\n{}",
+            screen_text(&screen)
+        );
+        assert_eq!(
+            screen.cursor_position(),
+            (u16::try_from(typed.unwrap_or(0)).unwrap_or(0), 7),
+            "the cursor must stay at the end of the half-typed line:\n{}",
+            screen_text(&screen)
+        );
+
+        terminal.type_in("ndo\r");
+        terminal.wait_for("the finished line", |screen| {
+            row_of(screen, "hola mundo").is_some()
+        });
+        terminal.wait_for_editor(2);
+        terminal.type_in("salir\r");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert!(exited.success, "the client failed:\n{screen}");
+        assert_eq!(server.received(), "ana\nhola mundo\nsalir\n");
+        let shown: Vec<String> = rows(&exited.screen)
+            .into_iter()
+            .filter(|row| !row.is_empty())
+            .collect();
+        assert_eq!(shown, [WELCOME, MESSAGE, "hola mundo", "salir"], "{screen}");
+        let output = String::from_utf8_lossy(&exited.output);
+        assert!(output.contains(SHOWN), "{output:?}");
+        assert!(!output.contains("\x1b[2J"), "{output:?}");
     }
 }
