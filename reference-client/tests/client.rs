@@ -276,12 +276,14 @@ mod with_the_reference_server {
     }
 }
 
+/// Unix only: the tests read the terminal's settings, which the client restores only there.
+#[cfg(unix)]
 mod on_a_terminal {
     use std::sync::mpsc;
 
     use super::*;
     use support::terminal::{Terminal, rows, screen_text};
-    use support::{DEADLINE, named_args};
+    use support::{DEADLINE, Peer, named_args};
 
     const WELCOME: &str = "Bienvenido al chat, ana. Escribe 'salir' para salir.";
     /// What the server sends: `ESC [2J` would clear the screen.
@@ -296,6 +298,35 @@ mod on_a_terminal {
         rows(screen).iter().position(|row| row == text)
     }
 
+    /// The rows that are not blank.
+    fn shown(screen: &vt100::Screen) -> Vec<String> {
+        rows(screen)
+            .into_iter()
+            .filter(|row| !row.is_empty())
+            .collect()
+    }
+
+    /// The fake server's side of ana joining, then waiting until the test says `go`.
+    fn welcome_ana_then_wait(peer: &mut Peer, go: &mpsc::Receiver<()>) {
+        peer.expect_line("ana");
+        peer.send(format!("{WELCOME}\n").as_bytes());
+        go.recv_timeout(DEADLINE)
+            .expect("the test never told the fake server to go on");
+    }
+
+    /// Starts ana's client on a terminal against `server`, and waits until she has been
+    /// welcomed and has typed `half` of her first line.
+    fn ana_typing(server: &FakeServer, half: &str) -> Terminal {
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"));
+        terminal.wait_for("the welcome", |screen| row_of(screen, WELCOME).is_some());
+        terminal.wait_for_editor(1);
+        terminal.type_in(half);
+        terminal.wait_for("the half-typed line", |screen| {
+            row_of(screen, half).is_some()
+        });
+        terminal
+    }
+
     /// Issue 19: a line that arrives while the user is typing is printed above the half-typed
     /// line, which is redrawn intact below it; the finished line is sent whole. The escape in
     /// the message stays neutralised (INPUT-7): the screen is not cleared.
@@ -303,38 +334,23 @@ mod on_a_terminal {
     fn a_message_arriving_mid_line_goes_above_the_line_being_typed() {
         let (deliver, delivery) = mpsc::channel::<()>();
         let server = FakeServer::start(move |peer| {
-            peer.expect_line("ana");
-            peer.send(format!("{WELCOME}\n").as_bytes());
-            delivery
-                .recv_timeout(DEADLINE)
-                .expect("the test never asked for the message");
+            welcome_ana_then_wait(peer, &delivery);
             peer.send(SENT);
             peer.expect_line("hola mundo");
             peer.read_until_quit();
         });
-        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"));
-        terminal.wait_for("the welcome", |screen| row_of(screen, WELCOME).is_some());
-        terminal.wait_for_editor(1);
-
-        terminal.type_in("hola mu");
-        terminal.wait_for("the half-typed line", |screen| {
-            row_of(screen, "hola mu").is_some()
-        });
+        let mut terminal = ana_typing(&server, "hola mu");
         deliver.send(()).expect("the fake server is waiting");
-        let screen = terminal.wait_for("the message above the half-typed line", |screen| {
-            row_of(screen, MESSAGE).is_some()
-        });
-        let (message, typed) = (row_of(&screen, MESSAGE), row_of(&screen, "hola mu"));
-        assert!(
-            matches!((message, typed), (Some(m), Some(t)) if m < t),
-            "the message must be above the half-typed line, which must be intact:\n{}",
-            screen_text(&screen)
-        );
-        assert_eq!(
-            screen.cursor_position(),
-            (u16::try_from(typed.unwrap_or(0)).unwrap_or(0), 7),
-            "the cursor must stay at the end of the half-typed line:\n{}",
-            screen_text(&screen)
+        // The editor clears the line, prints the message and redraws the line in separate
+        // writes (which a real terminal shows at once): wait for the whole picture.
+        terminal.wait_for(
+            "the message above the half-typed line, redrawn intact with the cursor at its end",
+            |screen| {
+                let (message, typed) = (row_of(screen, MESSAGE), row_of(screen, "hola mu"));
+                matches!((message, typed), (Some(m), Some(t))
+                    if m < t && usize::from(screen.cursor_position().0) == t)
+                    && screen.cursor_position().1 == 7
+            },
         );
 
         terminal.type_in("ndo\r");
@@ -345,15 +361,38 @@ mod on_a_terminal {
         terminal.type_in("salir\r");
         let exited = terminal.wait_exit();
         let screen = screen_text(&exited.screen);
-        assert!(exited.success, "the client failed:\n{screen}");
+        assert_eq!(exited.code, 0, "{screen}");
+        assert!(exited.restored, "the terminal was left in raw mode");
         assert_eq!(server.received(), "ana\nhola mundo\nsalir\n");
-        let shown: Vec<String> = rows(&exited.screen)
-            .into_iter()
-            .filter(|row| !row.is_empty())
-            .collect();
-        assert_eq!(shown, [WELCOME, MESSAGE, "hola mundo", "salir"], "{screen}");
+        assert_eq!(
+            shown(&exited.screen),
+            [WELCOME, MESSAGE, "hola mundo", "salir"],
+            "{screen}"
+        );
         let output = String::from_utf8_lossy(&exited.output);
         assert!(output.contains(SHOWN), "{output:?}");
         assert!(!output.contains("\x1b[2J"), "{output:?}");
+    }
+
+    /// The server closing while the user is typing ends the client with status 1, as with
+    /// piped input, and leaves the terminal as it found it: its settings back (not in raw
+    /// mode), bracketed paste off, and the message on a line of its own.
+    #[test]
+    fn the_server_closing_mid_line_leaves_the_terminal_as_it_was() {
+        let (close, closing) = mpsc::channel::<()>();
+        let server = FakeServer::start(move |peer| welcome_ana_then_wait(peer, &closing));
+        let terminal = ana_typing(&server, "hola mu");
+        close.send(()).expect("the fake server is waiting");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert_eq!(exited.code, 1, "{screen}");
+        assert!(exited.restored, "the terminal was left in raw mode");
+        assert!(!exited.screen.bracketed_paste(), "bracketed paste left on");
+        assert_eq!(
+            shown(&exited.screen),
+            [WELCOME, "hola mu", "conexión cerrada por el servidor"],
+            "{screen}"
+        );
+        assert_eq!(server.received(), "ana\n");
     }
 }

@@ -34,7 +34,10 @@ struct Shared {
 
 /// How the client ended.
 pub struct Exited {
-    pub success: bool,
+    /// Its exit status.
+    pub code: u32,
+    /// The terminal's settings are back as they were before the client started.
+    pub restored: bool,
     /// The screen it left.
     pub screen: vt100::Screen,
     /// Every byte it wrote to the terminal.
@@ -47,7 +50,9 @@ pub struct Terminal {
     writer: Box<dyn Write + Send>,
     shared: Arc<Shared>,
     // Kept open for as long as the client runs: closing it hangs up the terminal.
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
+    /// Whether the terminal's settings are as they were before the client started.
+    settings_unchanged: Box<dyn Fn(&dyn MasterPty) -> bool + Send>,
 }
 
 impl Terminal {
@@ -61,6 +66,7 @@ impl Terminal {
                 pixel_height: 0,
             })
             .expect("open a pseudo-terminal");
+        let initial = pair.master.get_termios();
         let mut command = CommandBuilder::new(client_path());
         command.args(args);
         command.env("TERM", "xterm");
@@ -90,7 +96,8 @@ impl Terminal {
             child,
             writer,
             shared,
-            _master: pair.master,
+            settings_unchanged: Box::new(move |master| master.get_termios() == initial),
+            master: pair.master,
         }
     }
 
@@ -129,7 +136,8 @@ impl Terminal {
         let (screen, output) = self.wait_until("the client to exit", |display| display.closed);
         let status = self.child.wait().expect("wait for the client");
         Exited {
-            success: status.success(),
+            code: status.exit_code(),
+            restored: (self.settings_unchanged)(self.master.as_ref()),
             screen,
             output,
         }
