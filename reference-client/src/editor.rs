@@ -11,6 +11,12 @@
 //!
 //! The editor is used only when both standard input and standard output are terminals
 //! ([`is_interactive`]); piped input and redirected output read and print as the seed does.
+//!
+//! One limit is the editor's: between reading the Enter key and handing the terminal back it
+//! takes no more lines to print, and one that the receiver thread hands it in that instant
+//! (microseconds) waits until the editor reads the next line. Had another line arrived in the
+//! meantime, the two would show in the wrong order; after `salir` there is no next line, and
+//! it is not shown.
 
 use std::io::{self, IsTerminal};
 

@@ -24,7 +24,9 @@
 //!   thread still loops reading a line and sending it; only the reading is done by a line
 //!   editor, which the receiver thread asks to print (see [`editor`] for how). Piped input or
 //!   redirected output is read and printed exactly as before, and lines are neutralised
-//!   (INPUT-7) before either way of printing them.
+//!   (INPUT-7) before either way of printing them. With the editor, Ctrl-C leaves like
+//!   Ctrl-D (the terminal no longer turns it into a signal), and a server that closes while
+//!   a line is half-typed gets the terminal's settings put back before the process ends.
 //! - End of standard input counts as `salir`, and `salir` is really sent, so the server
 //!   announces the leave (LEAVE-1) and piped input (`printf 'ana\nhola\n' | reference-client`)
 //!   works.

@@ -32,6 +32,10 @@ struct Shared {
     changed: Condvar,
 }
 
+/// Compares the terminal's settings with those it had at the start. (A closure, because the
+/// settings' type comes from the pty crate's own version of `nix`.)
+type SettingsCheck = Box<dyn Fn(&dyn MasterPty) -> bool + Send>;
+
 /// How the client ended.
 pub struct Exited {
     /// Its exit status.
@@ -52,7 +56,7 @@ pub struct Terminal {
     // Kept open for as long as the client runs: closing it hangs up the terminal.
     master: Box<dyn MasterPty + Send>,
     /// Whether the terminal's settings are as they were before the client started.
-    settings_unchanged: Box<dyn Fn(&dyn MasterPty) -> bool + Send>,
+    settings_unchanged: SettingsCheck,
 }
 
 impl Terminal {
