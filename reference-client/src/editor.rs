@@ -9,8 +9,9 @@
 //! incoming line to the editor's *external printer* ([`Above`]), and the editor clears the line
 //! being edited, prints the message, and redraws the prompt and the half-typed text below it.
 //!
-//! The editor is used only when both standard input and standard output are terminals
-//! ([`is_interactive`]); piped input and redirected output read and print as the seed does.
+//! The editor is used only when both standard input and standard output are terminals, and
+//! the terminal can be driven ([`LineEditor::on_terminal`]); piped input and redirected output
+//! read and print as the seed does.
 //!
 //! One limit is the editor's: between reading the Enter key and handing the terminal back it
 //! takes no more lines to print, and one that the receiver thread hands it in that instant
@@ -27,7 +28,7 @@ use crate::input::Lines;
 use crate::screen::Show;
 
 /// True when the user is at a terminal: standard input and standard output both are one.
-pub fn is_interactive() -> bool {
+fn is_interactive() -> bool {
     io::stdin().is_terminal() && io::stdout().is_terminal()
 }
 
@@ -37,28 +38,24 @@ pub struct LineEditor {
 }
 
 impl LineEditor {
-    /// A line editor for the terminal, which remembers the lines typed in this session (the up
-    /// arrow brings them back).
+    /// The line editor, and where the receiver thread prints while it reads: above the line
+    /// being edited. It remembers the lines typed in this session (the up arrow brings them
+    /// back).
     ///
-    /// # Errors
-    ///
-    /// When the terminal cannot be set up.
-    pub fn new() -> io::Result<Self> {
+    /// `None` when the user is not at a terminal ([`is_interactive`]), or at one the editor
+    /// cannot drive (`TERM=dumb`, for instance): then lines are read and printed as the seed
+    /// does.
+    pub fn on_terminal() -> Option<(Self, Above)> {
+        if !is_interactive() {
+            return None;
+        }
         let config = Config::builder().auto_add_history(true).build();
-        let editor = DefaultEditor::with_config(config).map_err(into_io)?;
-        Ok(Self { editor })
-    }
-
-    /// Where the receiver thread prints while this editor reads: above the line being edited.
-    ///
-    /// # Errors
-    ///
-    /// When the terminal does not support it (`TERM=dumb`, for instance).
-    pub fn printer(&mut self) -> io::Result<Above> {
-        let printer = self.editor.create_external_printer().map_err(into_io)?;
-        Ok(Above {
+        let mut editor = DefaultEditor::with_config(config).ok()?;
+        let printer = editor.create_external_printer().ok()?;
+        let above = Above {
             printer: Box::new(printer),
-        })
+        };
+        Some((Self { editor }, above))
     }
 }
 
@@ -69,7 +66,8 @@ impl Lines for LineEditor {
         match self.editor.readline(prompt) {
             Ok(line) => Ok(Some(line)),
             Err(ReadlineError::Eof | ReadlineError::Interrupted) => Ok(None),
-            Err(err) => Err(into_io(err)),
+            Err(ReadlineError::Io(err)) => Err(err),
+            Err(err) => Err(io::Error::other(err)),
         }
     }
 }
@@ -84,12 +82,5 @@ impl Show for Above {
     fn show(&mut self, line: &str) {
         // The `\n` is ours to add: the editor adds one only when a line is being edited.
         let _ = self.printer.print(format!("{line}\n"));
-    }
-}
-
-fn into_io(err: ReadlineError) -> io::Error {
-    match err {
-        ReadlineError::Io(err) => err,
-        other => io::Error::other(other),
     }
 }

@@ -84,7 +84,7 @@ pub enum Outcome {
 }
 
 /// Runs one chat session on standard input and standard output: through the line editor
-/// when both are a terminal, as the seed does otherwise.
+/// when both are a terminal it can drive, as the seed does otherwise.
 ///
 /// # Errors
 ///
@@ -92,23 +92,18 @@ pub enum Outcome {
 /// by the server does not come back here: it ends the process (see [`Ending::server_closed`]).
 pub fn run(config: &Config) -> anyhow::Result<Outcome> {
     let stream = connection::connect(&config.host, config.port)?;
-    if editor::is_interactive() {
-        // Saved before the editor first changes the terminal's settings.
-        let ending = Ending::restoring(SavedMode::of_stdin());
-        let mut editor = LineEditor::new().context("cannot start the line editor")?;
-        let above = editor
-            .printer()
-            .context("cannot print above the line being edited")?;
-        chat(config, stream, &mut editor, above, ending)
-    } else {
-        let mut piped = Piped::new(io::stdin().lock(), io::stdout());
-        chat(
-            config,
-            stream,
-            &mut piped,
-            Plain(io::stdout()),
-            Ending::new(),
-        )
+    // Saved before the editor first changes the terminal's settings.
+    let saved = SavedMode::of_stdin();
+    match LineEditor::on_terminal() {
+        Some((mut editor, above)) => {
+            let ending = Ending::restoring(saved);
+            chat(config, stream, &mut editor, above, ending)
+        }
+        None => {
+            let mut piped = Piped::new(io::stdin().lock(), io::stdout());
+            let ending = Ending::new();
+            chat(config, stream, &mut piped, Plain(io::stdout()), ending)
+        }
     }
 }
 

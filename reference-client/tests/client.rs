@@ -282,7 +282,7 @@ mod on_a_terminal {
     use std::sync::mpsc;
 
     use super::*;
-    use support::terminal::{Terminal, rows, screen_text};
+    use support::terminal::{PASTE_ON, Terminal, occurrences, rows, screen_text};
     use support::{DEADLINE, Peer, named_args};
 
     const WELCOME: &str = "Bienvenido al chat, ana. Escribe 'salir' para salir.";
@@ -317,7 +317,7 @@ mod on_a_terminal {
     /// Starts ana's client on a terminal against `server`, and waits until she has been
     /// welcomed and has typed `half` of her first line.
     fn ana_typing(server: &FakeServer, half: &str) -> Terminal {
-        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"));
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"), "xterm");
         terminal.wait_for("the welcome", |screen| row_of(screen, WELCOME).is_some());
         terminal.wait_for_editor(1);
         terminal.type_in(half);
@@ -394,5 +394,35 @@ mod on_a_terminal {
             "{screen}"
         );
         assert_eq!(server.received(), "ana\n");
+    }
+
+    /// A terminal the editor cannot drive (`TERM=dumb`) gets the seed's plain lines: the
+    /// terminal itself echoes what is typed, and the chat works as with piped input.
+    #[test]
+    fn a_dumb_terminal_gets_plain_lines() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"beto: hola\n");
+            peer.expect_line("hola beto");
+            peer.read_until_quit();
+        });
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"), "dumb");
+        terminal.wait_for("beto's line", |screen| {
+            row_of(screen, "beto: hola").is_some()
+        });
+        terminal.type_in("hola beto\rsalir\r");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert_eq!(exited.code, 0, "{screen}");
+        assert_eq!(
+            shown(&exited.screen),
+            ["beto: hola", "hola beto", "salir"],
+            "{screen}"
+        );
+        assert!(
+            occurrences(&exited.output, PASTE_ON) == 0,
+            "the line editor was used"
+        );
+        assert_eq!(server.received(), "ana\nhola beto\nsalir\n");
     }
 }

@@ -60,8 +60,8 @@ pub struct Terminal {
 }
 
 impl Terminal {
-    /// Starts the client with `args` on a new pseudo-terminal, as `TERM=xterm`.
-    pub fn start(args: &[String]) -> Self {
+    /// Starts the client with `args` on a new pseudo-terminal, with `TERM={term}`.
+    pub fn start(args: &[String], term: &str) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -73,7 +73,7 @@ impl Terminal {
         let initial = pair.master.get_termios();
         let mut command = CommandBuilder::new(client_path());
         command.args(args);
-        command.env("TERM", "xterm");
+        command.env("TERM", term);
         let child = pair
             .slave
             .spawn_command(command)
@@ -122,9 +122,8 @@ impl Terminal {
     pub fn wait_for_editor(&self, nth: usize) {
         let what = format!("the line editor to read line {nth}");
         self.wait_until(&what, |display| {
-            let paste_on = display.output.windows(PASTE_ON.len());
             display.parser.screen().bracketed_paste()
-                && paste_on.filter(|bytes| *bytes == PASTE_ON).count() >= nth
+                && occurrences(&display.output, PASTE_ON) >= nth
         });
     }
 
@@ -206,7 +205,15 @@ pub fn screen_text(screen: &vt100::Screen) -> String {
 }
 
 /// Turns bracketed paste on.
-const PASTE_ON: &[u8] = b"\x1b[?2004h";
+pub const PASTE_ON: &[u8] = b"\x1b[?2004h";
+
+/// How many times `sequence` occurs in `output`.
+pub fn occurrences(output: &[u8], sequence: &[u8]) -> usize {
+    output
+        .windows(sequence.len())
+        .filter(|w| *w == sequence)
+        .count()
+}
 
 /// Feeds the client's output to the emulator (and keeps it) until the client exits, waking
 /// every waiter after each read.
