@@ -53,7 +53,7 @@ pub struct Terminal {
     child: Box<dyn Child + Send + Sync>,
     writer: Box<dyn Write + Send>,
     shared: Arc<Shared>,
-    // Kept open for as long as the client runs: closing it hangs up the terminal.
+    /// Kept open for as long as the client runs: closing it hangs up the terminal.
     master: Box<dyn MasterPty + Send>,
     /// Whether the terminal's settings are as they were before the client started.
     settings_unchanged: SettingsCheck,
@@ -100,7 +100,9 @@ impl Terminal {
             child,
             writer,
             shared,
-            settings_unchanged: Box::new(move |master| master.get_termios() == initial),
+            settings_unchanged: Box::new(move |master| {
+                initial.is_some() && master.get_termios() == initial
+            }),
             master: pair.master,
         }
     }
