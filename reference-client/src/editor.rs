@@ -42,9 +42,9 @@ impl LineEditor {
     /// being edited. It remembers the lines typed in this session (the up arrow brings them
     /// back).
     ///
-    /// `None` when the user is not at a terminal ([`is_interactive`]), or at one the editor
-    /// cannot drive (`TERM=dumb`, for instance): then lines are read and printed as the seed
-    /// does.
+    /// `None` unless standard input and standard output are both a terminal, and one the
+    /// editor can drive (not `TERM=dumb`, for instance): then lines are read and printed as
+    /// the seed does.
     pub fn on_terminal() -> Option<(Self, Above)> {
         if !is_interactive() {
             return None;
