@@ -99,8 +99,9 @@ impl Ending {
     /// process is gone, so the main thread cannot start quitting half-way through.
     ///
     /// On a terminal the main thread may be in the middle of the line editor, with the
-    /// terminal in raw mode: its settings are put back first, and the half-typed line is
-    /// ended, so the message starts on a line of its own and the shell works as before.
+    /// terminal in raw mode: its settings are put back first (on Unix; see
+    /// [`SavedMode`]), and the half-typed line is ended, so the message starts on a line of its
+    /// own and the shell works as before.
     pub fn server_closed(&self, error: Option<&io::Error>) {
         let mut state = self.lock();
         if *state != State::Chatting {
