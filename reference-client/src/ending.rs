@@ -9,6 +9,8 @@ use std::process;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::terminal_mode::SavedMode;
+
 /// The message printed on standard error when the server closes the connection on us.
 pub const CLOSED_BY_SERVER: &str = "conexión cerrada por el servidor";
 
@@ -28,6 +30,7 @@ enum State {
 pub struct Ending {
     state: Mutex<State>,
     closed: Condvar,
+    terminal: Option<SavedMode>,
 }
 
 impl Default for Ending {
@@ -39,9 +42,17 @@ impl Default for Ending {
 impl Ending {
     /// A session that is chatting.
     pub fn new() -> Self {
+        Self::restoring(None)
+    }
+
+    /// A session that is chatting on a terminal whose settings the line editor changes:
+    /// `terminal`, the settings before any change, is put back before the process exits from
+    /// [`server_closed`](Self::server_closed).
+    pub fn restoring(terminal: Option<SavedMode>) -> Self {
         Self {
             state: Mutex::new(State::Chatting),
             closed: Condvar::new(),
+            terminal,
         }
     }
 
@@ -86,6 +97,11 @@ impl Ending {
     /// output once more here anyway), the socket is closed by the operating system, and the
     /// main thread holds nothing that needs a destructor to run. The mutex is held until the
     /// process is gone, so the main thread cannot start quitting half-way through.
+    ///
+    /// On a terminal the main thread may be in the middle of the line editor, with the
+    /// terminal in raw mode: its settings are put back first (on Unix; see
+    /// [`SavedMode`]), and the half-typed line is ended, so the message starts on a line of its
+    /// own and the shell works as before.
     pub fn server_closed(&self, error: Option<&io::Error>) {
         let mut state = self.lock();
         if *state != State::Chatting {
@@ -94,6 +110,10 @@ impl Ending {
             return;
         }
         let _ = io::stdout().flush();
+        if let Some(terminal) = &self.terminal {
+            terminal.restore();
+            let _ = writeln!(io::stdout()).and_then(|()| io::stdout().flush());
+        }
         match error {
             None => eprintln!("{CLOSED_BY_SERVER}"),
             Some(err) => eprintln!("{CLOSED_BY_SERVER}: {err}"),

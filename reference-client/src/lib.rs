@@ -6,13 +6,27 @@
 //!
 //! - [`connection`]: connecting, and writing one whole line per message (FRAME-1).
 //! - [`input`]: reading the name and the user's lines from standard input.
+//! - [`editor`]: the same, on a terminal, through a line editor.
 //! - [`receiver`]: the receiver thread, which prints every incoming line with control
 //!   characters neutralised, so a hostile server cannot drive the terminal (INPUT-7).
+//! - [`screen`]: where the receiver thread prints: standard output, or above the line being
+//!   edited.
 //! - [`ending`]: who ends the process, and with which exit status, when the user quits and
-//!   the server closes at nearly the same time.
+//!   the server closes at nearly the same time; [`terminal_mode`], the terminal settings it
+//!   puts back on the way out.
 //!
 //! Where it departs from the seed, and why:
 //!
+//! - On a terminal, a line that arrives while the user is typing is printed *above* the line
+//!   being typed, which is redrawn intact below it. The seed's receiver thread `print()`s into
+//!   the middle of the half-typed line instead (`half-typedbeto: interrupting`). The structure
+//!   is the seed's: the receiver thread still prints every line as it arrives, and the main
+//!   thread still loops reading a line and sending it; only the reading is done by a line
+//!   editor, which the receiver thread asks to print (see [`editor`] for how). Piped input or
+//!   redirected output is read and printed exactly as before, and lines are neutralised
+//!   (INPUT-7) before either way of printing them. With the editor, Ctrl-C leaves like
+//!   Ctrl-D (the terminal no longer turns it into a signal), and a server that closes while
+//!   a line is half-typed gets the terminal's settings put back before the process ends.
 //! - End of standard input counts as `salir`, and `salir` is really sent, so the server
 //!   announces the leave (LEAVE-1) and piped input (`printf 'ana\nhola\n' | reference-client`)
 //!   works.
@@ -25,9 +39,12 @@
 #![warn(missing_docs)]
 
 pub mod connection;
+pub mod editor;
 pub mod ending;
 pub mod input;
 pub mod receiver;
+pub mod screen;
+pub mod terminal_mode;
 
 use std::io;
 use std::sync::Arc;
@@ -36,7 +53,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use chat_protocol::wording::{QUIT_WORD, is_quit};
 
+use crate::editor::LineEditor;
 use crate::ending::Ending;
+use crate::input::{Lines, Piped};
+use crate::screen::{Plain, Show};
+use crate::terminal_mode::SavedMode;
 
 /// How long the client waits, after sending `salir`, for the server to close the connection.
 pub const QUIT_GRACE: Duration = Duration::from_secs(2);
@@ -62,7 +83,8 @@ pub enum Outcome {
     NoName,
 }
 
-/// Runs one chat session on standard input and standard output.
+/// Runs one chat session on standard input and standard output: through the line editor
+/// when both are a terminal it can drive, as the seed does otherwise.
 ///
 /// # Errors
 ///
@@ -70,14 +92,33 @@ pub enum Outcome {
 /// by the server does not come back here: it ends the process (see [`Ending::server_closed`]).
 pub fn run(config: &Config) -> anyhow::Result<Outcome> {
     let stream = connection::connect(&config.host, config.port)?;
+    // Saved before the editor first changes the terminal's settings.
+    let saved = SavedMode::of_stdin();
+    match LineEditor::on_terminal() {
+        Some((mut editor, above)) => {
+            let ending = Ending::restoring(saved);
+            chat(config, stream, &mut editor, above, ending)
+        }
+        None => {
+            let mut piped = Piped::new(io::stdin().lock(), io::stdout());
+            let ending = Ending::new();
+            chat(config, stream, &mut piped, Plain(io::stdout()), ending)
+        }
+    }
+}
 
-    let stdin = io::stdin();
-    let mut input = stdin.lock();
+/// The seed's session: ask the name, start the receiver thread printing on `screen`, send the
+/// name, then send every line read from `lines` until `salir` or the end of input.
+fn chat(
+    config: &Config,
+    stream: std::net::TcpStream,
+    lines: &mut impl Lines,
+    screen: impl Show + Send + 'static,
+    ending: Ending,
+) -> anyhow::Result<Outcome> {
     let name = match &config.name {
         Some(name) => name.clone(),
-        None => match input::ask_name(&mut input, &mut io::stdout())
-            .context("cannot read the user name")?
-        {
+        None => match input::ask_name(lines).context("cannot read the user name")? {
             Some(name) => name,
             None => return Ok(Outcome::NoName),
         },
@@ -85,17 +126,18 @@ pub fn run(config: &Config) -> anyhow::Result<Outcome> {
 
     // The receiver starts before the name is sent, so an `ERROR: …` the server sends at once
     // (server full, name in use) is printed however quickly the server then closes.
-    let ending = Arc::new(Ending::new());
+    let ending = Arc::new(ending);
     let reader = stream
         .try_clone()
         .context("cannot share the connection with the receiver thread")?;
-    receiver::spawn(reader, Arc::clone(&ending)).context("cannot start the receiver thread")?;
+    receiver::spawn(reader, screen, Arc::clone(&ending))
+        .context("cannot start the receiver thread")?;
 
     let mut sender = Sender { stream, ending };
     sender.send(&name);
 
     let read_result = loop {
-        match input::read_line(&mut input) {
+        match lines.read_line("") {
             Ok(Some(line)) if is_quit(&line) => break Ok(()),
             // The server would ignore a blank line anyway (FRAME-4); don't bother it.
             Ok(Some(line)) if line.trim().is_empty() => {}

@@ -8,6 +8,10 @@
 //! every line typed (or piped) is sent to the room and every line the server sends is printed.
 //! `salir`, or the end of standard input, leaves.
 //!
+//! At a terminal, lines are typed in a line editor (arrows, Home/End, the up arrow for earlier
+//! lines), and a line that arrives meanwhile is printed above the one being typed, which stays
+//! intact below it. Ctrl-D or Ctrl-C leaves, like `salir`.
+//!
 //! Exit status: 0 when the user left (or gave no name), 1 when the server could not be reached
 //! or closed the connection first, 2 for bad arguments (clap's usage error).
 
@@ -21,7 +25,8 @@ use reference_client::{Config, Outcome};
 /// Thread-based reference client for the group chat (see PROTOCOL.md).
 ///
 /// A receiver thread prints every line the server sends while the main thread reads lines from
-/// standard input and sends them. Type `salir` (or end standard input) to leave.
+/// standard input and sends them; at a terminal, incoming lines appear above the line being
+/// typed. Type `salir` (or end standard input, or press Ctrl-C) to leave.
 #[derive(Debug, Parser)]
 #[command(name = "reference-client", version)]
 struct Cli {

@@ -5,6 +5,7 @@
 //! - `sending`: what reaches the server from piped standard input (name, messages, `salir`).
 //! - `receiving`: what the client prints, while typing and after `salir` (INPUT-6, INPUT-7).
 //! - `server_close`: the server closing the connection first.
+//! - `on_a_terminal`: the client on a pseudo-terminal, as the user sees it (issue 19).
 //! - `with_the_reference_server`: two real clients chatting through the real server.
 
 mod support;
@@ -272,5 +273,156 @@ mod with_the_reference_server {
             !beto.stdout.iter().any(|l| l.contains("beto:")),
             "no echo: {beto:?}"
         );
+    }
+}
+
+/// Unix only: the tests read the terminal's settings, which the client restores only there.
+#[cfg(unix)]
+mod on_a_terminal {
+    use std::sync::mpsc;
+
+    use super::*;
+    use support::terminal::{PASTE_ON, Terminal, occurrences, rows, screen_text};
+    use support::{DEADLINE, Peer, named_args};
+
+    const WELCOME: &str = "Bienvenido al chat, ana. Escribe 'salir' para salir.";
+    /// What the server sends: `ESC [2J` would clear the screen.
+    const SENT: &[u8] = b"beto: \x1b[2Jinterrumpo\n";
+    /// What the client must write instead (INPUT-7)...
+    const SHOWN: &str = "beto: \u{FFFD}[2Jinterrumpo";
+    /// ... and how the emulator displays it: it shows nothing for U+FFFD.
+    const MESSAGE: &str = "beto: [2Jinterrumpo";
+
+    /// Row index of the first row equal to `text`.
+    fn row_of(screen: &vt100::Screen, text: &str) -> Option<usize> {
+        rows(screen).iter().position(|row| row == text)
+    }
+
+    /// The rows that are not blank.
+    fn shown(screen: &vt100::Screen) -> Vec<String> {
+        rows(screen)
+            .into_iter()
+            .filter(|row| !row.is_empty())
+            .collect()
+    }
+
+    /// The fake server's side of ana joining, then waiting until the test says `go`.
+    fn welcome_ana_then_wait(peer: &mut Peer, go: &mpsc::Receiver<()>) {
+        peer.expect_line("ana");
+        peer.send(format!("{WELCOME}\n").as_bytes());
+        go.recv_timeout(DEADLINE)
+            .expect("the test never told the fake server to go on");
+    }
+
+    /// Starts ana's client on a terminal against `server`, and waits until she has been
+    /// welcomed and has typed `half` of her first line.
+    fn ana_typing(server: &FakeServer, half: &str) -> Terminal {
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"), "xterm");
+        terminal.wait_for("the welcome", |screen| row_of(screen, WELCOME).is_some());
+        terminal.wait_for_editor(1);
+        terminal.type_in(half);
+        terminal.wait_for("the half-typed line", |screen| {
+            row_of(screen, half).is_some()
+        });
+        terminal
+    }
+
+    /// Issue 19: a line that arrives while the user is typing is printed above the half-typed
+    /// line, which is redrawn intact below it; the finished line is sent whole. The escape in
+    /// the message stays neutralised (INPUT-7): the screen is not cleared.
+    #[test]
+    fn a_message_arriving_mid_line_goes_above_the_line_being_typed() {
+        let (deliver, delivery) = mpsc::channel::<()>();
+        let server = FakeServer::start(move |peer| {
+            welcome_ana_then_wait(peer, &delivery);
+            peer.send(SENT);
+            peer.expect_line("hola mundo");
+            peer.read_until_quit();
+        });
+        let mut terminal = ana_typing(&server, "hola mu");
+        deliver.send(()).expect("the fake server is waiting");
+        // The editor clears the line, prints the message and redraws the line in separate
+        // writes (which a real terminal shows at once): wait for the whole picture.
+        terminal.wait_for(
+            "the message above the half-typed line, redrawn intact with the cursor at its end",
+            |screen| {
+                let (message, typed) = (row_of(screen, MESSAGE), row_of(screen, "hola mu"));
+                matches!((message, typed), (Some(m), Some(t))
+                    if m < t && usize::from(screen.cursor_position().0) == t)
+                    && screen.cursor_position().1 == 7
+            },
+        );
+
+        terminal.type_in("ndo\r");
+        terminal.wait_for("the finished line", |screen| {
+            row_of(screen, "hola mundo").is_some()
+        });
+        terminal.wait_for_editor(2);
+        terminal.type_in("salir\r");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert_eq!(exited.code, 0, "{screen}");
+        assert!(exited.restored, "the terminal was left in raw mode");
+        assert_eq!(server.received(), "ana\nhola mundo\nsalir\n");
+        assert_eq!(
+            shown(&exited.screen),
+            [WELCOME, MESSAGE, "hola mundo", "salir"],
+            "{screen}"
+        );
+        let output = String::from_utf8_lossy(&exited.output);
+        assert!(output.contains(SHOWN), "{output:?}");
+        assert!(!output.contains("\x1b[2J"), "{output:?}");
+    }
+
+    /// The server closing while the user is typing ends the client with status 1, as with
+    /// piped input, and leaves the terminal as it found it: its settings back (not in raw
+    /// mode), bracketed paste off, and the message on a line of its own.
+    #[test]
+    fn the_server_closing_mid_line_leaves_the_terminal_as_it_was() {
+        let (close, closing) = mpsc::channel::<()>();
+        let server = FakeServer::start(move |peer| welcome_ana_then_wait(peer, &closing));
+        let terminal = ana_typing(&server, "hola mu");
+        close.send(()).expect("the fake server is waiting");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert_eq!(exited.code, 1, "{screen}");
+        assert!(exited.restored, "the terminal was left in raw mode");
+        assert!(!exited.screen.bracketed_paste(), "bracketed paste left on");
+        assert_eq!(
+            shown(&exited.screen),
+            [WELCOME, "hola mu", "conexión cerrada por el servidor"],
+            "{screen}"
+        );
+        assert_eq!(server.received(), "ana\n");
+    }
+
+    /// A terminal the editor cannot drive (`TERM=dumb`) gets the seed's plain lines: the
+    /// terminal itself echoes what is typed, and the chat works as with piped input.
+    #[test]
+    fn a_dumb_terminal_gets_plain_lines() {
+        let server = FakeServer::start(|peer| {
+            peer.expect_line("ana");
+            peer.send(b"beto: hola\n");
+            peer.expect_line("hola beto");
+            peer.read_until_quit();
+        });
+        let mut terminal = Terminal::start(&named_args(server.port_args(), "ana"), "dumb");
+        terminal.wait_for("beto's line", |screen| {
+            row_of(screen, "beto: hola").is_some()
+        });
+        terminal.type_in("hola beto\rsalir\r");
+        let exited = terminal.wait_exit();
+        let screen = screen_text(&exited.screen);
+        assert_eq!(exited.code, 0, "{screen}");
+        assert_eq!(
+            shown(&exited.screen),
+            ["beto: hola", "hola beto", "salir"],
+            "{screen}"
+        );
+        assert!(
+            occurrences(&exited.output, PASTE_ON) == 0,
+            "the line editor was used"
+        );
+        assert_eq!(server.received(), "ana\nhola beto\nsalir\n");
     }
 }

@@ -1,6 +1,6 @@
 //! Test support: a scripted fake server, a client process whose standard input stays open
-//! for as long as the test wants, and the real reference server (from `chat_test_support`,
-//! shared with the server's tests).
+//! for as long as the test wants, the client on a pseudo-terminal ([`terminal`]), and the real
+//! reference server (from `chat_test_support`, shared with the server's tests).
 //!
 //! Every wait is bounded by [`DEADLINE`]; a test that would hang fails instead, showing what
 //! was seen so far.
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use chat_test_support::{ServerProcess, reference_server_binary};
 
+pub mod terminal;
+
 /// The longest any single step of a test may take. Generous: the machine may be busy.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
@@ -25,6 +27,13 @@ pub fn client_path() -> &'static str {
 /// `--port PORT`, the client's arguments to reach a server on 127.0.0.1:PORT.
 pub fn port_args(port: u16) -> [String; 2] {
     ["--port".to_owned(), port.to_string()]
+}
+
+/// `--port PORT --name NAME`.
+pub fn named_args(port_args: [String; 2], name: &str) -> Vec<String> {
+    let mut args = port_args.to_vec();
+    args.extend(["--name".to_owned(), name.to_owned()]);
+    args
 }
 
 /// The real reference server, started on a free port; killed when dropped. Its binary must
@@ -231,9 +240,7 @@ impl Running {
 
     /// Starts the client with `--port PORT --name {name}`.
     pub fn named_at(port_args: [String; 2], name: &str) -> Self {
-        let mut args = port_args.to_vec();
-        args.extend(["--name".to_owned(), name.to_owned()]);
-        Self::start(&args)
+        Self::start(&named_args(port_args, name))
     }
 
     /// Waits (bounded) for a stdout line containing `needle` and returns it.
