@@ -1,22 +1,15 @@
 //! Turns one received message into an [`Event`] using the profile's templates.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::Event;
 use super::Roster;
 use crate::profile::Profile;
 
-/// ANSI escape sequences: CSI (`ESC [ … final`), OSC (`ESC ] … BEL/ST`), and two-byte escapes.
-static ANSI: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
-        .expect("valid ANSI pattern")
-});
-
-/// Removes ANSI escape sequences (for profiles with `strip_ansi`).
+/// Removes every ECMA-48 escape sequence — CSI (`ESC [ … final`: colours, `ESC [2K`,
+/// cursor moves), OSC (`ESC ] … BEL/ST`: titles), and two-byte escapes (`ESC 7`, `ESC 8`) —
+/// for profiles with `strip_ansi`. A terminal parser does it (`strip-ansi-escapes`, built
+/// on `vte`), not a pattern of ours.
 pub fn strip_ansi(text: &str) -> String {
-    ANSI.replace_all(text, "").into_owned()
+    strip_ansi_escapes::strip_str(text)
 }
 
 /// Classifies messages for one test: knows the profile and which users belong to the test.
@@ -173,6 +166,15 @@ mod tests {
             nobody.classify("Tú: hola").unwrap().to_string(),
             "CHAT Tú hola"
         );
+    }
+
+    #[test]
+    fn every_escape_sequence_is_stripped_save_and_restore_cursor_included() {
+        // What a curses-like student server wraps each line in: save the cursor, go up,
+        // clear the line, colour, text, reset, restore the cursor; and a window title.
+        let wrapped = "\u{1b}7\u{1b}[F\u{1b}[2K\u{1b}[31mana: hola\u{1b}[0m\u{1b}8\u{1b}]0;chat\u{7}";
+        assert_eq!(strip_ansi(wrapped), "ana: hola");
+        assert_eq!(strip_ansi("sin escapes: ñandú 🙂"), "sin escapes: ñandú 🙂");
     }
 
     #[test]
