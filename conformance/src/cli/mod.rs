@@ -8,11 +8,13 @@
 //! profile or scenario, or a target that could not be reached or started.
 
 mod options;
+mod reports;
 mod run;
 
 use clap::{Parser, Subcommand};
 
 pub use options::{DEFAULT_TIMEOUT_MS, ReportArgs, SuiteArgs};
+pub use reports::ReportSpec;
 pub use run::RunArgs;
 
 /// Conformance suite for multi-client chat servers (see PROTOCOL.md).

@@ -24,7 +24,7 @@ mod table;
 use std::fmt;
 use std::path::Path;
 
-pub use score::{Scores, TestScore};
+pub use score::{Scores, TestScore, points_text};
 
 /// Gradescope's fixed visibility values, for the results and for each test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
