@@ -293,6 +293,9 @@ fn millis(duration: std::time::Duration) -> u64 {
 }
 
 #[cfg(test)]
+mod grader_tests;
+
+#[cfg(test)]
 mod tests {
     use std::time::Duration;
 
@@ -320,7 +323,7 @@ mod tests {
     }
 
     /// A pass, a failure with expected/actual/notes/transcript, and a skip.
-    fn sample() -> RunReport {
+    pub(super) fn sample() -> RunReport {
         let pass = result(
             "join.others-notified",
             "JOIN-2",
