@@ -65,10 +65,10 @@ impl ReportArgs {
             );
         }
         for (i, spec) in specs.iter().enumerate() {
-            if let Some(path) = &spec.path {
-                if specs[..i].iter().any(|s| s.path.as_ref() == Some(path)) {
-                    return Err(format!("two reports would go to {}", path.display()));
-                }
+            if let Some(path) = &spec.path
+                && specs[..i].iter().any(|s| s.path.as_ref() == Some(path))
+            {
+                return Err(format!("two reports would go to {}", path.display()));
             }
         }
         Ok(specs)

@@ -19,14 +19,12 @@ pub(super) fn grading_table(
         path: name.to_owned(),
         message: e.to_string().trim_end().replace('\n', " "),
     })?;
-    if own_file {
-        if let Some(other) = document.keys().find(|k| *k != "grading") {
-            return Err(key_error(
-                name,
-                other,
-                "unknown in a grading file, which holds only a [grading] table",
-            ));
-        }
+    if own_file && let Some(other) = document.keys().find(|k| *k != "grading") {
+        return Err(key_error(
+            name,
+            other,
+            "unknown in a grading file, which holds only a [grading] table",
+        ));
     }
     match document.remove("grading") {
         None => Ok(None),

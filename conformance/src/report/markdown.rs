@@ -102,16 +102,16 @@ fn failure(result: &TestResult, score: &TestScore, report: &RunReport) -> String
         points_text(score.max_cents)
     );
     out.push_str(&block(&detail(result, &report.wording)));
-    if let Some(failed) = result.status.failure() {
-        if !failed.transcript.is_empty() {
-            let lines = transcript_lines(&failed.transcript, TRANSCRIPT_CAP).join("\n");
-            let _ = write!(
-                out,
-                "<details><summary>Transcript ({} lines)</summary>\n\n{}</details>\n\n",
-                failed.transcript.len(),
-                block(&lines)
-            );
-        }
+    if let Some(failed) = result.status.failure()
+        && !failed.transcript.is_empty()
+    {
+        let lines = transcript_lines(&failed.transcript, TRANSCRIPT_CAP).join("\n");
+        let _ = write!(
+            out,
+            "<details><summary>Transcript ({} lines)</summary>\n\n{}</details>\n\n",
+            failed.transcript.len(),
+            block(&lines)
+        );
     }
     let _ = writeln!(
         out,
