@@ -16,7 +16,7 @@
 //! ```
 //!
 //! A test's weight is that of the most specific entry naming it (test id, then requirement
-//! id, then group). The scoring rules ([`score`]) are the README's "For teachers".
+//! id, then group). The scoring rules (the `score` module) are the README's "For teachers".
 
 mod score;
 mod table;
