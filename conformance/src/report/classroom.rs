@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::{evidence, millis, outcome};
+use super::{graded_name, graded_story, millis};
 use crate::grading::Scores;
 use crate::model::{Mark, Phase, RunReport, TestResult};
 
@@ -59,20 +59,13 @@ pub(super) fn render(report: &RunReport, scores: &Scores) -> anyhow::Result<Stri
         .iter()
         .zip(&scores.tests)
         .filter(|(_, score)| score.counted)
-        .map(|(result, score)| {
-            let story = evidence(result, report, TRANSCRIPT_CAP);
-            Test {
-                name: format!("{} ({}): {}", result.id, result.requirement, result.title),
-                status: status(result),
-                score: score.points(),
-                message: if story.is_empty() {
-                    outcome(result).to_owned()
-                } else {
-                    format!("{}: {story}", outcome(result))
-                },
-                test_code: format!("conformance --filter {} --seed {}", result.id, report.seed),
-                duration: millis(result.duration),
-            }
+        .map(|(result, score)| Test {
+            name: graded_name(result),
+            status: status(result),
+            score: score.points(),
+            message: graded_story(result, report, TRANSCRIPT_CAP),
+            test_code: format!("conformance --filter {} --seed {}", result.id, report.seed),
+            duration: millis(result.duration),
         })
         .collect();
     let status = if tests.iter().any(|t| t.status == "error") {

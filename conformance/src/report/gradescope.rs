@@ -15,7 +15,7 @@
 
 use serde::Serialize;
 
-use super::{evidence, numbers, outcome};
+use super::{graded_name, graded_story, numbers, outcome};
 use crate::grading::{Scores, Visibility};
 use crate::model::{Mark, RunReport};
 
@@ -63,9 +63,8 @@ pub(super) fn render(report: &RunReport, scores: &Scores) -> anyhow::Result<Stri
         if !matches!(kind, "passed" | "failed") {
             tags.push(kind.to_owned());
         }
-        let story = evidence(result, report, TRANSCRIPT_CAP);
         tests.push(Test {
-            name: format!("{} ({}): {}", result.id, result.requirement, result.title),
+            name: graded_name(result),
             number,
             score: score.points(),
             max_score: score.max(),
@@ -74,11 +73,7 @@ pub(super) fn render(report: &RunReport, scores: &Scores) -> anyhow::Result<Stri
             } else {
                 "failed"
             },
-            output: if story.is_empty() {
-                kind.to_owned()
-            } else {
-                format!("{kind}: {story}")
-            },
+            output: graded_story(result, report, TRANSCRIPT_CAP),
             output_format: "text",
             visibility: score.visibility,
             tags,

@@ -10,7 +10,7 @@
 
 use std::fmt::Write as _;
 
-use super::{detail, outcome, transcript_lines};
+use super::{detail, one_line, outcome, transcript_lines};
 use crate::grading::{Scores, TestScore, points_text};
 use crate::model::{Mark, RunReport, TestResult};
 
@@ -188,10 +188,6 @@ fn cell(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn longest_backtick_run(text: &str) -> usize {

@@ -143,6 +143,27 @@ fn evidence(result: &TestResult, report: &RunReport, cap: usize) -> String {
     text
 }
 
+/// `text` on one line: every run of whitespace, newlines included, one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A test as graders list it: `leave.quit (LEAVE-1): a user who quits is announced once …`.
+fn graded_name(result: &TestResult) -> String {
+    format!("{} ({}): {}", result.id, result.requirement, result.title)
+}
+
+/// What a grader shows a student of one test: its [`outcome`], then its [`evidence`]
+/// (transcripts of at most `cap` lines).
+fn graded_story(result: &TestResult, report: &RunReport, cap: usize) -> String {
+    let story = evidence(result, report, cap);
+    if story.is_empty() {
+        outcome(result).to_owned()
+    } else {
+        format!("{}: {story}", outcome(result))
+    }
+}
+
 /// A test's number within its group, Gradescope style: `2.3` is the third test of the
 /// second group, in run order; one per result of `report`, in order.
 fn numbers(report: &RunReport) -> Vec<String> {

@@ -25,7 +25,7 @@
 
 use std::fmt::Write as _;
 
-use super::{detail, outcome, transcript_lines};
+use super::{detail, one_line, outcome, transcript_lines};
 use crate::grading::{Scores, TestScore};
 use crate::model::{Mark, Phase, RunReport, TestResult};
 
@@ -112,9 +112,5 @@ fn quoted(text: &str) -> String {
 
 /// Text for a description or a directive: one line, `\` and `#` escaped.
 fn escape(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('\\', "\\\\")
-        .replace('#', "\\#")
+    one_line(text).replace('\\', "\\\\").replace('#', "\\#")
 }
