@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 
-use super::options::ReportArgs;
 use crate::grading::Scores;
 use crate::model::RunReport;
 use crate::report::{self, Format, Style};
@@ -44,35 +43,37 @@ pub(super) fn parse_report(text: &str) -> Result<ReportSpec, String> {
     Ok(ReportSpec { format, path })
 }
 
-impl ReportArgs {
-    /// The reports asked for: every `--report`, or else the one of `--format` and
-    /// `--output` (human, to standard output, by default). At most one may go to standard
-    /// output, and no file may be named twice.
-    pub fn reports(&self) -> Result<Vec<ReportSpec>, String> {
-        let specs = if self.report.is_empty() {
-            vec![ReportSpec {
-                format: self.format.unwrap_or(Format::Human),
-                path: self.output.clone(),
-            }]
-        } else {
-            self.report.clone()
-        };
-        if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
-            return Err(
-                "more than one --report goes to standard output; give all but one a file \
-                 (`--report json=report.json`)"
-                    .to_owned(),
-            );
-        }
-        for (i, spec) in specs.iter().enumerate() {
-            if let Some(path) = &spec.path
-                && specs[..i].iter().any(|s| s.path.as_ref() == Some(path))
-            {
-                return Err(format!("two reports would go to {}", path.display()));
-            }
-        }
-        Ok(specs)
+/// The reports asked for: every `--report` (`specs`), or else the one of `--format` and
+/// `--output` (human, to standard output, by default). At most one may go to standard
+/// output, and no file may be named twice.
+pub(super) fn resolve(
+    format: Option<Format>,
+    output: Option<&PathBuf>,
+    specs: &[ReportSpec],
+) -> Result<Vec<ReportSpec>, String> {
+    let specs = if specs.is_empty() {
+        vec![ReportSpec {
+            format: format.unwrap_or(Format::Human),
+            path: output.cloned(),
+        }]
+    } else {
+        specs.to_vec()
+    };
+    if specs.iter().filter(|s| s.path.is_none()).count() > 1 {
+        return Err(
+            "more than one --report goes to standard output; give all but one a file \
+             (`--report json=report.json`)"
+                .to_owned(),
+        );
     }
+    for (i, spec) in specs.iter().enumerate() {
+        if let Some(path) = &spec.path
+            && specs[..i].iter().any(|s| s.path.as_ref() == Some(path))
+        {
+            return Err(format!("two reports would go to {}", path.display()));
+        }
+    }
+    Ok(specs)
 }
 
 /// The report on standard output, if any.

@@ -124,7 +124,11 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Ok(g) => g,
         Err(e) => return usage_error(e),
     };
-    let specs = match args.report.reports() {
+    let specs = match reports::resolve(
+        args.report.format,
+        args.report.output.as_ref(),
+        &args.report.report,
+    ) {
         Ok(specs) => specs,
         Err(e) => return usage_error(e),
     };
