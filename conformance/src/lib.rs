@@ -7,7 +7,9 @@
 //! - [`session`]: what a test gets: users with unique names, barriers, expectations;
 //! - [`catalogue`]: the tests, one module per group, each tied to a PROTOCOL.md id;
 //! - [`scenario`]: the step format teachers write tests in (`fixtures/scenarios/`);
-//! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON and JUnit output;
+//! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON, JUnit, TAP,
+//!   Markdown, Gradescope and GitHub Classroom output;
+//! - [`grading`]: the teacher's `[grading]` table (weights, total, visibility) and scores;
 //! - [`load`]: `conformance load`, the load generator and its measurements;
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
@@ -18,6 +20,7 @@ pub mod case;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod grading;
 pub mod load;
 pub mod model;
 pub mod procfs;

@@ -8,11 +8,13 @@
 //! profile or scenario, or a target that could not be reached or started.
 
 mod options;
+mod reports;
 mod run;
 
 use clap::{Parser, Subcommand};
 
 pub use options::{DEFAULT_TIMEOUT_MS, ReportArgs, SuiteArgs};
+pub use reports::ReportSpec;
 pub use run::RunArgs;
 
 /// Conformance suite for multi-client chat servers (see PROTOCOL.md).
@@ -26,6 +28,8 @@ pub use run::RunArgs;
     Examples:\n  conformance --target 127.0.0.1:8070 --profile my-server.toml\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --profile my-server.toml --level strict\n  \
     conformance --list\n  conformance --explain leave.rst_idle\n  \
+    conformance --server-cmd 'python3 server.py --port {port}' --grading grading.toml \
+    --report human --report gradescope=results.json --report tap=report.tap\n  \
     conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)"
 )]
 #[command(args_conflicts_with_subcommands = true)]

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::reports::{ReportSpec, parse_report};
 use crate::model::Level;
 use crate::report::Format;
 use crate::user::Timeouts;
@@ -63,15 +64,25 @@ impl SuiteArgs {
     }
 }
 
-/// Which report, and where: shared by every subcommand that writes a report of tests.
+/// Which reports, and where: shared by every subcommand that writes a report of tests.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ReportArgs {
-    /// Report format.
-    #[arg(long, value_enum, default_value_t = Format::Human)]
-    pub format: Format,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
+    /// Report format, for a single report (`--report` for several) [default: human].
+    #[arg(long, value_enum, conflicts_with = "report")]
+    pub format: Option<Format>,
+    /// Write the single report to FILE instead of standard output.
+    #[arg(long, value_name = "FILE", conflicts_with = "report")]
     pub output: Option<PathBuf>,
+    /// A report in FORMAT (human, json, junit, tap, markdown, gradescope, classroom), written
+    /// to PATH, or to standard output without `=PATH` (or with `=-`). May be repeated: every
+    /// report comes from the same run; at most one goes to standard output.
+    #[arg(long, value_name = "FORMAT[=PATH]", value_parser = parse_report)]
+    pub report: Vec<ReportSpec>,
+    /// Points: read the `[grading]` table from FILE (weights, total, Gradescope visibility;
+    /// see the README, "For teachers"). Without it, the profile's `[grading]` table, if any;
+    /// else one point per test.
+    #[arg(long, value_name = "FILE")]
+    pub grading: Option<PathBuf>,
 }
 
 fn parse_scale(text: &str) -> Result<f64, String> {

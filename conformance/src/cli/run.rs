@@ -6,11 +6,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
+use super::reports;
 use crate::case::TestCase;
 use crate::catalogue;
+use crate::grading::{Grading, Scores};
 use crate::model::{Level, RunReport, TestResult};
 use crate::profile::Profile;
-use crate::report::{self, Format, Style};
+use crate::report::Format;
 use crate::runner::{self, RunConfig};
 use crate::scenario::{self, Script};
 use crate::target::{ServerArgs, Target};
@@ -25,7 +27,8 @@ pub struct RunArgs {
     /// `--timeout-ms`, `--timeout-scale`, `--seed`.
     #[command(flatten)]
     pub suite: SuiteArgs,
-    /// Which report and where: `--format`, `--output`.
+    /// Which reports and where, and their points: `--report`, `--format`, `--output`,
+    /// `--grading`.
     #[command(flatten)]
     pub report: ReportArgs,
     /// Start a fresh server for every test (with --server-cmd or the built-in reference
@@ -78,6 +81,32 @@ fn check_skip_rules(profile: &Profile, tests: &[TestCase]) -> Result<(), String>
     Ok(())
 }
 
+/// The run's `[grading]` table: from `--grading`, or the profile's. Every name in it must
+/// name some test, of any level, of the catalogue or of `tests`, as for skip rules.
+fn load_grading(args: &RunArgs, tests: &[TestCase]) -> Result<Grading, String> {
+    let grading = Grading::load(&args.server.profile, args.report.grading.as_deref())
+        .map_err(|e| e.to_string())?;
+    let catalogue = catalogue::all();
+    let known: Vec<(&str, &str)> = catalogue
+        .iter()
+        .chain(tests)
+        .map(|t| (t.id, t.requirement))
+        .collect();
+    if let Some((table, name)) = grading.unknown_names(&known).first() {
+        let source = args
+            .report
+            .grading
+            .as_ref()
+            .map_or(args.server.profile.clone(), |p| p.display().to_string());
+        return Err(format!(
+            "{source}: key `grading.{table}.{name}`: names no test; name a test id \
+             (`leave.quit`), a requirement id (`LEAVE-1`) or a group (`leave`) — see \
+             `conformance --list --level strict`"
+        ));
+    }
+    Ok(grading)
+}
+
 /// Runs `conformance run`; returns the exit code.
 pub(super) async fn main(args: RunArgs) -> i32 {
     let tests = match load_tests(&args) {
@@ -91,6 +120,18 @@ pub(super) async fn main(args: RunArgs) -> i32 {
     if let Err(e) = check_skip_rules(&profile, &tests) {
         return usage_error(e);
     }
+    let grading = match load_grading(&args, &tests) {
+        Ok(g) => g,
+        Err(e) => return usage_error(e),
+    };
+    let specs = match reports::resolve(
+        args.report.format,
+        args.report.output.as_ref(),
+        &args.report.report,
+    ) {
+        Ok(specs) => specs,
+        Err(e) => return usage_error(e),
+    };
     if args.suite.list {
         for t in runner::select(tests, Level::Strict, &args.suite.filter) {
             let skip = profile
@@ -147,7 +188,8 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         respawn: (!matches!(spec, crate::target::TargetSpec::Address(_))).then(|| spec.clone()),
         repeat: args.suite.repeat,
     };
-    let show_progress = std::io::stderr().is_terminal() && args.report.format == Format::Human;
+    let show_progress = std::io::stderr().is_terminal()
+        && reports::on_stdout(&specs).is_none_or(|f| f == Format::Human);
     let total = selected.len();
     let started = std::time::Instant::now();
     let results = runner::run(&mut target, &config, &selected, |i, test, done| {
@@ -176,28 +218,9 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         wording: profile.wording(),
     };
     target.stop().await;
-    let to_terminal = args.report.output.is_none() && std::io::stdout().is_terminal();
-    let style = Style::detect(to_terminal);
-    let text = match report::render(&report, args.report.format, style) {
-        Ok(text) => text,
-        Err(e) => return usage_error(format!("cannot render the report: {e}")),
-    };
-    match &args.report.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                return usage_error(format!("cannot write {}: {e}", path.display()));
-            }
-            let s = report.summary();
-            eprintln!(
-                "{} tests, {} passed, {} failed, {} skipped (report in {})",
-                report.results.len(),
-                s.passed,
-                s.failed,
-                s.skipped,
-                path.display()
-            );
-        }
-        None => print!("{text}"),
+    let scores = Scores::of(&report, &grading);
+    if let Err(e) = reports::write_all(&report, &scores, &specs) {
+        return usage_error(e);
     }
     if report.all_passed() { 0 } else { 1 }
 }

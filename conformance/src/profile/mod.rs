@@ -82,6 +82,9 @@ struct RawProfile {
     strip_ansi: bool,
     skip: Vec<SkipRule>,
     pace_ms: Option<u64>,
+    /// The teacher's `[grading]` table: read and checked by [`crate::grading`], not here.
+    #[serde(rename = "grading")]
+    _grading: Option<toml::Table>,
 }
 
 impl Default for RawProfile {
@@ -105,6 +108,7 @@ impl Default for RawProfile {
             strip_ansi: false,
             skip: Vec::new(),
             pace_ms: None,
+            _grading: None,
         }
     }
 }

@@ -4,9 +4,11 @@
 //! {"target": str, "profile": str, "level": "core"|"strict", "seed": int, "duration_ms": int,
 //!  "summary": {"passed": int, "failed": int, "skipped": int,
 //!              "intermittent": int (when > 0), "in_setup": int (when > 0)},
+//!  "score": {"points": num, "max": num},
 //!  "tests": [{"id": str, "group": str, "level": "core"|"strict", "requirement": str,
 //!             "title": str, "status": "pass"|"fail"|"skip", "detail": str,
-//!             "duration_ms": int, "expected": str|null, "actual": str|null,
+//!             "duration_ms": int, "points": num, "max_points": num,
+//!             "expected": str|null, "actual": str|null,
 //!             "phase": "test"|"setup"|"target"|null,
 //!             "setup": {"step": str, "requirement": str}|null,
 //!             "attempts": {"failed": int, "of": int}|null,
@@ -21,6 +23,7 @@
 use serde::Serialize;
 
 use super::{detail, millis};
+use crate::grading::{Scores, TestScore};
 use crate::model::{
     Attempts, Failed, Level, Mark, Phase, RunReport, Summary, TestResult, TranscriptLine,
 };
@@ -33,7 +36,15 @@ struct JsonReport<'a> {
     seed: u64,
     duration_ms: u64,
     summary: Summary,
+    score: JsonScore,
     tests: Vec<JsonTest<'a>>,
+}
+
+/// The points of the run (`[grading]`; one per test by default).
+#[derive(Serialize)]
+struct JsonScore {
+    points: f64,
+    max: f64,
 }
 
 #[derive(Serialize)]
@@ -46,6 +57,8 @@ struct JsonTest<'a> {
     status: Mark,
     detail: String,
     duration_ms: u64,
+    points: f64,
+    max_points: f64,
     expected: Option<&'a str>,
     actual: Option<String>,
     phase: Option<&'static str>,
@@ -62,7 +75,7 @@ struct JsonSetup<'a> {
 }
 
 impl<'a> JsonTest<'a> {
-    fn new(result: &'a TestResult, wording: &[(&str, String)]) -> Self {
+    fn new(result: &'a TestResult, score: &TestScore, wording: &[(&str, String)]) -> Self {
         let failed = result.status.failure();
         JsonTest {
             id: &result.id,
@@ -73,6 +86,8 @@ impl<'a> JsonTest<'a> {
             status: result.status.mark(),
             detail: detail(result, wording),
             duration_ms: millis(result.duration),
+            points: score.points(),
+            max_points: score.max(),
             expected: failed.map(|f| f.expected.as_str()),
             actual: failed.map(Failed::actual_with_notes),
             phase: failed.map(|f| match f.phase {
@@ -91,7 +106,7 @@ impl<'a> JsonTest<'a> {
 }
 
 /// Renders the JSON report, pretty-printed, ending with a newline.
-pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
+pub(super) fn render(report: &RunReport, scores: &Scores) -> anyhow::Result<String> {
     let json = JsonReport {
         target: &report.target,
         profile: &report.profile,
@@ -99,10 +114,15 @@ pub(super) fn render(report: &RunReport) -> anyhow::Result<String> {
         seed: report.seed,
         duration_ms: millis(report.duration),
         summary: report.summary(),
+        score: JsonScore {
+            points: scores.score(),
+            max: scores.max(),
+        },
         tests: report
             .results
             .iter()
-            .map(|r| JsonTest::new(r, &report.wording))
+            .zip(&scores.tests)
+            .map(|(r, score)| JsonTest::new(r, score, &report.wording))
             .collect(),
     };
     let mut out = serde_json::to_string_pretty(&json)?;

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite};
 
-use super::{detail, failure_headline, groups, transcript_lines};
+use super::{detail, evidence, failure_headline, groups};
 use crate::model::{Mark, Phase, RunReport, TestResult};
 
 /// How many transcript lines a failure carries before eliding the middle (CI logs are read
@@ -86,15 +86,5 @@ fn test_case(result: &TestResult, group: &str, report: &RunReport) -> TestCase {
 
 /// The text of a `<failure>`: the explanation, the transcript, the seed.
 fn failure_text(result: &TestResult, report: &RunReport) -> String {
-    let mut text = detail(result, &report.wording);
-    let transcript = result.status.failure().map_or(&[][..], |f| &f.transcript);
-    if !transcript.is_empty() {
-        text.push_str("\nTranscript:");
-        for line in transcript_lines(transcript, TRANSCRIPT_CAP) {
-            text.push_str("\n  ");
-            text.push_str(&line);
-        }
-    }
-    text.push_str(&format!("\nreproduce with --seed {}\n", report.seed));
-    text
+    evidence(result, report, TRANSCRIPT_CAP) + "\n"
 }

@@ -1,19 +1,26 @@
 //! Reports of a run: for people ([`Format::Human`], like h2spec), for scripts
-//! ([`Format::Json`]) and for CI ([`Format::Junit`]).
+//! ([`Format::Json`]), for CI ([`Format::Junit`], [`Format::Tap`], [`Format::Markdown`])
+//! and for graders ([`Format::Gradescope`], [`Format::Classroom`]).
 //!
 //! Every format is rendered to a `String` that ends with exactly one newline; print it with
 //! `print!` (not `println!`). Colour is decided by the caller through [`Style`]: only the human
-//! format uses it.
+//! format uses it. Points come from one [`Scores`], computed once for all the formats of a
+//! run, so that they agree.
 
+mod classroom;
+mod gradescope;
 mod human;
 mod json;
 mod junit;
+mod markdown;
+mod tap;
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 
+use crate::grading::{Grading, Scores};
 use crate::model::{
-    Attempts, Direction, Failed, Phase, RunReport, Status, TestResult, TranscriptLine,
+    Attempts, Direction, Failed, Phase, RunReport, SkipCause, Status, TestResult, TranscriptLine,
 };
 use crate::requirements;
 
@@ -26,6 +33,14 @@ pub enum Format {
     Json,
     /// JUnit XML: one `<testsuite>` per group.
     Junit,
+    /// TAP version 14: a plan, one test point per test, a YAML block for each failure.
+    Tap,
+    /// Markdown for `$GITHUB_STEP_SUMMARY`: failures first, transcripts folded.
+    Markdown,
+    /// Gradescope's autograder `results.json`, with points per test.
+    Gradescope,
+    /// The result object GitHub Classroom's grading reporter reads, with points per test.
+    Classroom,
 }
 
 /// How the human report may decorate its text.
@@ -55,17 +70,114 @@ impl Style {
     }
 }
 
-/// Renders `report` in `format`. The result ends with a newline.
+/// Renders `report` in `format`, with the default grading (one point per test). The result
+/// ends with a newline.
 ///
 /// # Errors
 ///
 /// Only if serialisation itself fails (it does not for well-formed reports).
 pub fn render(report: &RunReport, format: Format, style: Style) -> anyhow::Result<String> {
+    render_scored(
+        report,
+        &Scores::of(report, &Grading::default()),
+        format,
+        style,
+    )
+}
+
+/// Renders `report` in `format`, with its `scores` (from [`Scores::of`] this report). The
+/// result ends with a newline.
+///
+/// # Errors
+///
+/// Only if serialisation itself fails (it does not for well-formed reports).
+pub fn render_scored(
+    report: &RunReport,
+    scores: &Scores,
+    format: Format,
+    style: Style,
+) -> anyhow::Result<String> {
     match format {
         Format::Human => Ok(human::render(report, style)),
-        Format::Json => json::render(report),
+        Format::Json => json::render(report, scores),
         Format::Junit => junit::render(report),
+        Format::Tap => Ok(tap::render(report, scores)),
+        Format::Markdown => Ok(markdown::render(report, scores)),
+        Format::Gradescope => gradescope::render(report, scores),
+        Format::Classroom => classroom::render(report, scores),
     }
+}
+
+/// What became of a test, in the words every report uses: `passed`, `failed`, `failed in
+/// setup`, `intermittent`, `skipped`, or `not run` (the server had exited or stopped
+/// answering).
+fn outcome(result: &TestResult) -> &'static str {
+    match &result.status {
+        Status::Pass { .. } => "passed",
+        Status::Skip {
+            cause: SkipCause::NotRun,
+            ..
+        } => "not run",
+        Status::Skip { .. } => "skipped",
+        Status::Intermittent(_) => "intermittent",
+        Status::Fail(f) if f.in_setup() => "failed in setup",
+        Status::Fail(_) => "failed",
+    }
+}
+
+/// The whole story of a failure as plain text: the explanation, the transcript (at most
+/// `cap` lines), the seed to reproduce it. For any other result, its [`detail`].
+fn evidence(result: &TestResult, report: &RunReport, cap: usize) -> String {
+    let mut text = detail(result, &report.wording);
+    let Some(failed) = result.status.failure() else {
+        return text;
+    };
+    if !failed.transcript.is_empty() {
+        text.push_str("\nTranscript:");
+        for line in transcript_lines(&failed.transcript, cap) {
+            text.push_str("\n  ");
+            text.push_str(&line);
+        }
+    }
+    let _ = write!(text, "\nreproduce with --seed {}", report.seed);
+    text
+}
+
+/// `text` on one line: every run of whitespace, newlines included, one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A test as graders list it: `leave.quit (LEAVE-1): a user who quits is announced once …`.
+fn graded_name(result: &TestResult) -> String {
+    format!("{} ({}): {}", result.id, result.requirement, result.title)
+}
+
+/// What a grader shows a student of one test: its [`outcome`], then its [`evidence`]
+/// (transcripts of at most `cap` lines).
+fn graded_story(result: &TestResult, report: &RunReport, cap: usize) -> String {
+    let story = evidence(result, report, cap);
+    if story.is_empty() {
+        outcome(result).to_owned()
+    } else {
+        format!("{}: {story}", outcome(result))
+    }
+}
+
+/// A test's number within its group, Gradescope style: `2.3` is the third test of the
+/// second group, in run order; one per result of `report`, in order.
+fn numbers(report: &RunReport) -> Vec<String> {
+    let mut by_id = std::collections::HashMap::new();
+    for (g, (_, members)) in groups(report).iter().enumerate() {
+        for (t, member) in members.iter().enumerate() {
+            by_id.insert(member.id.as_str(), format!("{}.{}", g + 1, t + 1));
+        }
+    }
+    report
+        .results
+        .iter()
+        .map(|r| by_id.get(r.id.as_str()).cloned().unwrap_or_default())
+        .collect()
 }
 
 /// The results grouped by their [`group_of`] id, groups in order of first appearance and
@@ -202,6 +314,9 @@ fn millis(duration: std::time::Duration) -> u64 {
 }
 
 #[cfg(test)]
+mod grader_tests;
+
+#[cfg(test)]
 mod tests {
     use std::time::Duration;
 
@@ -229,7 +344,7 @@ mod tests {
     }
 
     /// A pass, a failure with expected/actual/notes/transcript, and a skip.
-    fn sample() -> RunReport {
+    pub(super) fn sample() -> RunReport {
         let pass = result(
             "join.others-notified",
             "JOIN-2",

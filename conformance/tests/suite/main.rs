@@ -1,6 +1,8 @@
 //! The `conformance` binary's own tests, run against real servers. One module per area:
 //! - `cli`: arguments, exit codes, `--list`, `--explain`, bad profiles, unreachable targets;
 //! - `reports`: the JSON and JUnit formats of real runs;
+//! - `graders`: every format from one run, Gradescope, Classroom and TAP held to their
+//!   published shapes, the `[grading]` table's points; `tap_reader`, a strict TAP 14 reader;
 //! - `servers`: the reference server passes strict (the fixtures: see `tests/judgement.rs`);
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
 //! - `failures`: what a student sees when their server is wrong (snapshot of the report);
@@ -14,11 +16,13 @@ mod support;
 
 mod cli;
 mod failures;
+mod graders;
 mod hostile;
 mod load;
 mod reports;
 mod scenarios;
 mod servers;
+mod tap_reader;
 mod wild_report;
 mod wild_target;
 mod wild_user;
