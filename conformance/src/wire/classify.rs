@@ -172,7 +172,8 @@ mod tests {
     fn every_escape_sequence_is_stripped_save_and_restore_cursor_included() {
         // What a curses-like student server wraps each line in: save the cursor, go up,
         // clear the line, colour, text, reset, restore the cursor; and a window title.
-        let wrapped = "\u{1b}7\u{1b}[F\u{1b}[2K\u{1b}[31mana: hola\u{1b}[0m\u{1b}8\u{1b}]0;chat\u{7}";
+        let wrapped =
+            "\u{1b}7\u{1b}[F\u{1b}[2K\u{1b}[31mana: hola\u{1b}[0m\u{1b}8\u{1b}]0;chat\u{7}";
         assert_eq!(strip_ansi(wrapped), "ana: hola");
         assert_eq!(strip_ansi("sin escapes: ñandú 🙂"), "sin escapes: ñandú 🙂");
     }
