@@ -296,6 +296,25 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
+impl Summary {
+    /// What kinds of failure there were, for a summary line: ` (2 in setup, 1 intermittent)`,
+    /// or nothing.
+    pub fn failure_kinds(&self) -> String {
+        let mut kinds = Vec::new();
+        if self.in_setup > 0 {
+            kinds.push(format!("{} in setup", self.in_setup));
+        }
+        if self.intermittent > 0 {
+            kinds.push(format!("{} intermittent", self.intermittent));
+        }
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    }
+}
+
 impl RunReport {
     /// Counts the verdicts.
     pub fn summary(&self) -> Summary {

@@ -119,18 +119,7 @@ pub(super) fn render(report: &RunReport, style: Style) -> String {
         let text = format!("{n} {word}");
         if n > 0 { colour(paint, &text) } else { text }
     };
-    let mut kinds = Vec::new();
-    if s.in_setup > 0 {
-        kinds.push(format!("{} in setup", s.in_setup));
-    }
-    if s.intermittent > 0 {
-        kinds.push(format!("{} intermittent", s.intermittent));
-    }
-    let kinds = if kinds.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", kinds.join(", "))
-    };
+    let kinds = s.failure_kinds();
     let _ = writeln!(
         out,
         "\n{} tests, {}, {}{kinds}, {}",
