@@ -71,6 +71,7 @@ fn seed_run(args: &str, profile: &str, level: &'static str) -> Run {
         profile: profile.to_string(),
         level,
         filters: Vec::new(),
+        skip: false,
     }
 }
 
@@ -85,6 +86,7 @@ fn fixture_run(
         profile: format!("{}/{fixture}.toml", corpus.folder),
         level,
         filters: Vec::new(),
+        skip: false,
     }
 }
 
@@ -98,8 +100,11 @@ fn judge_seed(bugs: &[Bug]) -> usize {
             "core",
         ),
     ];
-    runs.extend(bugs.iter().map(|bug| {
-        seed_run(
+    // Each bug is run on the tests that can catch it (its groups' and requirements'):
+    // a failure elsewhere would not count.
+    runs.extend(bugs.iter().map(|bug| Run {
+        filters: bug.filters(),
+        ..seed_run(
             &format!("--bug {}", bug.name),
             "fixtures/profiles/seed.toml",
             bug.level,
@@ -144,19 +149,22 @@ fn judge_planted(corpus: &Corpus, catalogue: Vec<Bug>) -> usize {
     for fixture in corpus.fixtures {
         let script = root().join(corpus.folder).join(format!("{fixture}.py"));
         runs.push(fixture_run(&script, corpus, fixture, "core"));
-        // At strict, only the tests that can catch a strict bug matter.
+        // At strict, only the tests that can catch a strict bug judged here matter (none:
+        // the baseline is not run, and reads as empty).
+        let fixture_plans = corpus.plans(fixture, &bugs);
         let mut strict_filters: Vec<String> = bugs
             .iter()
-            .filter(|bug| bug.level == "strict")
-            .flat_map(Bug::filters)
+            .zip(&fixture_plans)
+            .filter(|(bug, plan)| bug.level == "strict" && plan.is_judged())
+            .flat_map(|(bug, _)| bug.filters())
             .collect();
         strict_filters.sort();
         strict_filters.dedup();
         runs.push(Run {
+            skip: strict_filters.is_empty(),
             filters: strict_filters,
             ..fixture_run(&script, corpus, fixture, "strict")
         });
-        let fixture_plans = corpus.plans(fixture, &bugs);
         for (bug, plan) in bugs.iter().zip(&fixture_plans) {
             if let Plan::Patched(path) = plan {
                 runs.push(Run {

@@ -38,6 +38,13 @@ pub enum Plan {
     NotPlanted,
 }
 
+impl Plan {
+    /// Whether the judgement needs a run for it (a patched copy or the fixture as written).
+    pub fn is_judged(&self) -> bool {
+        matches!(self, Plan::Patched(_) | Plan::AsWritten(_))
+    }
+}
+
 impl Corpus {
     fn table(&self) -> Value {
         let text = std::fs::read_to_string(root().join(self.patches))
