@@ -136,7 +136,7 @@ impl AcceptFailures {
                 1 => String::new(),
                 n => format!(" ({n} times since the last report)"),
             };
-            eprintln!("reference-server: accept failed: {e}{repeats}");
+            crate::log!("reference-server: accept failed: {e}{repeats}");
             self.unlogged = 0;
             self.logged_at = Some(Instant::now());
         }
@@ -144,7 +144,7 @@ impl AcceptFailures {
 
     fn recovered(&mut self) {
         if self.in_a_row > 0 {
-            eprintln!(
+            crate::log!(
                 "reference-server: accepting again after {} failed accepts",
                 self.in_a_row
             );

@@ -102,7 +102,7 @@ impl ChatServer {
         let handler = ClientHandler::new(id, stream, peer, room, config, slot);
         if let Err(e) = threads::spawn(format!("client-{}", id.0), move || handler.run()) {
             // The handler (socket and slot) was dropped with the closure: nothing leaks.
-            eprintln!("reference-server: cannot start a thread for {peer}: {e}");
+            crate::log!("reference-server: cannot start a thread for {peer}: {e}");
         }
     }
 }

@@ -108,7 +108,7 @@ impl ClientHandler {
             let reason = format!("name '{name}' is already in use");
             return self.refuse(&wording::error_line(&reason));
         }
-        eprintln!("reference-server: {name} joined from {}", self.peer);
+        crate::log!("reference-server: {name} joined from {}", self.peer);
         let mut departure = Departure {
             room: &self.room,
             name: &name,
@@ -121,20 +121,20 @@ impl ClientHandler {
         // this long (see `writer`). Set before the writer starts, so no write goes unbounded.
         let poll = poll_interval(self.config.stall_timeout());
         if let Err(e) = self.stream.set_write_timeout(Some(poll)) {
-            eprintln!("reference-server: {name}: {e}");
+            crate::log!("reference-server: {name}: {e}");
             return; // `departure` removes the user again
         }
         match self.spawn_writer(&name, &outbox) {
             Ok(writer) => departure.writer = Some(writer),
             Err(e) => {
-                eprintln!("reference-server: {name}: cannot start writer thread: {e}");
+                crate::log!("reference-server: {name}: cannot start writer thread: {e}");
                 return; // `departure` removes the user again
             }
         }
         reader.get_mut().deadline = None;
         reader.set_max_line(self.config.max_line);
         if let Err(e) = self.stream.set_read_timeout(None) {
-            eprintln!("reference-server: {name}: {e}");
+            crate::log!("reference-server: {name}: {e}");
             return;
         }
 
@@ -192,7 +192,7 @@ impl ClientHandler {
         threads::spawn(format!("writer-{}", self.id.0), move || {
             if let Err(e) = run_writer(&outbox, &*stream, stall_timeout) {
                 if is_stall(&e) {
-                    eprintln!("{stalled}");
+                    crate::log!("{stalled}");
                 }
                 // The peer is gone or stuck: make sure the handler's read notices too, so
                 // that it leaves and its leave is announced (once, as always).
@@ -269,7 +269,7 @@ impl Drop for Departure<'_> {
     fn drop(&mut self) {
         // Announce the leave (LEAVE-1, LEAVE-2), unless the room already did (too slow).
         if self.room.remove(self.name, self.id) {
-            eprintln!("reference-server: {} left", self.name);
+            crate::log!("reference-server: {} left", self.name);
         }
         // Let the writer send what is still queued, but not forever.
         self.outbox.close();

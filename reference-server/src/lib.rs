@@ -22,12 +22,13 @@
 //! | refusing a connection with a reason, no thread   | [`turn_away`]                     |
 //! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
 //! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
+//! | a log that never kills a thread (stderr gone)    | [`log`]: [`log!`]                 |
 //! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
 //! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
 //!
 //! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and
 //! `client_handler` → `writer` → `outbox`; the modules at the bottom (`slots`, `threads`,
-//! `turn_away`, `accept_errors`, `line_reader`, `config`) import nothing above them.
+//! `turn_away`, `accept_errors`, `line_reader`, `config`, `log`) import nothing above them.
 //!
 //! Try it by hand: `cargo run -p reference-server -- --port 8070`, then in two other
 //! terminals `nc 127.0.0.1 8070`, type a name, chat, and type `salir` to leave.
@@ -39,6 +40,7 @@ pub mod chat_server;
 pub mod client_handler;
 pub mod config;
 pub mod line_reader;
+pub mod log;
 pub mod outbox;
 pub mod room;
 pub mod slots;

@@ -32,19 +32,19 @@ fn main() -> ExitCode {
     let server = match ChatServer::bind(config) {
         Ok(server) => server,
         Err(e) => {
-            eprintln!("reference-server: cannot listen on {host}:{port}: {e}");
+            reference_server::log!("reference-server: cannot listen on {host}:{port}: {e}");
             return ExitCode::FAILURE;
         }
     };
     let addr = match server.local_addr() {
         Ok(addr) => addr,
         Err(e) => {
-            eprintln!("reference-server: cannot read the bound address: {e}");
+            reference_server::log!("reference-server: cannot read the bound address: {e}");
             return ExitCode::FAILURE;
         }
     };
     if let Err(e) = stop_on_signals() {
-        eprintln!("reference-server: cannot install signal handlers: {e}");
+        reference_server::log!("reference-server: cannot install signal handlers: {e}");
         return ExitCode::FAILURE;
     }
 
@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     let _ = writeln!(stdout, "{}", listening::line(addr));
     let _ = stdout.flush();
     drop(stdout);
-    eprintln!("reference-server: listening on {addr}");
+    reference_server::log!("reference-server: listening on {addr}");
 
     server.run()
 }
@@ -73,7 +73,7 @@ fn stop_on_signals() -> io::Result<()> {
             } else {
                 "SIGTERM"
             };
-            eprintln!("reference-server: {name} received, stopping");
+            reference_server::log!("reference-server: {name} received, stopping");
             process::exit(0);
         }
     })?;

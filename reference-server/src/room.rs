@@ -245,7 +245,7 @@ fn broadcast_locked(
 
 fn log_dropped(dropped: &[String]) {
     for name in dropped {
-        eprintln!("reference-server: {name} disconnected: too slow (outbound queue full)");
+        crate::log!("reference-server: {name} disconnected: too slow (outbound queue full)");
     }
 }
 

@@ -115,3 +115,74 @@ fn signals_sigint_stops_the_server() {
         .expect("server did not exit after SIGINT");
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// With nobody reading its log (stderr a pipe whose reader is gone, as after `… | tee log`
+/// and Ctrl-C), the server still serves, and SIGTERM still stops it: a log line that cannot
+/// be written is dropped, never a panic in the thread that wrote it.
+#[test]
+fn signals_sigterm_stops_a_server_whose_log_nobody_reads() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let mut child = Command::new(chat_test_support::reference_server_binary())
+        .args(["--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server starts");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    stdout.read_line(&mut first).expect("the listening line");
+    let addr = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("not a listening line: {first:?}"))
+        .to_owned();
+    // Nobody reads the log from now on.
+    drop(child.stderr.take());
+    let connect = |name: &str| {
+        let mut client = std::net::TcpStream::connect(&addr).expect("connect");
+        client
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("a read timeout");
+        client.write_all(format!("{name}\n").as_bytes()).unwrap();
+        client
+    };
+    // Each join is logged, and the room keeps working: ana is welcomed, then hears beto
+    // join.
+    let ana = connect("ana");
+    let mut heard = String::new();
+    let mut ana_lines = BufReader::new(ana.try_clone().unwrap());
+    ana_lines.read_line(&mut heard).expect("ana's welcome");
+    assert!(heard.starts_with("Bienvenido"), "{heard:?}");
+    let _beto = connect("beto");
+    while !heard.contains("beto se ha unido al chat") {
+        let mut line = String::new();
+        let n = ana_lines.read_line(&mut line).expect("ana keeps receiving");
+        assert!(
+            n > 0,
+            "the server closed ana's connection; she heard {heard:?}"
+        );
+        heard.push_str(&line);
+    }
+    let status = Command::new("kill")
+        .args(["-s", "TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = child.try_wait().expect("try_wait") {
+            break exit;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("the server ignored SIGTERM once its log could not be written");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(exit.success(), "exit status {exit:?}");
+    let mut rest = String::new();
+    let _ = stdout.read_to_string(&mut rest);
+}
