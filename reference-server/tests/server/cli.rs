@@ -180,7 +180,7 @@ fn signals_sigterm_stops_a_server_whose_log_nobody_reads() {
             let _ = child.kill();
             panic!("the server ignored SIGTERM once its log could not be written");
         }
-        std::thread::sleep(Duration::from_millis(20));
+        std::thread::sleep(Duration::from_millis(20)); // polling an observable state
     };
     assert!(exit.success(), "exit status {exit:?}");
     let mut rest = String::new();
