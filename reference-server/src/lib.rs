@@ -22,7 +22,7 @@
 //! | refusing a connection with a reason, no thread   | [`turn_away`]                     |
 //! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
 //! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
-//! | a log that never kills a thread (stderr gone)    | [`log`]: [`log!`]                 |
+//! | a log that never kills a thread (stderr gone)    | [`mod@log`]: [`log!`]             |
 //! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
 //! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
 //!

@@ -15,7 +15,7 @@ pub fn line(message: fmt::Arguments<'_>) {
     let _ = writeln!(std::io::stderr().lock(), "{message}");
 }
 
-/// `log!("reference-server: {name} joined")`: [`line`] with `format!`'s syntax.
+/// `log!("reference-server: {name} joined")`: [`line()`] with `format!`'s syntax.
 #[macro_export]
 macro_rules! log {
     ($($arg:tt)*) => {
