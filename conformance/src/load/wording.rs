@@ -219,6 +219,11 @@ impl Wording {
         if welcome.iter().any(|w| **w == *line) {
             return Kind::Welcome;
         }
+        // A blank line is nobody's message, as for the suite's classifier: the newline
+        // after a prompt that the profile gives without it.
+        if line.iter().all(u8::is_ascii_whitespace) {
+            return Kind::Ignored;
+        }
         if self.is_join(line) {
             let name = &line[self.join.prefix.len()..line.len() - self.join.suffix.len()];
             return Kind::Join(name);
@@ -342,7 +347,7 @@ mod tests {
             sent_ns: 9,
         };
         let welcome: &[Box<[u8]>] = &[Box::from(&b"hola ana"[..])];
-        let cases: [(&[u8], Kind<'_>); 12] = [
+        let cases: [(&[u8], Kind<'_>); 14] = [
             (b"beto: ld:1:4:9", Kind::Chat(m(1, 4))),
             // The text as beto wrote it, or the bare text: a burst relayed with one name.
             (b"> ld:1:5:9", Kind::WithoutSender(m(1, 5))),
@@ -357,6 +362,8 @@ mod tests {
             (b"carla ha salido del chat", Kind::Leave),
             (b"ERROR: nope", Kind::Error),
             (b"-- 3 conectados --", Kind::Ignored),
+            (b"", Kind::Ignored),
+            (b" \r", Kind::Ignored),
         ];
         for (line, kind) in cases {
             assert_eq!(
