@@ -374,6 +374,13 @@ async fn run_one(
         };
         return (result, 0);
     }
+    if let Some(reason) = config.profile.not_in_assignment(test.requirement) {
+        result.status = Status::Skip {
+            reason,
+            cause: SkipCause::Profile,
+        };
+        return (result, 0);
+    }
     let mut session = Session::new(config.profile.clone(), target.addr(), config.timeouts, seed);
     session.shared.server_pid = target.pid();
     if target.pid().is_some() {

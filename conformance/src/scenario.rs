@@ -429,7 +429,17 @@ async fn run_step(
     let wire = |name: &str| s.wire_name(name);
     match step {
         Step::Joins(u) => {
-            let user = s.join(u).await?;
+            let mut user = s.join(u).await?;
+            if s.profile().join.is_none() {
+                // No join lines: the joiner's sentinel reaches everyone present now, and
+                // the script's `sees JOIN` steps have nothing left to wait for.
+                let mut present: Vec<&mut User> = users
+                    .iter_mut()
+                    .filter(|(name, _)| order.contains(name))
+                    .map(|(_, user)| user)
+                    .collect();
+                s.sees_join(&mut user, &mut present).await?;
+            }
             users.insert(u.clone(), user);
             order.retain(|o| o != u);
             order.push(u.clone());
@@ -495,6 +505,16 @@ async fn run_step(
                     format!("{u} receives an error line"),
                     format!("{u} received {}", observer.show(&got)),
                 ));
+            }
+        }
+        // Without join lines, `u sees JOIN v` was settled when v joined (its sentinel reached
+        // everyone present); without leave lines, `u sees LEAVE v` is the server closing v's
+        // connection, if the script still holds it (as `Gone::seen_by`).
+        Step::Sees(_, Expect::Join(_)) if s.profile().join.is_none() => {}
+        Step::Sees(_, Expect::Leave(v)) if s.profile().leave.is_none() => {
+            if let Some(leaver) = users.get_mut(v) {
+                leaver.expect_closed().await?;
+                users.remove(v);
             }
         }
         Step::Sees(u, expect) => {

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
@@ -23,7 +24,7 @@ pub struct Session {
     pub shared: Shared,
     rng: StdRng,
     tag: String,
-    sentinels: u64,
+    sentinels: AtomicU64,
 }
 
 impl Session {
@@ -50,7 +51,7 @@ impl Session {
             },
             rng,
             tag,
-            sentinels: 0,
+            sentinels: AtomicU64::new(0),
         }
     }
 
@@ -125,11 +126,17 @@ impl Session {
     /// marked as happening in a setup step (joining, by [`Session::join`]; seeing a join, by
     /// [`User::expect`]); the runner reports it as such unless the test is about that very
     /// requirement.
+    ///
+    /// Without join lines (`join = ""`) each later user's sentinel must reach everyone
+    /// already present instead ([`Session::sees_join`]).
     pub async fn join_all(&self, scripts: &[&str]) -> Result<Vec<User>, Failure> {
         let mut users: Vec<User> = Vec::with_capacity(scripts.len());
         for script in scripts {
             let mut user = self.join(script).await?;
-            if users.len() == 1 && self.profile().welcome.is_empty() {
+            if self.profile().join.is_none() {
+                let mut present: Vec<&mut User> = users.iter_mut().collect();
+                self.sees_join(&mut user, &mut present).await?;
+            } else if users.len() == 1 && self.profile().welcome.is_empty() {
                 // Without a welcome line nothing tells us the first user was registered
                 // before the second: accept either order of the first two joins.
                 let first = &mut users[0];
@@ -156,10 +163,54 @@ impl Session {
         Ok(users)
     }
 
+    /// Connects `script`, sends its name and waits until every user in `present` has
+    /// noticed it ([`Session::sees_join`]).
+    pub async fn join_seen_by(
+        &self,
+        script: &str,
+        present: &mut [&mut User],
+    ) -> Result<User, Failure> {
+        let mut user = self.join(script).await?;
+        self.sees_join(&mut user, present).await?;
+        Ok(user)
+    }
+
+    /// Every user in `present` notices that `newcomer` joined: its join line, as their next
+    /// message (JOIN-2). Without join lines (`join = ""`), the newcomer sends a sentinel
+    /// that each must receive with nothing before it: a server handles a client's messages
+    /// only once it has taken its name, so the newcomer is then in the room, and so is
+    /// everyone who heard it.
+    pub async fn sees_join(
+        &self,
+        newcomer: &mut User,
+        present: &mut [&mut User],
+    ) -> Result<(), Failure> {
+        if self.profile().join.is_some() {
+            let join = Event::join(newcomer);
+            for user in present.iter_mut() {
+                user.expect(&join).await?;
+            }
+            return Ok(());
+        }
+        if present.is_empty() {
+            return Ok(());
+        }
+        let heard = format!("the others hear {} once it joined", newcomer.name);
+        let before = self
+            .barrier(newcomer, present)
+            .await
+            .map_err(|f| f.in_setup(heard.clone(), "JOIN-1"))?;
+        for (user, events) in present.iter().zip(&before) {
+            let when = format!("before {}'s first message", newcomer.name);
+            nothing_else(user, events, &when).map_err(|f| f.in_setup(heard.clone(), "JOIN-1"))?;
+        }
+        Ok(())
+    }
+
     /// A fresh sentinel text, unique in this test.
-    pub fn sentinel(&mut self) -> String {
-        self.sentinels += 1;
-        format!("{SENTINEL_PREFIX}{}-{}", self.tag, self.sentinels)
+    pub fn sentinel(&self) -> String {
+        let n = self.sentinels.fetch_add(1, Ordering::Relaxed) + 1;
+        format!("{SENTINEL_PREFIX}{}-{n}", self.tag)
     }
 
     /// Proves what did not arrive: `sender` sends a unique sentinel; every user in
@@ -167,7 +218,7 @@ impl Session {
     /// With an echoing profile the sender must have received its own lines back, the
     /// sentinel included ([`User::expect_own_echoes`]).
     pub async fn barrier(
-        &mut self,
+        &self,
         sender: &mut User,
         observers: &mut [&mut User],
     ) -> Result<Vec<Vec<Event>>, Failure> {
@@ -223,7 +274,7 @@ impl Session {
     /// that every observer must receive, with nothing before it. `when` finishes the sentence
     /// "beto receives nothing else …" of the failure.
     pub async fn sees_nothing(
-        &mut self,
+        &self,
         sender: &mut User,
         observers: &mut [&mut User],
         when: &str,

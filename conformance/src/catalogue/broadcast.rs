@@ -37,7 +37,7 @@ fn basic() -> TestCase {
         "broadcast only to the first client; the sender's name is missing from the line; the \
          line is not terminated.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
         ana.say("hola").await?;
         beto.expect(&Event::chat(&ana, "hola")).await?;
@@ -67,7 +67,7 @@ fn no_echo() -> TestCase {
         "broadcast loops over every client without skipping the sender (`if client != \
          sender`).",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         ana.say("eco?").await?;
         beto.expect(&Event::chat(&ana, "eco?")).await?;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::support::{Departure, depart, nothing_else, polite};
+use super::support::{Departure, Gone, depart, nothing_else, polite};
 use crate::case::TestCase;
 use crate::procfs::ProcessStats;
 use crate::session::Session;
@@ -33,16 +33,14 @@ fn name_reuse() -> TestCase {
         "the departed client is never removed from the client list (or the name set), so its \
          name stays `in use`; it is removed only when a later broadcast to it fails.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let how = polite(&s);
         let [mut ana, old_beto] = s.room(["ana", "beto"]).await?;
-        let wire = old_beto.wire.clone();
-        let kept = depart(old_beto, how).await?;
-        ana.expect(&Event::leave(&wire)).await?;
-        drop(kept);
+        let mut gone = depart(old_beto, how).await?;
+        gone.seen_by(&mut [&mut ana]).await?;
+        drop(gone);
         // The same wire name again, on a new connection.
-        let mut beto = s.join("beto").await?;
-        ana.expect(&Event::join(&beto)).await?;
+        let mut beto = s.join_seen_by("beto", &mut [&mut ana]).await?;
         beto.say("he vuelto").await?;
         ana.expect(&Event::chat(&beto, "he vuelto")).await?;
         ana.say("bienvenido otra vez").await?;
@@ -75,23 +73,17 @@ fn no_ghost() -> TestCase {
     )
     .run(|mut s| async move {
         let [mut ana, beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
-        let wire = beto.wire.clone();
-        depart(beto, Departure::Rst).await?;
-        ana.expect(&Event::leave(&wire)).await?;
-        carla.expect(&Event::leave(&wire)).await?;
+        let mut gone = depart(beto, Departure::Rst).await?;
+        gone.seen_by(&mut [&mut ana, &mut carla]).await?;
         still_working(&mut s, &mut ana, &mut carla, "beto", Departure::Rst).await?;
 
-        let mut dani = s.join("dani").await?;
-        ana.expect(&Event::join(&dani)).await?;
-        carla.expect(&Event::join(&dani)).await?;
+        let mut dani = s.join_seen_by("dani", &mut [&mut ana, &mut carla]).await?;
         // dani's own view is irrelevant; it only has to be a member that then goes away.
         dani.say("hola y adiós").await?;
         ana.expect(&Event::chat(&dani, "hola y adiós")).await?;
         carla.expect(&Event::chat(&dani, "hola y adiós")).await?;
-        let wire = dani.wire.clone();
-        depart(dani, Departure::Fin).await?;
-        ana.expect(&Event::leave(&wire)).await?;
-        carla.expect(&Event::leave(&wire)).await?;
+        let mut gone = depart(dani, Departure::Fin).await?;
+        gone.seen_by(&mut [&mut ana, &mut carla]).await?;
         still_working(&mut s, &mut ana, &mut carla, "dani", Departure::Fin).await?;
         Ok(())
     })
@@ -116,7 +108,7 @@ fn churn() -> TestCase {
          the lock while a broadcast iterates it.",
     )
     .budget(Duration::from_secs(30))
-    .run(|mut s| async move {
+    .run(|s| async move {
         const CYCLES: usize = 200;
         let mut ana = s.join("ana").await?;
         let ways: Vec<Departure> = if s.profile().quit.is_some() {
@@ -128,30 +120,24 @@ fn churn() -> TestCase {
             let names: Vec<String> = (start + 1..=start + BATCH)
                 .map(|i| format!("c{i:03}"))
                 .collect();
-            let batch = join_batch(&s, &names).await?;
+            let mut batch = join_batch(&s, &names).await?;
             let what = format!("the joins of {}…{}", names[0], names[BATCH - 1]);
-            sees_joins(&mut ana, &batch, &what).await?;
-            let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
-            let mut quitters = Vec::new();
+            sees_joins(&s, &mut ana, &mut batch, &what).await?;
+            let mut gone = Vec::new();
             for (i, user) in batch.into_iter().enumerate() {
                 let how = ways[(start + i) % ways.len()];
-                quitters.extend(depart(user, how).await?);
+                gone.push(depart(user, how).await?);
             }
-            expect_set(
-                &mut ana,
-                &leaves,
-                &format!(
-                    "the leaves of {}…{} (quit, FIN and RST)",
-                    names[0],
-                    names[BATCH - 1]
-                ),
-            )
-            .await?;
+            let what = format!(
+                "the leaves of {}…{} (quit, FIN and RST)",
+                names[0],
+                names[BATCH - 1]
+            );
+            sees_leaves(&mut ana, &mut gone, &what).await?;
             // Every leave was seen: the quitters may go now.
-            drop(quitters);
+            drop(gone);
         }
-        let mut zoe = s.join("zoe").await?;
-        ana.expect(&Event::join(&zoe)).await?;
+        let mut zoe = s.join_seen_by("zoe", &mut [&mut ana]).await?;
         zoe.say("¿sigue vivo el servidor?").await?;
         ana.expect(&Event::chat(&zoe, "¿sigue vivo el servidor?"))
             .await?;
@@ -185,7 +171,7 @@ fn resources() -> TestCase {
          end.",
     )
     .budget(Duration::from_secs(30))
-    .run(|mut s| async move {
+    .run(|s| async move {
         const SKIP: &str = "resource checks need a server started by the harness \
                             (--server-cmd), on Linux";
         const CYCLES: usize = 100;
@@ -207,22 +193,26 @@ fn resources() -> TestCase {
             let named: Vec<String> = (start..start + BATCH)
                 .map(|i| format!("r{:03}", i + 1))
                 .collect();
-            let batch = join_batch(&s, &named).await?;
-            sees_joins(&mut ana, &batch, "the joins of this batch").await?;
-            let leaves: Vec<Event> = batch.iter().map(Event::leave).collect();
+            let mut batch = join_batch(&s, &named).await?;
+            sees_joins(&s, &mut ana, &mut batch, "the joins of this batch").await?;
+            let mut gone = Vec::new();
             for (k, user) in batch.into_iter().enumerate() {
-                depart(user, fin_or_rst(k)).await?;
+                gone.push(depart(user, fin_or_rst(k)).await?);
             }
-            expect_set(&mut ana, &leaves, "the leaves of this batch (FIN and RST)").await?;
+            sees_leaves(
+                &mut ana,
+                &mut gone,
+                "the leaves of this batch (FIN and RST)",
+            )
+            .await?;
         }
         // The room still works: a fresh user's sentinel reaches ana, nothing else before it.
-        let mut zoe = s.join("zoe").await?;
-        ana.expect(&Event::join(&zoe)).await?;
+        let mut zoe = s.join_seen_by("zoe", &mut [&mut ana]).await?;
         let when = format!("after {CYCLES} abrupt disconnects");
         s.sees_nothing(&mut zoe, &mut [&mut ana], &when).await?;
-        let zoe_wire = zoe.wire.clone();
-        zoe.close().await;
-        ana.expect(&Event::leave(&zoe_wire)).await?;
+        let mut gone = depart(zoe, Departure::Fin).await?;
+        gone.seen_by(&mut [&mut ana]).await?;
+        drop(gone);
         // Waiting on an observable state: the server's own thread and descriptor counts.
         let deadline = tokio::time::Instant::now() + SETTLE;
         let after = loop {
@@ -339,13 +329,38 @@ async fn expect_set(ana: &mut User, want: &[Event], what: &str) -> Result<(), Fa
 }
 
 /// `ana` must receive the join of each of `joiners`, in any order: how these tests fill
-/// their room, so a failure here is JOIN-2's, found while setting up.
-async fn sees_joins(ana: &mut User, joiners: &[User], what: &str) -> Result<(), Failure> {
+/// their room, so a failure here is JOIN-2's, found while setting up. Without join lines,
+/// each joiner's sentinel must reach ana instead ([`Session::sees_join`]).
+async fn sees_joins(
+    s: &Session,
+    ana: &mut User,
+    joiners: &mut [User],
+    what: &str,
+) -> Result<(), Failure> {
+    if s.profile().join.is_none() {
+        for joiner in joiners {
+            s.sees_join(joiner, &mut [&mut *ana]).await?;
+        }
+        return Ok(());
+    }
     let joins: Vec<Event> = joiners.iter().map(Event::join).collect();
     let step = format!("{} sees {what}", ana.name);
     expect_set(ana, &joins, what)
         .await
         .map_err(|f| f.in_setup(step, "JOIN-2"))
+}
+
+/// `ana` must receive the leave of each of `gone`, in any order; without leave lines, the
+/// server must close each closed or quitting connection instead ([`Gone::seen_by`]).
+async fn sees_leaves(ana: &mut User, gone: &mut [Gone], what: &str) -> Result<(), Failure> {
+    if ana.profile().leave.is_none() {
+        for user in gone {
+            user.seen_by(&mut []).await?;
+        }
+        return Ok(());
+    }
+    let leaves: Vec<Event> = gone.iter().map(Event::leave).collect();
+    expect_set(ana, &leaves, what).await
 }
 
 /// Joins `names` at the same time; returns them in the order given.

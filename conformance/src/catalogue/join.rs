@@ -34,7 +34,7 @@ fn single() -> TestCase {
         "the join is not broadcast; it is broadcast before the name is read; it is sent twice \
          (e.g. from add_client and from run()).",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         // Here joining at all is what the test checks (JOIN-6), not a setup step.
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         s.sees_nothing(&mut beto, &mut [&mut ana], "after beto's join")
@@ -57,7 +57,7 @@ fn many() -> TestCase {
         "broadcast skips some clients (e.g. iterates a list it is modifying); the join is \
          sent to the joiner only.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto, mut carla, mut dani, mut eva] =
             s.room(["ana", "beto", "carla", "dani", "eva"]).await?;
         let mut present = [&mut ana, &mut beto, &mut carla, &mut dani];
@@ -81,7 +81,7 @@ fn simultaneous() -> TestCase {
         "the client list is modified without the lock; two handlers race in add_client; a \
          join is lost when two clients register together.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let mut ana = s.join("ana").await?;
         let names: Vec<String> = (1..=8).map(|i| format!("u{i}")).collect();
         let joining = names.iter().map(|name| {
@@ -147,7 +147,7 @@ fn not_to_self() -> TestCase {
         "the join is broadcast to everyone including the joiner (no `if client is not \
          sender` check).",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         let before = s.barrier(&mut ana, &mut [&mut beto]).await?.remove(0);
         if let Some(own) = before.iter().find(|e| **e == Event::join(&beto)) {
@@ -176,15 +176,13 @@ fn no_history() -> TestCase {
         "the server replays a message history or a buffered backlog; a message in flight is \
          written to the new client.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         ana.say("hola beto").await?;
         beto.expect(&Event::chat(&ana, "hola beto")).await?;
         beto.say("hola ana").await?;
         ana.expect(&Event::chat(&beto, "hola ana")).await?;
-        let mut carla = s.join("carla").await?;
-        ana.expect(&Event::join(&carla)).await?;
-        beto.expect(&Event::join(&carla)).await?;
+        let mut carla = s.join_seen_by("carla", &mut [&mut ana, &mut beto]).await?;
         s.sees_nothing(&mut ana, &mut [&mut carla], "after joining")
             .await?;
         Ok(())
@@ -208,7 +206,7 @@ fn silent_client() -> TestCase {
     )
     // Such a server dies when the silent client finally closes: run it last.
     .disruptive()
-    .run(|mut s| async move {
+    .run(|s| async move {
         let mut silent = s.connect("mudo").await?;
         // A silent client that blocks the accept loop stops ana or beto from joining at all:
         // that is the failure this test is about (JOIN-6), not a setup step's.
@@ -256,7 +254,7 @@ fn early_close() -> TestCase {
     )
     // A server that reads names in its accept loop dies here: run it last.
     .disruptive()
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         let mut early = s.connect("corta").await?;
         early.close_sending().await;
@@ -267,12 +265,10 @@ fn early_close() -> TestCase {
                     never joined, so nothing is announced about them (JOIN-7)";
         s.sees_nothing(&mut ana, &mut [&mut beto], when).await?;
         // Here joining at all, and being seen to join, is what the test checks.
-        let mut carla = s.join("carla").await.map_err(Failure::in_test)?;
-        for user in [&mut ana, &mut beto] {
-            user.expect(&Event::join(&carla))
-                .await
-                .map_err(Failure::in_test)?;
-        }
+        let mut carla = s
+            .join_seen_by("carla", &mut [&mut ana, &mut beto])
+            .await
+            .map_err(Failure::in_test)?;
         carla.say("¿se fueron?").await?;
         for user in [&mut ana, &mut beto] {
             user.expect(&Event::chat(&carla, "¿se fueron?")).await?;
@@ -297,7 +293,7 @@ fn non_ascii_names() -> TestCase {
         "the name is decoded as ASCII (or with the wrong codec), which raises in the handler \
          thread and kills it; a name cut by byte count in the middle of a character.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut jose, mut begona] = s.room(["ana", "josé", "begoña"]).await?;
         jose.say("hola, soy José").await?;
         for user in [&mut ana, &mut begona] {
@@ -328,7 +324,7 @@ fn unnamed_hears_nothing() -> TestCase {
         "the client is added to the list when it connects, before its name is read, so every \
          join and message reaches it too.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let mut mudo = s.connect("mudo").await?;
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         ana.say("¿quién escucha?").await?;

@@ -173,16 +173,15 @@ fn nothing_after() -> TestCase {
          leave is announced before the last lines of the leaver are relayed; a second leave \
          is announced later.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let how = polite(&s);
         let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
         beto.say("me voy").await?;
         ana.expect(&Event::chat(&beto, "me voy")).await?;
         carla.expect(&Event::chat(&beto, "me voy")).await?;
         let wire = beto.wire.clone();
-        let kept = depart(beto, how).await?;
-        ana.expect(&Event::leave(&wire)).await?;
-        carla.expect(&Event::leave(&wire)).await?;
+        let mut gone = depart(beto, how).await?;
+        gone.seen_by(&mut [&mut ana, &mut carla]).await?;
         ana.say("¿sigues ahí?").await?;
         carla.expect(&Event::chat(&ana, "¿sigues ahí?")).await?;
         let from_carla = s.barrier(&mut carla, &mut [&mut ana]).await?;
@@ -205,7 +204,7 @@ fn nothing_after() -> TestCase {
             }
             nothing_else(user, events, "after beto's leave")?;
         }
-        if let Some(mut beto) = kept {
+        if let Some(beto) = gone.connection() {
             // The quitter: its connection must end without ana's later message reaching it.
             let before_close = beto.expect_closed().await.map_err(|f| {
                 Failure::new(

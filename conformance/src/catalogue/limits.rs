@@ -39,7 +39,7 @@ fn connection_flood() -> TestCase {
          implemented by not accepting (connections hang) instead of an error line and a \
          close.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let addr = s.shared.addr;
         let connect = s.shared.timeouts.connect;
         let mut silent: Vec<TcpStream> = Vec::with_capacity(SILENT);

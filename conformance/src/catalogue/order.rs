@@ -25,7 +25,7 @@ fn per_sender() -> TestCase {
         "each delivery sent from its own thread; a per-message thread pool; messages queued \
          in a set or dict instead of a FIFO.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
         let mut delivery = Delivery::new(s.profile().echo);
         for k in 1..=200 {

@@ -12,7 +12,7 @@ use crate::check::Delivery;
 use crate::session::Session;
 use crate::user::User;
 use crate::verdict::{Failure, Outcome, Verdict};
-use crate::wire::Event;
+use crate::wire::{Event, WireName};
 
 pub(crate) use crate::session::nothing_else;
 
@@ -38,25 +38,95 @@ impl Departure {
     }
 }
 
-/// Makes `user` leave. A quitter is handed back: it stays connected (and keeps reading) until
-/// the caller drops it, so the server closes it, not us.
-pub(crate) async fn depart(mut user: User, how: Departure) -> Result<Option<User>, Verdict> {
-    match how {
+/// A user who went away, until the others have noticed ([`Gone::seen_by`]).
+pub(crate) struct Gone {
+    /// The name the test knows it by.
+    pub(crate) name: String,
+    /// Its wire name, for its leave line.
+    pub(crate) wire: String,
+    how: Departure,
+    /// The profile has leave lines.
+    announced: bool,
+    /// A quitter, or (without leave lines) a user that closed only its sending side: still
+    /// connected and reading, so the server is the one that closes.
+    kept: Option<User>,
+}
+
+impl WireName for Gone {
+    fn wire_name(&self) -> &str {
+        &self.wire
+    }
+}
+
+/// Makes `user` leave. A quitter is kept, still reading, until the [`Gone`] is dropped, so
+/// the server closes it, not us; without leave lines (`leave = ""`) so is a user that
+/// closes: it closes its sending side only, and [`Gone::seen_by`] waits for the server to
+/// close in turn.
+pub(crate) async fn depart(mut user: User, how: Departure) -> Result<Gone, Verdict> {
+    let announced = user.profile().leave.is_some();
+    let (name, wire) = (user.name.clone(), user.wire.clone());
+    let kept = match how {
         Departure::Quit => match user.quit().await {
-            None => Err(no_quit_word()),
+            None => return Err(no_quit_word()),
             Some(sent) => {
                 sent?;
-                Ok(Some(user))
+                Some(user)
             }
         },
-        Departure::Fin => {
+        Departure::Fin if announced => {
             user.close().await;
-            Ok(None)
+            None
+        }
+        Departure::Fin => {
+            user.close_sending().await;
+            Some(user)
         }
         Departure::Rst => {
             user.reset();
-            Ok(None)
+            None
         }
+    };
+    Ok(Gone {
+        name,
+        wire,
+        how,
+        announced,
+        kept,
+    })
+}
+
+impl Gone {
+    /// The departed user's connection, when the test kept it: a quitter, still reading
+    /// until the server closes it (or, without leave lines, a user that closed).
+    pub(crate) fn connection(&mut self) -> Option<&mut User> {
+        self.kept.as_mut()
+    }
+
+    /// Waits until the server has handled the departure, as far as `observers` can tell:
+    /// each receives the leave line as its next message (LEAVE-1, LEAVE-2). Without leave
+    /// lines (`leave = ""`), the server must close the departed user's connection instead
+    /// (QUIT-2 after the quit word; after a clean close, the server's `finally` closing its
+    /// socket); a reset leaves nothing to observe, and a transcript note says so.
+    pub(crate) async fn seen_by(&mut self, observers: &mut [&mut User]) -> Result<(), Failure> {
+        if self.announced {
+            let leave = Event::leave(&*self);
+            for observer in observers.iter_mut() {
+                observer.expect(&leave).await?;
+            }
+            return Ok(());
+        }
+        let Some(user) = self.kept.as_mut() else {
+            return Ok(()); // a reset, without a leave line: nothing shows it
+        };
+        let (after, requirement) = match self.how {
+            Departure::Quit => ("its quit word", "QUIT-2"),
+            _ => ("its client closed", "CLEAN-4"),
+        };
+        let step = format!("the server closes {}'s connection after {after}", self.name);
+        user.expect_closed()
+            .await
+            .map(drop)
+            .map_err(|f| f.in_setup(step, requirement))
     }
 }
 
@@ -191,6 +261,32 @@ pub(crate) async fn connect_raw(
 ) -> Result<crate::user::raw::RawClient, Failure> {
     let wire = s.declare(script);
     crate::user::raw::RawClient::connect(s.shared.clone(), script, &wire, recv_buffer).await
+}
+
+/// Every user in `present` notices that the raw client `newcomer` joined: its join line, or
+/// without join lines its sentinel, with nothing before it (as [`Session::sees_join`]).
+pub(crate) async fn sees_raw_join(
+    s: &Session,
+    newcomer: &mut crate::user::raw::RawClient,
+    present: &mut [&mut User],
+) -> Result<(), Failure> {
+    let want = if s.profile().join.is_some() {
+        Event::join(newcomer)
+    } else {
+        let text = s.sentinel();
+        let line = s.profile().send.render(&newcomer.wire, &text);
+        newcomer
+            .write(&s.profile().frame(line.as_bytes()), None)
+            .await
+            .map_err(|e| Failure::new(format!("{} can write", newcomer.name), e.to_string()))?;
+        Event::chat(newcomer, &text)
+    };
+    let when = format!("before {} joined", newcomer.name);
+    for user in present.iter_mut() {
+        let before = user.collect_until(&want).await?;
+        nothing_else(user, &before, &when)?;
+    }
+    Ok(())
 }
 
 /// How a user leaves when the test does not care how: the quit word if the profile has one,

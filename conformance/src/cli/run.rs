@@ -137,6 +137,10 @@ pub(super) async fn main(args: RunArgs) -> i32 {
             let skip = profile
                 .skip_rule(t.id, t.requirement)
                 .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
+                .or_else(|| {
+                    let reason = profile.not_in_assignment(t.requirement)?;
+                    Some(format!("  [skipped: {reason}]"))
+                })
                 .unwrap_or_default();
             println!(
                 "{:<28} {:<6} {:<8} {}{skip}",

@@ -96,7 +96,7 @@ pub struct Wording {
     /// The welcome lines' templates, rendered per user.
     welcome: Vec<Template>,
     /// The leave and error templates, and the lines to ignore: checked last.
-    leave: Template,
+    leave: Option<Template>,
     error: Template,
     ignore: Vec<Regex>,
     /// Sent by the server before it reads the name.
@@ -120,6 +120,13 @@ pub enum WordingError {
          glued together cannot be told apart at speed)"
     )]
     ChunkFraming(String),
+    /// The profile has no join lines (`join = ""`), and the load run needs them.
+    #[error(
+        "profile {0}: a load run needs the server's join lines (join = \"\" declares none): \
+         it waits for every user to see every join before the traffic starts, so that no \
+         message can be sent to someone not yet in the room"
+    )]
+    NoJoinLines(String),
     /// A template the load run must split around a placeholder does not have it.
     #[error("profile {profile}: key `{key}` has no {{{placeholder}}} placeholder")]
     NoPlaceholder {
@@ -153,8 +160,13 @@ impl Wording {
         Ok(Wording {
             chat: around_text(&profile.chat, "chat")?,
             send: around_text(&profile.send, "send")?,
-            join: Affixes::split(&profile.join.render(HOLE, ""))
-                .ok_or_else(|| missing("join", "user"))?,
+            join: profile
+                .join
+                .as_ref()
+                .ok_or_else(|| WordingError::NoJoinLines(profile.name.clone()))
+                .and_then(|join| {
+                    Affixes::split(&join.render(HOLE, "")).ok_or_else(|| missing("join", "user"))
+                })?,
             welcome: profile.welcome.clone(),
             leave: profile.leave.clone(),
             error: profile.error.clone(),
@@ -231,7 +243,11 @@ impl Wording {
         let text = String::from_utf8_lossy(line);
         if self.ignore.iter().any(|re| re.is_match(&text)) {
             Kind::Ignored
-        } else if self.leave.captures(&text).is_some() {
+        } else if self
+            .leave
+            .as_ref()
+            .is_some_and(|leave| leave.captures(&text).is_some())
+        {
             Kind::Leave
         } else if self.error.captures(&text).is_some() {
             Kind::Error

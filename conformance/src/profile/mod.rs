@@ -136,11 +136,13 @@ pub struct Profile {
     /// What a client writes for a chat message.
     pub send: Template,
     /// The line the others receive when a user joins, with `{user}`, e.g.
-    /// `{user} se ha unido al chat` (JOIN-2).
-    pub join: Template,
+    /// `{user} se ha unido al chat` (JOIN-2); `None` when the assignment has no join lines
+    /// (`join = ""`: see [`Profile::not_in_assignment`]).
+    pub join: Option<Template>,
     /// The line the others receive when a user leaves, however it left, with `{user}`, e.g.
-    /// `{user} ha salido del chat` (LEAVE-1, LEAVE-2).
-    pub leave: Template,
+    /// `{user} ha salido del chat` (LEAVE-1, LEAVE-2); `None` when the assignment has no
+    /// leave lines (`leave = ""`).
+    pub leave: Option<Template>,
     /// The line the others receive for a chat message, with `{user}` and `{text}`, e.g.
     /// `{user}: {text}` (CHAT-1).
     pub chat: Template,
@@ -253,6 +255,26 @@ impl Profile {
             }
             Ok(t)
         };
+        // `join = ""` / `leave = ""`: the assignment has no such announcement.
+        let optional = |key: &'static str, text: &str| {
+            if text.is_empty() {
+                Ok(None)
+            } else {
+                template(key, text, &["user"], &["user"]).map(Some)
+            }
+        };
+        if raw.join.is_empty() && raw.announce_self {
+            return Err(key_err(
+                "announce_self",
+                "there is no join line to send to the joiner (join = \"\")".into(),
+            ));
+        }
+        if raw.leave.is_empty() && raw.leave_to_self {
+            return Err(key_err(
+                "leave_to_self",
+                "there is no leave line to send to the quitter (leave = \"\")".into(),
+            ));
+        }
         let quit = if raw.quit.trim().is_empty() {
             None
         } else {
@@ -331,8 +353,8 @@ impl Profile {
             farewell,
             leave_to_self: raw.leave_to_self,
             send: template("send", &raw.send, &["user", "text"], &["text"])?,
-            join: template("join", &raw.join, &["user"], &["user"])?,
-            leave: template("leave", &raw.leave, &["user"], &["user"])?,
+            join: optional("join", &raw.join)?,
+            leave: optional("leave", &raw.leave)?,
             chat: template("chat", &raw.chat, &["user", "text"], &["user", "text"])?,
             prompt: raw.prompt,
             welcome,
@@ -350,11 +372,13 @@ impl Profile {
     /// left in the reference wording.
     pub fn wording(&self) -> Vec<(&'static str, String)> {
         use chat_protocol::wording::*;
-        let mut pairs = vec![
-            (JOIN_TEMPLATE, self.join.source().to_string()),
-            (LEAVE_TEMPLATE, self.leave.source().to_string()),
-            (CHAT_TEMPLATE, self.chat.source().to_string()),
-        ];
+        let mut pairs = vec![(CHAT_TEMPLATE, self.chat.source().to_string())];
+        if let Some(join) = &self.join {
+            pairs.push((JOIN_TEMPLATE, join.source().to_string()));
+        }
+        if let Some(leave) = &self.leave {
+            pairs.push((LEAVE_TEMPLATE, leave.source().to_string()));
+        }
         if !self.welcome.is_empty() {
             let lines: Vec<&str> = self.welcome.iter().map(Template::source).collect();
             pairs.push((WELCOME_TEMPLATE, lines.join(" / ")));
@@ -368,7 +392,11 @@ impl Profile {
     /// Every line the server may send about the user `wire` (its join, leave, welcome and
     /// farewell lines), for a chunk decoder to cut coalesced output with.
     pub fn lines_about(&self, wire: &str) -> Vec<String> {
-        let mut lines = vec![self.join.render(wire, ""), self.leave.render(wire, "")];
+        let mut lines: Vec<String> = [&self.join, &self.leave]
+            .into_iter()
+            .flatten()
+            .map(|t| t.render(wire, ""))
+            .collect();
         lines.extend(self.welcome.iter().map(|w| w.render(wire, "")));
         lines.extend(self.farewell.iter().map(|f| f.render(wire, "")));
         lines
@@ -380,6 +408,28 @@ impl Profile {
             Framing::Line => [message, b"\n"].concat(),
             Framing::Chunk => message.to_vec(),
         }
+    }
+
+    /// Why the requirement `requirement` is not part of this profile's assignment, when the
+    /// profile declares so (PROTOCOL.md §11): without join lines (`join = ""`) nothing can
+    /// announce a join (JOIN-2) or wrongly announce one to the joiner (JOIN-3); without
+    /// leave lines (`leave = ""`) nothing announces a departure (LEAVE-1, LEAVE-2). Tests of
+    /// those requirements are reported as skipped with this reason; every other test runs,
+    /// synchronising on sentinels and closes instead.
+    pub fn not_in_assignment(&self, requirement: &str) -> Option<String> {
+        let (key, requirements): (&str, &[&str]) =
+            if self.join.is_none() && ["JOIN-2", "JOIN-3"].contains(&requirement) {
+                ("join", &["JOIN-2", "JOIN-3"])
+            } else if self.leave.is_none() && ["LEAVE-1", "LEAVE-2"].contains(&requirement) {
+                ("leave", &["LEAVE-1", "LEAVE-2"])
+            } else {
+                return None;
+            };
+        Some(format!(
+            "not part of this assignment (profile: {key} = \"\"): {} not checked, so this \
+             run is no full conformance claim",
+            requirements.join(" and ")
+        ))
     }
 
     /// The skip rule that applies to the test `test_id`, which checks `requirement`, if any.

@@ -5,7 +5,7 @@ fn the_reference_profile_matches_the_reference_wording() {
     let p = Profile::reference();
     assert_eq!(p.framing, Framing::Line);
     assert_eq!(
-        p.join.render("ana", ""),
+        p.join.as_ref().unwrap().render("ana", ""),
         chat_protocol::wording::join_line("ana")
     );
     let caps = p.chat.captures("ana: hola: qué tal").unwrap();

@@ -180,6 +180,11 @@ impl User {
         })
     }
 
+    /// The profile this user speaks.
+    pub fn profile(&self) -> &crate::profile::Profile {
+        &self.shared.profile
+    }
+
     fn timeout(&self) -> Duration {
         self.timeout.unwrap_or(self.shared.timeouts.expect)
     }

@@ -179,7 +179,7 @@ async fn a_barrier_sent_on_a_connection_the_server_closed_says_so() {
         expect: Duration::from_millis(300),
         connect: Duration::from_secs(2),
     };
-    let mut s = Session::new(profile, listener.local_addr().unwrap(), timeouts, 1);
+    let s = Session::new(profile, listener.local_addr().unwrap(), timeouts, 1);
     let (ana, accepted) = tokio::join!(s.connect("ana"), listener.accept());
     let (mut ana, _ana_end) = (ana.unwrap(), accepted.unwrap().0);
     let (beto, accepted) = tokio::join!(s.connect("beto"), listener.accept());

@@ -71,11 +71,12 @@ impl Classifier {
         };
         let welcome: Make = |user, _| Event::Welcome { user };
         let user_templates = [
-            (&p.join, (|user, _| Event::Join { user }) as Make),
-            (&p.leave, |user, _| Event::Leave { user }),
-            (&p.chat, chat),
+            (p.join.as_ref(), (|user, _| Event::Join { user }) as Make),
+            (p.leave.as_ref(), |user, _| Event::Leave { user }),
+            (Some(&p.chat), chat),
         ]
         .into_iter()
+        .filter_map(|(template, make)| Some((template?, make)))
         .chain(p.welcome.iter().map(|w| (w, welcome)));
         let mut fallback = None;
         for (template, make) in user_templates {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::show::{nothing_else_cut, short, shown_list};
 use crate::case::TestCase;
-use crate::catalogue::support::connect_raw;
+use crate::catalogue::support::{connect_raw, sees_raw_join};
 use crate::profile::Framing;
 use crate::user::User;
 use crate::user::raw::RawEnd;
@@ -40,7 +40,7 @@ pub(super) fn no_newline_flood() -> TestCase {
          line is finally broadcast; the handler reads the whole line while holding the lock, \
          stalling everyone else.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         if s.profile().framing == Framing::Chunk {
             return Err(Verdict::Skip(
                 "chunk framing: a message is whatever one read returns, so there is no \
@@ -51,8 +51,7 @@ pub(super) fn no_newline_flood() -> TestCase {
         let [mut beto, mut carla] = s.room(["beto", "carla"]).await?;
         let mut ana = connect_raw(&s, "ana", None).await?;
         ana.send_name().await?;
-        beto.expect(&Event::join(&ana)).await?;
-        carla.expect(&Event::join(&ana)).await?;
+        sees_raw_join(&s, &mut ana, &mut [&mut beto, &mut carla]).await?;
 
         // ana may be disconnected at any time: its leave is fine; anything else is not.
         let ana_left = Event::leave(&ana);

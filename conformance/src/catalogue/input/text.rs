@@ -26,7 +26,7 @@ pub(super) fn long_line() -> TestCase {
          fixed-size recv() cuts the line into pieces that are broadcast one by one; the \
          sender is disconnected instead of being told.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         if s.profile().framing == Framing::Chunk {
             return Err(Verdict::Skip(
                 "chunk framing: a message is whatever one read returns, so there is no line \
@@ -89,7 +89,7 @@ pub(super) fn invalid_utf8() -> TestCase {
          handler thread (no cleanup, no leave, a ghost in the list), or the whole server if \
          it is not caught.",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         let p = s.shared.profile.clone();
         for replaced in ["ho\u{FFFD}la", "ho\u{FFFD}\u{FFFD}la"] {
@@ -169,7 +169,7 @@ pub(super) fn control_text() -> TestCase {
          users' terminals (replace each control character, e.g. with U+FFFD, before \
          broadcasting).",
     )
-    .run(|mut s| async move {
+    .run(|s| async move {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         let text = "antes \x1b[2J borra \x1bc reinicia \x07 campana \x08 retroceso \r retorno";
         ana.say(text).await?;

@@ -8,7 +8,7 @@ use tokio::sync::Semaphore;
 
 use super::{NONREADER_RECV_BUFFER, hold_back, skip_chunk_framing};
 use crate::case::TestCase;
-use crate::catalogue::support::connect_raw;
+use crate::catalogue::support::{connect_raw, sees_raw_join};
 use crate::check::Delivery;
 use crate::model::Direction;
 use crate::verdict::Failure;
@@ -45,14 +45,13 @@ pub(super) fn consumer() -> TestCase {
          when that queue is full.",
     )
     .budget(Duration::from_secs(60))
-    .run(|mut s| async move {
+    .run(|s| async move {
         skip_chunk_framing(&s)?;
         let [mut carla, mut beto] = s.room(["carla", "beto"]).await?;
         let mut ana = connect_raw(&s, "ana", Some(NONREADER_RECV_BUFFER)).await?;
         ana.send_name().await?;
         let ana_left = Event::leave(&ana);
-        carla.expect(&Event::join(&ana)).await?;
-        beto.expect(&Event::join(&ana)).await?;
+        sees_raw_join(&s, &mut ana, &mut [&mut carla, &mut beto]).await?;
         s.shared
             .transcript
             .record("ana", Direction::Event, "stops reading, for good");

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{NONREADER_RECV_BUFFER, hold_back, skip_chunk_framing};
 use crate::case::TestCase;
-use crate::catalogue::support::{connect_raw, nothing_else};
+use crate::catalogue::support::{connect_raw, nothing_else, sees_raw_join};
 use crate::model::Direction;
 use crate::profile::Profile;
 use crate::session::Session;
@@ -96,8 +96,7 @@ async fn run(s: &mut Session, with_nonreader: bool) -> Outcome {
     let ana = if with_nonreader {
         let mut ana = connect_raw(s, "ana", Some(NONREADER_RECV_BUFFER)).await?;
         ana.send_name().await?;
-        carla.expect(&Event::join(&ana)).await?;
-        beto.expect(&Event::join(&ana)).await?;
+        sees_raw_join(s, &mut ana, &mut [&mut carla, &mut beto]).await?;
         s.shared
             .transcript
             .record("ana", Direction::Event, "stops reading, for good");
