@@ -166,3 +166,30 @@ fn bad_dialect_keys_are_named() {
     assert!(err("farewell = \"Adiós {text}\"").contains("key `farewell`"));
     assert!(err("echo = 3").contains("profile d.toml"));
 }
+
+#[test]
+fn join_and_leave_may_be_declared_absent_and_their_requirements_are_then_not_checked() {
+    let p = Profile::parse("x.toml", "join = \"\"\nleave = \"\"\n").unwrap();
+    assert!(p.join.is_none() && p.leave.is_none());
+    for requirement in ["JOIN-2", "JOIN-3", "LEAVE-1", "LEAVE-2"] {
+        let reason = p.not_in_assignment(requirement).unwrap();
+        assert!(reason.starts_with("not part of this assignment (profile: "), "{reason}");
+    }
+    assert!(p.not_in_assignment("JOIN-2").unwrap().contains("join = \"\""));
+    assert!(p.not_in_assignment("LEAVE-1").unwrap().contains("leave = \"\""));
+    for kept in ["JOIN-1", "JOIN-4", "LEAVE-3", "CLEAN-1", "CHAT-1"] {
+        assert_eq!(p.not_in_assignment(kept), None, "{kept}");
+    }
+    // Only the absent one is relaxed; the reference relaxes nothing.
+    let only_leave = Profile::parse("x.toml", "leave = \"\"\n").unwrap();
+    assert_eq!(only_leave.not_in_assignment("JOIN-2"), None);
+    assert_eq!(Profile::reference().not_in_assignment("LEAVE-2"), None);
+    // A line that the profile says never comes cannot also be sent to oneself.
+    for (text, key) in [
+        ("join = \"\"\nannounce_self = true", "announce_self"),
+        ("leave = \"\"\nleave_to_self = true", "leave_to_self"),
+    ] {
+        let e = Profile::parse("x.toml", text).unwrap_err().to_string();
+        assert!(e.contains(&format!("key `{key}`")), "{e}");
+    }
+}

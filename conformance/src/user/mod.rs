@@ -383,11 +383,46 @@ impl User {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_from_inbox(left).await {
                 Some(Incoming::Event(e)) if self.is_awaited_echo(&e) => self.note_echo(&e),
+                Some(Incoming::Event(e)) if self.is_retired(&e) => self
+                    .shared
+                    .transcript
+                    .event(&self.name, format!("LATE HELLO {}", self.show(&e))),
                 Some(Incoming::Event(e)) if self.is_farewell(&e) => self
                     .shared
                     .transcript
                     .event(&self.name, format!("FAREWELL {}", self.show(&e))),
                 other => return other,
+            }
+        }
+    }
+
+    /// True when `event` is a late copy of a join handshake's hello
+    /// ([`Shared::retired`]).
+    fn is_retired(&self, event: &Event) -> bool {
+        matches!(event, Event::Chat { text, .. } if crate::sync::lock(&self.shared.retired).contains(text))
+    }
+
+    /// Every event before the first that satisfies `until`, or `None` when none came within
+    /// `wait`; the events read meanwhile then stay for the next reads.
+    pub async fn collect_until_within(
+        &mut self,
+        until: impl Fn(&Event) -> bool,
+        wait: Duration,
+    ) -> Option<Vec<Event>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut before = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next_incoming(left).await {
+                Some(Incoming::Event(got)) if until(&got) => return Some(before),
+                Some(Incoming::Event(got)) => before.push(got),
+                _ => {
+                    // Nothing in time, or the end of the connection (kept in `ended`).
+                    for event in before.into_iter().rev() {
+                        self.held.push_front(event);
+                    }
+                    return None;
+                }
             }
         }
     }

@@ -48,4 +48,8 @@ pub struct Shared {
     /// server that could not be seen listening (no `/proc/net`), so that the first user's
     /// connect is how the harness waits for it to start. `None`: one attempt.
     pub connect_until: Option<std::time::Instant>,
+    /// Sentinels of a join handshake that has served (`Session::sees_join` without join
+    /// lines says hello until everyone present heard one): a copy arriving later is
+    /// dropped, never taken for a message.
+    pub retired: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
