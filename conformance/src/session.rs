@@ -218,9 +218,7 @@ impl Session {
                 break Err(failure);
             }
             said.push(text);
-            let is_hello = |e: &Event| {
-                matches!(e, Event::Chat { user, text } if *user == newcomer.wire && said.contains(text))
-            };
+            let is_hello = |e: &Event| matches!(e, Event::Chat { user, text } if *user == newcomer.wire && said.contains(text));
             let round = deadline
                 .saturating_duration_since(tokio::time::Instant::now())
                 .min(HELLO_AGAIN);
@@ -230,8 +228,13 @@ impl Session {
                 let user = &mut *present[k];
                 match user.collect_until_within(is_hello, round).await {
                     Some(before) => {
-                        let before: Vec<Event> = before.into_iter().filter(|e| !is_hello(e)).collect();
-                        if let Err(f) = nothing_else(user, &before, &format!("before {}'s first message", newcomer.name)) {
+                        let before: Vec<Event> =
+                            before.into_iter().filter(|e| !is_hello(e)).collect();
+                        if let Err(f) = nothing_else(
+                            user,
+                            &before,
+                            &format!("before {}'s first message", newcomer.name),
+                        ) {
                             failed = Some(f);
                             break;
                         }
@@ -250,7 +253,11 @@ impl Session {
                 let user = &mut *present[waiting[0]];
                 let shown = user.show(&Event::chat(&*newcomer, &said[0]));
                 break Err(Failure::new(
-                    format!("{} receives {shown} (or one of {} more hellos)", user.name, said.len() - 1),
+                    format!(
+                        "{} receives {shown} (or one of {} more hellos)",
+                        user.name,
+                        said.len() - 1
+                    ),
                     match user.ended_early() {
                         Some(how) => how,
                         None => format!(

@@ -181,10 +181,10 @@ fn resources() -> TestCase {
         // The baseline is taken once ana's and eco's handlers are surely running: each has
         // been heard by the other (a server may start a handler just after its welcome).
         let [mut ana, mut eco] = s.room(["ana", "eco"]).await?;
-        ana.say("base").await?;
-        eco.expect(&Event::chat(&ana, "base")).await?;
-        eco.say("base").await?;
-        ana.expect(&Event::chat(&eco, "base")).await?;
+        ana.say("base de ana").await?;
+        eco.expect(&Event::chat(&ana, "base de ana")).await?;
+        eco.say("base de eco").await?;
+        ana.expect(&Event::chat(&eco, "base de eco")).await?;
         let Some(baseline) = s.server_stats() else {
             return Err(Verdict::Skip(SKIP.into()));
         };

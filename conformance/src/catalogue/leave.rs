@@ -272,6 +272,7 @@ async fn abrupt(mut s: Session, how: Departure, unfinished: Unfinished) -> Outco
     if unfinished != Unfinished::None {
         // The start of a chat message, in the profile's wording, without its newline.
         let start = s.profile().send.render(&beto.wire, PARTIAL);
+        beto.wrote(PARTIAL);
         beto.send_raw(start.as_bytes()).await?;
     }
     let kept = depart(beto, how).await?;

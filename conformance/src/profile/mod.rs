@@ -144,7 +144,8 @@ pub struct Profile {
     /// leave lines (`leave = ""`).
     pub leave: Option<Template>,
     /// The line the others receive for a chat message, with `{user}` and `{text}`, e.g.
-    /// `{user}: {text}` (CHAT-1).
+    /// `{user}: {text}` (CHAT-1); or `{text}` alone, for a server that relays only the text:
+    /// a line is then credited to the user of the test who wrote that text.
     pub chat: Template,
     /// Sent by the server before it reads the name; consumed at connection start, with or
     /// without a newline after it (a blank line from the server is never an event).
@@ -355,7 +356,7 @@ impl Profile {
             send: template("send", &raw.send, &["user", "text"], &["text"])?,
             join: optional("join", &raw.join)?,
             leave: optional("leave", &raw.leave)?,
-            chat: template("chat", &raw.chat, &["user", "text"], &["user", "text"])?,
+            chat: template("chat", &raw.chat, &["user", "text"], &["text"])?,
             prompt: raw.prompt,
             welcome,
             error: template("error", &raw.error, &["reason"], &[])?,

@@ -173,10 +173,21 @@ fn join_and_leave_may_be_declared_absent_and_their_requirements_are_then_not_che
     assert!(p.join.is_none() && p.leave.is_none());
     for requirement in ["JOIN-2", "JOIN-3", "LEAVE-1", "LEAVE-2"] {
         let reason = p.not_in_assignment(requirement).unwrap();
-        assert!(reason.starts_with("not part of this assignment (profile: "), "{reason}");
+        assert!(
+            reason.starts_with("not part of this assignment (profile: "),
+            "{reason}"
+        );
     }
-    assert!(p.not_in_assignment("JOIN-2").unwrap().contains("join = \"\""));
-    assert!(p.not_in_assignment("LEAVE-1").unwrap().contains("leave = \"\""));
+    assert!(
+        p.not_in_assignment("JOIN-2")
+            .unwrap()
+            .contains("join = \"\"")
+    );
+    assert!(
+        p.not_in_assignment("LEAVE-1")
+            .unwrap()
+            .contains("leave = \"\"")
+    );
     for kept in ["JOIN-1", "JOIN-4", "LEAVE-3", "CLEAN-1", "CHAT-1"] {
         assert_eq!(p.not_in_assignment(kept), None, "{kept}");
     }

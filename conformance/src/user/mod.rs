@@ -272,6 +272,7 @@ impl User {
         let p = self.shared.profile.clone();
         self.shared.lexicon.add(p.chat.render(&self.wire, text));
         let message = p.send.render(&self.wire, text);
+        self.wrote(text);
         self.shared
             .transcript
             .event(&self.name, format!("SAY {text}"));
@@ -281,10 +282,17 @@ impl User {
         self.send_message(&message).await
     }
 
+    /// Notes that this user wrote the chat text `text`, however it was sent: a server that
+    /// relays only the text (`chat = "{text}"`) has its line credited to this user.
+    pub fn wrote(&self, text: &str) {
+        self.shared.roster.wrote(&self.wire, text);
+    }
+
     /// Notes a chat line this user wrote by hand (with [`send_raw`](Self::send_raw), in
     /// pieces or several to a write): with an echoing profile it is expected back, after
     /// the lines said before it, like one sent with [`say`](Self::say).
     pub fn said_by_hand(&mut self, text: &str) {
+        self.wrote(text);
         if let Some(echoes) = &mut self.echoes {
             echoes.said(text);
         }

@@ -8,6 +8,18 @@ use std::sync::{Arc, Mutex};
 use super::Event;
 use crate::sync::lock;
 
+/// Every chat text any test of this run wrote: a line of a server that relays only the
+/// text, carrying a text this test did not write but an earlier one did, is that test's
+/// (still arriving), not this one's.
+static WRITTEN_IN_RUN: std::sync::LazyLock<Mutex<HashSet<String>>> =
+    std::sync::LazyLock::new(Mutex::default);
+
+/// True when some test of this run wrote the chat text `text`.
+pub fn written_in_run(text: &str) -> bool {
+    let written = lock(&WRITTEN_IN_RUN);
+    written.contains(text) || written.contains(text.trim())
+}
+
 /// The users of one test: wire name (unique on the server) ↔ script name (`ana`).
 #[derive(Clone, Default)]
 pub struct Roster(Arc<Mutex<Names>>);
@@ -18,6 +30,12 @@ struct Names {
     /// (wire, script), longest wire name first, so `ana_x1` is never half-replaced by a
     /// shorter name; kept sorted as names are registered.
     replacements: Vec<(String, String)>,
+    /// Who wrote each chat text of the test (text → wire name): how a line of a server
+    /// that relays only the text (`chat = "{text}"`) is credited to its sender.
+    authors: HashMap<String, String>,
+    /// The same, by the text without its surrounding spaces (which a server may strip:
+    /// CHAT-3 at core).
+    trimmed_authors: HashMap<String, String>,
 }
 
 impl Roster {
@@ -37,6 +55,25 @@ impl Roster {
                 .replacements
                 .insert(at, (wire.to_string(), script.to_string()));
         }
+    }
+    /// Notes that the user `wire` wrote the chat text `text`.
+    pub fn wrote(&self, wire: &str, text: &str) {
+        lock(&WRITTEN_IN_RUN).insert(text.to_string());
+        let mut names = lock(&self.0);
+        names.authors.insert(text.to_string(), wire.to_string());
+        names
+            .trimmed_authors
+            .insert(text.trim().to_string(), wire.to_string());
+    }
+    /// Who wrote the chat text `text` in this test, if anyone did: the very text, or the
+    /// text with its surrounding spaces stripped.
+    pub fn author(&self, text: &str) -> Option<String> {
+        let names = lock(&self.0);
+        names
+            .authors
+            .get(text)
+            .or_else(|| names.trimmed_authors.get(text.trim()))
+            .cloned()
     }
     /// True when `wire` is one of this test's users (traffic of others is ignored).
     pub fn knows(&self, wire: &str) -> bool {

@@ -94,6 +94,7 @@ pub(super) fn invalid_utf8() -> TestCase {
         let p = s.shared.profile.clone();
         for replaced in ["ho\u{FFFD}la", "ho\u{FFFD}\u{FFFD}la"] {
             s.shared.lexicon.add(p.chat.render(&ana.wire, replaced));
+            ana.wrote(replaced);
         }
         send_text_bytes(&mut ana, &p, b"ho\xff\xfela").await?;
         ana.say("después").await?;

@@ -76,9 +76,11 @@ pub(super) fn flood_beside_nonreader() -> TestCase {
     .run(|mut s| async move { run(&mut s, true).await })
 }
 
-/// beto's `k`-th message (from 0): its number, padded to [`TEXT_BYTES`].
-fn text(k: usize) -> String {
-    let number = format!("flood #{k:05} ");
+/// beto's `k`-th message (from 0): its number, padded to [`TEXT_BYTES`]. Its wire name
+/// makes the text unique in the run, so that a server relaying only the text cannot pass
+/// off one test's flood as the next one's.
+fn text(beto: &str, k: usize) -> String {
+    let number = format!("flood {beto} #{k:05} ");
     let padding = TEXT_BYTES.saturating_sub(number.len());
     number + &"x".repeat(padding)
 }
@@ -121,7 +123,7 @@ async fn run(s: &mut Session, with_nonreader: bool) -> Outcome {
                 other => break other,
             }
         };
-        let wanted = Event::chat(&beto_wire, &text(k));
+        let wanted = Event::chat(&beto_wire, &text(&beto_wire, k));
         let actual = match event {
             Ok(event) if event == wanted => continue,
             Ok(event) => format!(
@@ -190,7 +192,9 @@ async fn write_flood(
         let last = COUNT.min(first + PER_WRITE);
         let mut bytes = Vec::with_capacity((last - first) * (TEXT_BYTES + 64));
         for k in first..last {
-            let message = profile.send.render(&beto.wire, &text(k));
+            let text = text(&beto.wire, k);
+            beto.wrote(&text);
+            let message = profile.send.render(&beto.wire, &text);
             bytes.extend_from_slice(&profile.frame(message.as_bytes()));
         }
         beto.send_raw(&bytes).await?;
