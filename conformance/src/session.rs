@@ -147,10 +147,26 @@ impl Session {
                 let seen_by_second = Event::Join {
                     user: first.wire.clone(),
                 };
-                tokio::select! {
-                    r = first.expect(&seen_by_first) => r?,
-                    r = user.expect(&seen_by_second) => r?,
+                let first_heard = tokio::select! {
+                    r = first.expect(&seen_by_first) => r.map(|()| true)?,
+                    r = user.expect(&seen_by_second) => r.map(|()| false)?,
+                };
+                // The other may hear of the first one's join too, late: both registered
+                // before either announcement went out (a server announcing outside its
+                // lock). A sentinel from the one who heard settles it.
+                let (heard, other, late) = if first_heard {
+                    (first, &mut user, seen_by_second)
+                } else {
+                    (&mut user, first, seen_by_first)
+                };
+                let before = self.barrier(heard, &mut [&mut *other]).await?.remove(0);
+                let mut rest = before;
+                if let Some(at) = rest.iter().position(|e| *e == late) {
+                    rest.remove(at);
                 }
+                let when = "while the first two users joined";
+                nothing_else(other, &rest, when)
+                    .map_err(|f| f.in_setup("the first two users join", "JOIN-2"))?;
             } else {
                 let join = Event::Join {
                     user: user.wire.clone(),

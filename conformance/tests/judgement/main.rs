@@ -274,7 +274,14 @@ const CLASSICS: Corpus = Corpus {
 const DIALECTS: Corpus = Corpus {
     title: "Bugs planted in the dialect fixtures",
     folder: "fixtures/dialects",
-    fixtures: &["prompt_line", "farewell_en", "echo_tu", "silent_room"],
+    fixtures: &[
+        "prompt_line",
+        "farewell_en",
+        "echo_tu",
+        "silent_room",
+        "relay_text",
+        "verbatim",
+    ],
     patches: "fixtures/dialects/bugs.toml",
     complete: false,
 };
