@@ -25,6 +25,16 @@ pub enum Framing {
     Chunk,
 }
 
+/// How the server refuses a bad or taken name (`reject`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reject {
+    /// One error line, then the server closes the connection (INPUT-1 to INPUT-4).
+    Close,
+    /// One error line, then the prompt again: the client may try another name.
+    Reprompt,
+}
+
 /// Tests the profile's server is known not to support, reported as skipped with a reason.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -78,6 +88,7 @@ struct RawProfile {
     prompt: String,
     welcome: Lines,
     error: String,
+    reject: Reject,
     ignore: Vec<String>,
     strip_ansi: bool,
     skip: Vec<SkipRule>,
@@ -104,6 +115,7 @@ impl Default for RawProfile {
             prompt: String::new(),
             welcome: Lines::One(String::new()),
             error: format!("{ERROR_PREFIX}{{reason}}"),
+            reject: Reject::Close,
             ignore: Vec::new(),
             strip_ansi: false,
             skip: Vec::new(),
@@ -156,6 +168,8 @@ pub struct Profile {
     /// The line sent to the offending client only, with an optional `{reason}`, e.g.
     /// `ERROR: {reason}` (INPUT-*, LIMIT-*).
     pub error: Template,
+    /// How a bad or taken name is refused: error and close, or error and the prompt again.
+    pub reject: Reject,
     /// Received messages matching one of these in full are skipped.
     pub ignore: Vec<Regex>,
     /// Remove ANSI escape sequences (colours) from received messages before matching.
@@ -360,6 +374,7 @@ impl Profile {
             prompt: raw.prompt,
             welcome,
             error: template("error", &raw.error, &["reason"], &[])?,
+            reject: raw.reject,
             ignore,
             strip_ansi: raw.strip_ansi,
             skip: raw.skip,

@@ -7,8 +7,11 @@ pub struct LineDecoder {
     buf: Vec<u8>,
     /// Bytes of a line longer than the bound, being skipped up to its newline.
     skipping: usize,
-    /// The server's prompt, still expected at the start of the stream.
+    /// The server's prompt, still expected at the start of the stream (or of the next line).
     prompt: Option<Vec<u8>>,
+    /// The prompt may come again at the start of any line: a server that refuses a name by
+    /// asking again (`reject = "reprompt"`).
+    again: Option<Vec<u8>>,
     max: usize,
 }
 
@@ -19,23 +22,38 @@ impl LineDecoder {
             buf: Vec::new(),
             skipping: 0,
             prompt: (!prompt.is_empty()).then(|| prompt.as_bytes().to_vec()),
+            again: None,
             max,
         }
     }
 
-    fn take_prompt(&mut self, out: &mut Vec<String>) -> bool {
-        let Some(prompt) = &self.prompt else {
-            return true;
-        };
-        if self.buf.len() < prompt.len() && prompt.starts_with(&self.buf) {
-            return false; // the prompt may still be arriving
+    /// The same, for a server that may send the prompt again at the start of any line
+    /// (it asks for another name after refusing one).
+    pub fn prompting_again(prompt: &str, max: usize) -> Self {
+        let decoder = LineDecoder::new(prompt, max);
+        LineDecoder {
+            again: decoder.prompt.clone(),
+            ..decoder
         }
-        if self.buf.starts_with(prompt) {
+    }
+
+    /// Consumes the prompt if the line starting at `start` begins with it; the new start,
+    /// or `None` while the prompt may still be arriving.
+    fn take_prompt(&mut self, start: usize, out: &mut Vec<String>) -> Option<usize> {
+        let Some(prompt) = &self.prompt else {
+            return Some(start);
+        };
+        let rest = &self.buf[start..];
+        if rest.len() < prompt.len() && prompt.starts_with(rest) {
+            return None; // the prompt may still be arriving
+        }
+        let mut start = start;
+        if rest.starts_with(prompt) {
             out.push(lossy(prompt));
-            self.buf.drain(..prompt.len());
+            start += prompt.len();
         }
         self.prompt = None;
-        true
+        Some(start)
     }
 }
 
@@ -43,13 +61,14 @@ impl Decoder for LineDecoder {
     fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
         let mut out = Vec::new();
         self.buf.extend_from_slice(bytes);
-        if !self.take_prompt(&mut out) {
-            return out;
-        }
         // Lines are cut at offsets and the buffer is shifted once at the end, so a read
         // full of short lines costs one pass, not one shift per line.
         let mut start = 0;
-        while let Some(len) = self.buf[start..].iter().position(|&b| b == b'\n') {
+        while let Some(at) = self.take_prompt(start, &mut out) {
+            start = at;
+            let Some(len) = self.buf[start..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
             let mut line = &self.buf[start..start + len];
             start += len + 1;
             if let Some(stripped) = line.strip_suffix(b"\r") {
@@ -62,6 +81,7 @@ impl Decoder for LineDecoder {
             } else {
                 out.push(lossy(line));
             }
+            self.prompt.clone_from(&self.again);
         }
         self.buf.drain(..start);
         if self.buf.len() > self.max {
@@ -129,6 +149,32 @@ mod tests {
         let mut d = LineDecoder::new("Nombre: ", 100);
         let got = feed_all(&mut d, &[b"Nom", b"bre: Bienvenido\nana: hola\n"]);
         assert_eq!(got, ["Nombre: ", "Bienvenido", "ana: hola"]);
+    }
+
+    #[test]
+    fn a_server_that_asks_again_may_send_its_prompt_at_the_start_of_any_line() {
+        let mut d = LineDecoder::prompting_again("Nombre: ", 100);
+        let got = feed_all(
+            &mut d,
+            &[
+                b"Nombre: ",
+                b"Ese nombre no est\xc3\xa1 libre.\nNom",
+                b"bre: ana: hola\n",
+            ],
+        );
+        assert_eq!(
+            got,
+            [
+                "Nombre: ",
+                "Ese nombre no está libre.",
+                "Nombre: ",
+                "ana: hola"
+            ]
+        );
+        // Once only, without asking again: a later line that starts like the prompt is a line.
+        let mut once = LineDecoder::new("Nombre: ", 100);
+        let got = feed_all(&mut once, &[b"Nombre: x\nNombre: y\n"]);
+        assert_eq!(got, ["Nombre: ", "x", "Nombre: y"]);
     }
 
     #[test]

@@ -43,6 +43,9 @@ pub trait Decoder: Send {
 /// A decoder for the profile's framing.
 pub fn decoder_for(profile: &Profile, expected: Lexicon) -> Box<dyn Decoder> {
     match profile.framing {
+        Framing::Line if profile.reject == crate::profile::Reject::Reprompt => {
+            Box::new(LineDecoder::prompting_again(&profile.prompt, MAX_MESSAGE))
+        }
         Framing::Line => Box::new(LineDecoder::new(&profile.prompt, MAX_MESSAGE)),
         Framing::Chunk => Box::new(ChunkDecoder::new(&profile.prompt, expected)),
     }

@@ -281,6 +281,7 @@ const DIALECTS: Corpus = Corpus {
         "silent_room",
         "relay_text",
         "verbatim",
+        "reprompt",
     ],
     patches: "fixtures/dialects/bugs.toml",
     complete: false,

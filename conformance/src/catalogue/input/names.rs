@@ -4,6 +4,7 @@
 
 use super::show::{sees_nothing_cut, short, shown_list};
 use crate::case::TestCase;
+use crate::profile::Reject;
 use crate::session::Session;
 use crate::user::User;
 use crate::verdict::{Failure, Outcome};
@@ -36,7 +37,7 @@ pub(super) fn empty_name() -> TestCase {
         expect_refused(&s, &mut vacio, "its name is blank").await?;
         let when = "after the blank name was refused";
         sees_nothing_cut(&mut s, &mut beto, &mut ana, when).await?;
-        Ok(())
+        accepts_another_name(&s, &mut vacio, &mut [&mut ana, &mut beto]).await
     })
 }
 
@@ -62,15 +63,16 @@ pub(super) fn duplicate_name() -> TestCase {
         let mut copia = User::connect(s.shared.clone(), "ana#2", &ana.wire).await?;
         copia.send_name().await?;
         expect_refused(&s, &mut copia, "ana's name is already in use").await?;
-        drop(copia);
         // A second join of ana, or a leave of ana from the refused client's cleanup, would
         // show up here.
         let when = "after a second client tried ana's name";
         sees_nothing_cut(&mut s, &mut ana, &mut beto, when).await?;
+        accepts_another_name(&s, &mut copia, &mut [&mut ana, &mut beto]).await?;
         ana.say("sigo siendo yo").await?;
         beto.expect(&Event::chat(&ana, "sigo siendo yo")).await?;
         beto.say("te leo, ana").await?;
         ana.expect(&Event::chat(&beto, "te leo, ana")).await?;
+        drop(copia);
         Ok(())
     })
 }
@@ -101,7 +103,7 @@ pub(super) fn long_name() -> TestCase {
         expect_refused(&s, &mut largo, "its name is 200 characters long").await?;
         let when = "after the long name was refused";
         sees_nothing_cut(&mut s, &mut beto, &mut ana, when).await?;
-        Ok(())
+        accepts_another_name(&s, &mut largo, &mut [&mut ana, &mut beto]).await
     })
 }
 
@@ -135,8 +137,44 @@ pub(super) fn control_name() -> TestCase {
         expect_refused(&s, &mut rojo, why).await?;
         let when = "after the name with ESC was refused";
         sees_nothing_cut(&mut s, &mut beto, &mut ana, when).await?;
-        Ok(())
+        accepts_another_name(&s, &mut rojo, &mut [&mut ana, &mut beto]).await
     })
+}
+
+/// With `reject = "reprompt"`, the refused client `user` then sends a good name, which must
+/// be accepted: each of `observers` sees its join line (or, without join lines, its first message).
+async fn accepts_another_name(
+    s: &Session,
+    user: &mut User,
+    observers: &mut [&mut User],
+) -> Outcome {
+    if s.profile().reject != Reject::Reprompt {
+        return Ok(());
+    }
+    let good = s.declare(&format!("{}-bis", user.name.replace('#', "-")));
+    let step = format!(
+        "{} tries another name after the refusal, `{good}`",
+        user.name
+    );
+    user.send_message(&good).await?;
+    let accepted = if s.profile().join.is_some() {
+        Event::join(good.as_str())
+    } else {
+        let text = s.sentinel();
+        s.shared.roster.wrote(&good, &text);
+        let line = s.profile().send.render(&good, &text);
+        user.send_message(&line).await?;
+        Event::chat(good.as_str(), &text)
+    };
+    for observer in observers {
+        observer.expect(&accepted).await.map_err(|f| {
+            Failure::new(
+                format!("{} ({step}: it must be accepted)", f.expected),
+                f.actual,
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Connects a client that will try the name `wires[0]`; every spelling in `wires` is known
@@ -153,11 +191,16 @@ async fn candidate(s: &Session, script: &str, wires: &[&str]) -> Result<User, Fa
 }
 
 /// `user`'s input was rejected: the next thing it receives must be one error line in the
-/// profile's wording, and then the server must close the connection.
+/// profile's wording, and then the server must close the connection — or, with
+/// `reject = "reprompt"`, send the prompt again.
 async fn expect_refused(s: &Session, user: &mut User, why: &str) -> Outcome {
     let template = s.profile().error.source().to_string();
+    let then = match s.profile().reject {
+        Reject::Close => "is then disconnected",
+        Reject::Reprompt => "is asked for a name again",
+    };
     let expected = format!(
-        "{} receives one error line (`{template}`) and is then disconnected, because {why}",
+        "{} receives one error line (`{template}`) and {then}, because {why}",
         user.name
     );
     match user.next().await {
@@ -204,6 +247,20 @@ async fn expect_refused(s: &Session, user: &mut User, why: &str) -> Outcome {
             )
             .into());
         }
+    }
+    if s.profile().reject == Reject::Reprompt {
+        // Asked again instead of closed: the prompt comes back (when there is one); that a
+        // good name is then accepted is checked once the room has seen nothing of the bad
+        // one ([`accepts_another_name`]).
+        if !s.profile().prompt.is_empty() {
+            user.expect(&Event::Prompt).await.map_err(|f| {
+                Failure::new(
+                    format!("{expected} (reject = \"reprompt\": the prompt again, and the connection stays open)"),
+                    f.actual,
+                )
+            })?;
+        }
+        return Ok(());
     }
     match user.expect_closed().await {
         Ok(after) if after.is_empty() => Ok(()),
