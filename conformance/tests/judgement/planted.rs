@@ -17,7 +17,8 @@ use crate::run::Catch;
 pub struct Corpus {
     /// What the table is titled.
     pub title: &'static str,
-    /// The fixtures' folder: each `NAME.py` has its profile `NAME.toml` beside it.
+    /// The fixtures' folder: each `NAME.py` (or `NAME.java`) has its profile `NAME.toml`
+    /// beside it.
     pub folder: &'static str,
     pub fixtures: &'static [&'static str],
     pub patches: &'static str,
@@ -46,6 +47,16 @@ impl Plan {
 }
 
 impl Corpus {
+    /// The source file of `fixture`: `NAME.py`, or `NAME.java` when there is no `.py`.
+    pub fn source(&self, fixture: &str) -> PathBuf {
+        let python = root().join(self.folder).join(format!("{fixture}.py"));
+        if python.exists() {
+            python
+        } else {
+            root().join(self.folder).join(format!("{fixture}.java"))
+        }
+    }
+
     fn table(&self) -> Value {
         let text = std::fs::read_to_string(root().join(self.patches))
             .unwrap_or_else(|e| panic!("{}: {e}", self.patches));
@@ -102,9 +113,9 @@ impl Corpus {
                  or of [bugs]"
             );
         }
-        let source =
-            std::fs::read_to_string(root().join(self.folder).join(format!("{fixture}.py")))
-                .expect("the fixture is readable");
+        let original = self.source(fixture);
+        let source = std::fs::read_to_string(&original).expect("the fixture is readable");
+        let file_name = original.file_name().expect("a file").to_owned();
         let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("planted");
         std::fs::create_dir_all(&folder).expect("the planted folder can be created");
         bugs.iter()
@@ -118,7 +129,10 @@ impl Corpus {
                 Some(Value::String(why)) => reason(patches, fixture, &bug.name, why),
                 Some(Value::Array(list)) => {
                     let planted = patch(&source, list, patches, fixture, &bug.name);
-                    let path = folder.join(format!("{fixture}-{}.py", bug.name));
+                    // A folder per copy: a Java file must keep its class's name.
+                    let copy = folder.join(format!("{fixture}-{}", bug.name));
+                    std::fs::create_dir_all(&copy).expect("the planted folder can be created");
+                    let path = copy.join(&file_name);
                     std::fs::write(&path, planted).expect("the planted copy can be written");
                     Plan::Patched(path)
                 }
