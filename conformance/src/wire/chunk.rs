@@ -3,7 +3,10 @@
 //! TCP does not keep write boundaries, so two messages may arrive glued together. The
 //! harness knows every message it can expect (who joined, who said what), so it cuts the
 //! stream at the longest expected message that starts it; unknown text is cut where the next
-//! expected message begins, or taken whole when the connection goes quiet.
+//! expected message begins, or taken whole when the connection goes quiet. For a profile
+//! with `strip_ansi`, escape sequences are removed from the stream before it is cut (a
+//! terminal parser, so a sequence split across reads is removed too): the expected messages
+//! are worded without them.
 
 use super::Lexicon;
 use super::{Decoder, MAX_MESSAGE, lossy};
@@ -18,6 +21,48 @@ pub struct ChunkDecoder {
     /// `buf[1..scanned]` holds no start of an expected message (as of the last feed).
     scanned: usize,
     max: usize,
+    /// Removes escape sequences from the stream before it is cut (`strip_ansi`).
+    strip: Option<Stripper>,
+}
+
+/// A streaming escape-sequence remover: what it lets through lands in `out`.
+struct Stripper {
+    writer: strip_ansi_escapes::Writer<Sink>,
+    out: Sink,
+}
+
+/// The shared buffer a [`Stripper`] writes into.
+#[derive(Clone, Default)]
+struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Sink {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        crate::sync::lock(&self.0).extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Stripper {
+    fn new() -> Self {
+        let out = Sink::default();
+        Stripper {
+            writer: strip_ansi_escapes::Writer::new(out.clone()),
+            out,
+        }
+    }
+
+    /// `bytes` without the escape sequences (a sequence still arriving is held back).
+    fn strip(&mut self, bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write;
+        // Writing into memory cannot fail.
+        let _ = self.writer.write_all(bytes);
+        let _ = self.writer.flush();
+        std::mem::take(&mut *crate::sync::lock(&self.out.0))
+    }
 }
 
 impl ChunkDecoder {
@@ -37,6 +82,15 @@ impl ChunkDecoder {
             skipped: 0,
             scanned: 1,
             max,
+            strip: None,
+        }
+    }
+
+    /// The same decoder, removing escape sequences from the stream first (`strip_ansi`).
+    pub fn stripping_escapes(self) -> Self {
+        ChunkDecoder {
+            strip: Some(Stripper::new()),
+            ..self
         }
     }
 
@@ -53,7 +107,10 @@ impl ChunkDecoder {
 
 impl Decoder for ChunkDecoder {
     fn feed(&mut self, bytes: &[u8]) -> Vec<String> {
-        self.buf.extend_from_slice(bytes);
+        match &mut self.strip {
+            Some(stripper) => self.buf.extend_from_slice(&stripper.strip(bytes)),
+            None => self.buf.extend_from_slice(bytes),
+        }
         let mut out = Vec::new();
         let mut candidates = self.expected.snapshot();
         if let Some(prompt) = &self.prompt {
@@ -163,6 +220,21 @@ mod tests {
             ["ana se unió", "ana: hola", "beto: chau"]
         );
         assert!(!d.has_pending());
+    }
+
+    #[test]
+    fn coalesced_coloured_output_is_cut_at_the_stripped_wording() {
+        let mut d = decoder(&["ana se unió", "ana: hola"]).stripping_escapes();
+        // Colours, a cursor save/restore (ESC 7, ESC 8) and a line clear around each
+        // message, one escape split between two reads.
+        let mut got = d.feed(b"\x1b7\x1b[2K\x1b[32mana se uni\xc3\xb3\x1b[0m\x1b8\x1b[");
+        got.extend(d.feed(b"33mana: hola\x1b[0m"));
+        assert_eq!(got, ["ana se unió", "ana: hola"]);
+        assert!(!d.has_pending());
+        // Without stripping, the escapes come out as unknown pieces between the messages.
+        let mut raw = decoder(&["ana se unió", "ana: hola"]);
+        let pieces = raw.feed(b"\x1b[32mana se uni\xc3\xb3\x1b[0m\x1b[33mana: hola\x1b[0m");
+        assert_ne!(pieces, ["ana se unió", "ana: hola"]);
     }
 
     #[test]

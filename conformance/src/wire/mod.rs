@@ -47,6 +47,9 @@ pub fn decoder_for(profile: &Profile, expected: Lexicon) -> Box<dyn Decoder> {
             Box::new(LineDecoder::prompting_again(&profile.prompt, MAX_MESSAGE))
         }
         Framing::Line => Box::new(LineDecoder::new(&profile.prompt, MAX_MESSAGE)),
+        Framing::Chunk if profile.strip_ansi => {
+            Box::new(ChunkDecoder::new(&profile.prompt, expected).stripping_escapes())
+        }
         Framing::Chunk => Box::new(ChunkDecoder::new(&profile.prompt, expected)),
     }
 }
