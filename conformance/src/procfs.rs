@@ -7,13 +7,26 @@ use std::time::Duration;
 /// Resource use of a process, from `/proc/<pid>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessStats {
-    /// Entries of `/proc/<pid>/task`.
+    /// Entries of `/proc/<pid>/task`, less the workers a language runtime starts and ends
+    /// on its own ([`RUNTIME_WORKERS`]).
     pub threads: usize,
     /// Entries of `/proc/<pid>/fd`.
     pub fds: usize,
     /// `VmRSS` of `/proc/<pid>/status`, in KiB.
     pub rss_kib: u64,
 }
+
+/// Name prefixes of threads a language runtime starts and ends by itself, as its load
+/// grows, whatever the program does: the JVM's garbage-collector and JIT-compiler workers
+/// (`GC Thread#1` appears after a burst of connections and stays a while). A check for
+/// leaked handler threads counts the program's threads, not these.
+pub const RUNTIME_WORKERS: &[&str] = &[
+    "GC Thread#",
+    "G1 Conc#",
+    "G1 Refine#",
+    "C1 CompilerThre",
+    "C2 CompilerThre",
+];
 
 /// `/proc/<pid>/comm`.
 #[cfg(target_os = "linux")]
@@ -119,7 +132,16 @@ pub fn process_run_delay(_pid: u32) -> Option<Duration> {
 /// `/proc` stats of `pid`; `None` when it is gone or a zombie.
 #[cfg(target_os = "linux")]
 pub(crate) fn proc_stats(pid: u32) -> Option<ProcessStats> {
-    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).ok()?.count();
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .ok()?
+        .flatten()
+        .filter(|task| {
+            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+            !RUNTIME_WORKERS
+                .iter()
+                .any(|worker| comm.starts_with(worker))
+        })
+        .count();
     let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count();
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let rss_kib = status
