@@ -20,15 +20,18 @@ has every other's, nothing is in flight), and the script waits (bounded) for the
 threads and descriptors to come back to what they were before any load.
 
 Why a warm-up before the memory baseline: the allocator keeps memory the server has freed
-for its next use. glibc gives each thread that allocates an arena of its own (up to 8 per
-core) and returns little of an arena's freed memory to the system, and thread stacks are
-mapped and unmapped as clients come and go. So the first round of load grows the server's
-resident memory to its working set once (about +60 % in this soak, from 3 MiB to 5 MiB),
-and later rounds reuse it. A leak is memory that keeps growing *after* that. The baseline
-for memory is therefore taken after the warm-up, one full round of the same load (every
-kind of departure, bursts, slow readers replaced, nameless connections timed out); threads
-and descriptors are compared with the cold start, since nothing excuses a thread or a
-socket left behind.
+for its next use. glibc gives threads that allocate at once arenas of their own (up to 8
+per core) and returns little of an arena's freed memory to the system, and it caches the
+stacks of threads that ended for the next ones. So resident memory grows to the high-water
+mark of the load's peaks (the most clients, threads and queued bytes alive at one moment)
+and stays there (without a warm-up: +61-75 % in this soak, from 3 MiB to 5.5 MiB); later
+peaks reuse it. With a single arena (MALLOC_ARENA_MAX=1) the RSS timeline is a staircase
+that stops climbing once the largest peak has been met. A leak is memory that keeps
+growing at the pace of the load *after* that. The baseline for memory is therefore taken
+after a warm-up round of the same load (every kind of departure, bursts, slow readers
+replaced, nameless connections timed out, for WARMUP seconds), and the RSS timeline is
+printed so that a steady climb shows; threads and descriptors are compared with the cold
+start, since nothing excuses a thread or a socket left behind.
 
 The script prints the figures (cold start, start after the warm-up, peak in each half, end)
 and fails (exit 1) when a healthy user lost, doubled or reordered a message, when threads or
@@ -56,9 +59,11 @@ BURST = 100
 BURST_EVERY = 5.0        # seconds between two bursts of one healthy user
 SLOW_LIFE = 10.0         # seconds a slow reader lives before it is replaced
 NAME_TIMEOUT = 3         # the server's --name-timeout, seconds
-# One full round of the load: longer than a slow reader's life, several bursts and name
-# timeouts.
-WARMUP = SLOW_LIFE + NAME_TIMEOUT + 2
+# The warm-up: a round of the load long enough to meet its peaks (the most threads, queues
+# and buffers alive at one moment), which set the allocator's high-water mark: six slow
+# readers' lives, twelve bursts per healthy user, twenty name timeouts. 15 s was measured
+# too short (RSS then rose 16-17 % more during the run, in steps, each a new peak).
+WARMUP = 6 * SLOW_LIFE
 SETTLE = 15.0            # seconds the server gets to release what the churn left behind
 RSS_SLACK = 0.10         # end RSS may exceed the start after the warm-up by this fraction
 TIMEOUT = 10.0
