@@ -19,19 +19,22 @@ After each phase the activity stops, the healthy users exchange a marker (once e
 has every other's, nothing is in flight), and the script waits (bounded) for the server's
 threads and descriptors to come back to what they were before any load.
 
-Why a warm-up before the memory baseline: the allocator keeps memory the server has freed
-for its next use. glibc gives threads that allocate at once arenas of their own (up to 8
-per core) and returns little of an arena's freed memory to the system, and it caches the
-stacks of threads that ended for the next ones. So resident memory grows to the high-water
-mark of the load's peaks (the most clients, threads and queued bytes alive at one moment)
-and stays there (without a warm-up: +61-75 % in this soak, from 3 MiB to 5.5 MiB); later
-peaks reuse it. With a single arena (MALLOC_ARENA_MAX=1) the RSS timeline is a staircase
-that stops climbing once the largest peak has been met. A leak is memory that keeps
-growing at the pace of the load *after* that. The baseline for memory is therefore taken
-after a warm-up round of the same load (every kind of departure, bursts, slow readers
-replaced, nameless connections timed out, for WARMUP seconds), and the RSS timeline is
-printed so that a steady climb shows; threads and descriptors are compared with the cold
-start, since nothing excuses a thread or a socket left behind.
+Why a warm-up before the memory baseline: resident memory grows to the high-water mark of
+the load's peaks (the most threads, clients and queued bytes alive at one moment) and stays
+there, without a leak. glibc caches the stacks of threads that ended for the next ones (up
+to 40 MiB), gives threads that allocate at once arenas of their own (up to 8 per core) and
+keeps what is freed in them, and the code of every path the load runs is paged in once.
+Measured at the end of a run: about 2.8 MiB of the 5.4 MiB are file pages (the binary),
+and malloc_trim(0) gives back only 180 KiB of the rest, which is cached stacks and arenas
+sized to the peak; from a cold start the soak ends +61-75 % (3 MiB -> 5.5 MiB). With a
+single arena (MALLOC_ARENA_MAX=1) the RSS timeline is a staircase that stops climbing once
+the largest peak has been met. A leak is memory that keeps growing at the pace of the load
+*after* that. The baseline for memory is therefore taken after a warm-up round of the same
+load (every kind of departure, bursts, slow readers replaced, nameless connections timed
+out, for WARMUP seconds), and the RSS timeline is printed so that a steady climb shows;
+threads and descriptors are compared with the cold start, since nothing excuses a thread or
+a socket left behind. A later peak higher than the warm-up's still adds its step: the
+10 % bound is met or missed by a few percent from run to run (1.05x-1.13x measured).
 
 The script prints the figures (cold start, start after the warm-up, peak in each half, end)
 and fails (exit 1) when a healthy user lost, doubled or reordered a message, when threads or
