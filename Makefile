@@ -17,6 +17,9 @@ PORT ?= 8070
 LEVEL ?= core
 RUNS ?= 20
 
+# Where cargo puts the release binaries: $CARGO_TARGET_DIR when set, as cargo does.
+RELEASE_DIR = $(or $(CARGO_TARGET_DIR),target)/release
+
 CONFORMANCE_ARGS = --level $(LEVEL) $(if $(TARGET),--target $(TARGET)) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
 .PHONY: all build run client conformance test fmt-check lint docs unit fixtures-smoke soak bench clean
@@ -34,7 +37,7 @@ client:
 
 conformance:
 	$(CARGO) build --release -q -p reference-server -p conformance
-	./target/release/conformance $(CONFORMANCE_ARGS)
+	$(RELEASE_DIR)/conformance $(CONFORMANCE_ARGS)
 
 test: fmt-check lint docs unit fixtures-smoke
 
@@ -56,11 +59,11 @@ fixtures-smoke:
 
 soak:
 	$(CARGO) build --release -q -p reference-server -p conformance
-	python3 scripts/soak.py --runs $(RUNS)
+	python3 scripts/soak.py --runs $(RUNS) --conformance $(RELEASE_DIR)/conformance
 
 bench:
 	$(CARGO) build --release -q -p reference-server -p conformance -p chat-bench
-	./target/release/chat-bench
+	$(RELEASE_DIR)/chat-bench
 
 clean:
 	$(CARGO) clean
@@ -82,8 +85,9 @@ fuzz:
 	done
 
 # The reference server under minutes of churn, bursts, slow readers and nameless
-# connections, sampling its threads, fds and RSS (not in CI; SOAK_SECONDS to change).
+# connections, after a warm-up round of the same load, sampling its threads, fds and RSS
+# (not in CI; SOAK_SECONDS to change).
 SOAK_SECONDS ?= 180
 soak-server:
 	$(CARGO) build --release -q -p reference-server
-	python3 scripts/soak_server.py --seconds $(SOAK_SECONDS)
+	python3 scripts/soak_server.py --seconds $(SOAK_SECONDS) --server $(RELEASE_DIR)/reference-server

@@ -18,3 +18,7 @@ pub const DEFAULT_MAX_QUEUE: usize = 1024 * 1024;
 /// disconnected as stalled: the longest a client that stopped reading holds the room back
 /// (SLOW-1, SLOW-2).
 pub const DEFAULT_STALL_TIMEOUT_SECS: u64 = 2;
+/// Milliseconds of silence after a name that arrived without its `\n` before the reference
+/// server takes the client to be unframed, one message per read (FRAME-5); 0 turns the
+/// detection off.
+pub const DEFAULT_UNFRAMED_AFTER_MS: u64 = 300;

@@ -4,6 +4,7 @@
 //! ```text
 //! ClientHandler::run
 //!   1. read the name           (first line; timeout, validation)       → ERROR + close
+//!                              (no `\n`, then silence: unframed, see `name_phase`)
 //!   2. room.add                (duplicate name)                         → ERROR + close
 //!      spawn the writer thread (drains this client's Outbox)
 //!   3. loop: read a line → `salir`? leave : broadcast "{user}: {text}"
@@ -16,16 +17,17 @@
 //! announces the leave (exactly once, see [`Room::remove`]), lets the writer flush, shuts the
 //! socket down and joins the writer thread, so no thread or socket outlives the client.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chat_protocol::{neutralize_controls, validate_name, wording};
+use chat_protocol::{neutralize_controls, wording};
 
 use crate::config::Config;
 use crate::line_reader::{Line, LineReader};
+use crate::name_phase::{self, Conn, Framing, NoName};
 use crate::outbox::{Outbox, encode, max_burst_bytes};
 use crate::room::{ClientId, Member, NameInUse, Room};
 use crate::slots::Slot;
@@ -53,14 +55,6 @@ pub struct ClientHandler {
     _slot: Slot,
 }
 
-/// Why the name phase ended without a name.
-enum NoName {
-    /// Tell the client this `ERROR: …` line, then close.
-    Refuse(String),
-    /// The client went away (EOF or a read error): nothing to say.
-    Gone,
-}
-
 impl ClientHandler {
     /// A handler for the accepted connection `stream` from `peer`.
     pub fn new(
@@ -85,18 +79,16 @@ impl ClientHandler {
     /// panics on any input; every way out goes through the same cleanup.
     pub fn run(self) {
         let deadline = Instant::now() + self.config.name_timeout();
-        let conn = Conn {
-            stream: Arc::clone(&self.stream),
-            deadline: Some(deadline),
-        };
+        let quiet = self.config.unframed_after();
+        let conn = Conn::naming(Arc::clone(&self.stream), deadline, quiet);
         // A name may be up to `max_name` characters of up to 4 bytes each, plus whitespace.
         let name_limit =
             (self.config.max_name.saturating_mul(4).saturating_add(64)).max(self.config.max_line);
         let mut reader = LineReader::new(conn, name_limit);
 
-        // 1. The name.
-        let name = match self.read_name(&mut reader) {
-            Ok(name) => name,
+        // 1. The name, and whether the client ends its lines with `\n` (FRAME-5).
+        let (name, framing) = match name_phase::read_name(&mut reader, &self.config, self.peer) {
+            Ok(named) => named,
             Err(NoName::Refuse(line)) => return self.refuse(&line),
             Err(NoName::Gone) => return,
         };
@@ -108,7 +100,14 @@ impl ClientHandler {
             let reason = format!("name '{name}' is already in use");
             return self.refuse(&wording::error_line(&reason));
         }
-        crate::log!("reference-server: {name} joined from {}", self.peer);
+        let unframed = match framing {
+            Framing::Lines => "",
+            Framing::Unframed => " (unframed)",
+        };
+        crate::log!(
+            "reference-server: {name} joined from {}{unframed}",
+            self.peer
+        );
         let mut departure = Departure {
             room: &self.room,
             name: &name,
@@ -131,9 +130,8 @@ impl ClientHandler {
                 return; // `departure` removes the user again
             }
         }
-        reader.get_mut().deadline = None;
         reader.set_max_line(self.config.max_line);
-        if let Err(e) = self.stream.set_read_timeout(None) {
+        if let Err(e) = reader.get_mut().end_name_phase() {
             crate::log!("reference-server: {name}: {e}");
             return;
         }
@@ -142,32 +140,6 @@ impl ClientHandler {
         self.chat(&name, &mut reader, &outbox);
 
         // 4. `departure` is dropped here: the seed's `finally`.
-    }
-
-    /// Step 1: the first line is the name (JOIN-1), checked by `validate_name` (INPUT-1, 3, 4).
-    ///
-    /// A blank first line is refused as an empty name rather than skipped (PROTOCOL.md,
-    /// INPUT-1: "at connection time, a blank line is an invalid name").
-    fn read_name(&self, reader: &mut LineReader<Conn>) -> Result<String, NoName> {
-        let refuse = |reason: &str| NoName::Refuse(wording::error_line(reason));
-        let raw = match reader.read_line() {
-            Ok(Some(Line::Text(raw))) => raw,
-            Ok(Some(Line::TooLong)) => {
-                let too_long = chat_protocol::NameError::TooLong {
-                    max: self.config.max_name,
-                };
-                return Err(refuse(&too_long.to_string()));
-            }
-            Err(e) if is_timeout(&e) => {
-                let secs = self.config.name_timeout_secs;
-                return Err(refuse(&format!("no name received within {secs} seconds")));
-            }
-            Ok(None) | Err(_) => return Err(NoName::Gone),
-        };
-        match validate_name(&raw, self.config.max_name) {
-            Ok(name) => Ok(name.to_owned()),
-            Err(e) => Err(refuse(&e.to_string())),
-        }
     }
 
     /// Sends one `ERROR: …` line straight to the socket (no writer thread exists yet) and
@@ -203,7 +175,8 @@ impl ClientHandler {
 
     /// Step 3: every line is a chat message (CHAT-1), `salir` leaves (QUIT-1), blank lines are
     /// ignored (FRAME-4), over-long lines get an error (INPUT-5). Returns when the client leaves
-    /// or the connection ends.
+    /// or the connection ends. For an unframed client (FRAME-5) the reader makes each read one
+    /// line, so this loop is the same for both.
     ///
     /// Lines that have already arrived together are broadcast together (up to
     /// [`MAX_BURST`] lines and [`max_burst_bytes`]): one lock and one queue entry per receiver
@@ -283,33 +256,4 @@ impl Drop for Departure<'_> {
         }
         // The socket itself is closed when the last `Arc<TcpStream>` is dropped, right after.
     }
-}
-
-/// The socket as the line reader sees it: during the name phase every read is bounded by
-/// what is left of the name timeout (LIMIT-2), so trickling bytes cannot extend it.
-#[derive(Debug)]
-struct Conn {
-    stream: Arc<TcpStream>,
-    deadline: Option<Instant>,
-}
-
-impl Read for Conn {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(deadline) = self.deadline {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(io::ErrorKind::TimedOut.into());
-            }
-            self.stream.set_read_timeout(Some(left))?;
-        }
-        (&*self.stream).read(buf)
-    }
-}
-
-/// A socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` on Windows.
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }

@@ -20,7 +20,9 @@ use clap::Parser;
     long_about = "Thread-based reference group-chat server (see PROTOCOL.md).\n\n\
     One thread per client reads its lines; one writer thread per client drains its bounded \
     outbound queue. Senders faster than their readers are slowed down; a client that takes \
-    nothing for --stall-timeout while data waits for it is disconnected. The first line on stdout is `listening on HOST:PORT`; logs go to stderr. \
+    nothing for --stall-timeout while data waits for it is disconnected. A client whose name \
+    arrives without a line end, followed by --unframed-after ms of silence, is served as the \
+    seed's client is: one message per read. The first line on stdout is `listening on HOST:PORT`; logs go to stderr. \
     Ctrl-C or SIGTERM stops the server."
 )]
 pub struct Config {
@@ -64,6 +66,14 @@ pub struct Config {
           default_value_t = limits::DEFAULT_STALL_TIMEOUT_SECS,
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub stall_timeout_secs: u64,
+
+    /// Milliseconds of silence after a name that arrived without its `\n` before the client
+    /// is taken to be unframed, as the seed's client is: from then on each read is one
+    /// message (FRAME-5). 0 turns the detection off: the name must then end in `\n`.
+    #[arg(long = "unframed-after", value_name = "MS",
+          default_value_t = limits::DEFAULT_UNFRAMED_AFTER_MS,
+          value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub unframed_after_ms: u64,
 }
 
 impl Config {
@@ -75,6 +85,12 @@ impl Config {
     /// The stall timeout as a [`Duration`].
     pub fn stall_timeout(&self) -> Duration {
         Duration::from_secs(self.stall_timeout_secs)
+    }
+
+    /// The quiet time that marks a client as unframed, or `None` when the detection is off
+    /// (`--unframed-after 0`).
+    pub fn unframed_after(&self) -> Option<Duration> {
+        (self.unframed_after_ms > 0).then(|| Duration::from_millis(self.unframed_after_ms))
     }
 }
 
@@ -90,6 +106,7 @@ impl Default for Config {
             name_timeout_secs: limits::DEFAULT_NAME_TIMEOUT_SECS,
             max_queue: limits::DEFAULT_MAX_QUEUE,
             stall_timeout_secs: limits::DEFAULT_STALL_TIMEOUT_SECS,
+            unframed_after_ms: limits::DEFAULT_UNFRAMED_AFTER_MS,
         }
     }
 }
@@ -126,6 +143,17 @@ mod tests {
             let err = Config::try_parse_from(["reference-server", opt, "0"]).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{opt} 0");
         }
+    }
+
+    #[test]
+    fn unframed_after_zero_turns_the_detection_off() {
+        let off = Config::parse_from(["reference-server", "--unframed-after", "0"]);
+        assert_eq!(off.unframed_after(), None);
+        let on = Config::default().unframed_after();
+        assert_eq!(on, Some(Duration::from_millis(300)));
+        let err =
+            Config::try_parse_from(["reference-server", "--unframed-after", "60001"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

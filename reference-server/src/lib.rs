@@ -12,6 +12,7 @@
 //! | `broadcast()` (`sendall` under the lock) | [`Room::broadcast`] + [`outbox`] (queue) + [`writer`] (thread) |
 //! | `finally: remove, announce, close`       | `Departure`'s `Drop` in [`client_handler`]     |
 //! | `conn.recv(1024).decode()`               | [`line_reader`]: [`LineReader`]                |
+//! | the name: the first `recv(1024)`         | [`name_phase`]: [`name_phase::read_name`]      |
 //! | `HOST`, `PORT` constants                 | [`config`]: [`Config`] (command line)          |
 //!
 //! And what the seed does not have, because it never meets a flood or a failure:
@@ -25,10 +26,12 @@
 //! | a log that never kills a thread (stderr gone)    | [`mod@log`]: [`log!`]             |
 //! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
 //! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
+//! | line clients beside the seed's client (no `\n`)  | [`name_phase`]: `--unframed-after` |
 //!
-//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and
-//! `client_handler` → `writer` → `outbox`; the modules at the bottom (`slots`, `threads`,
-//! `turn_away`, `accept_errors`, `line_reader`, `config`, `log`) import nothing above them.
+//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`,
+//! `client_handler` → `writer` → `outbox`, and `client_handler` → `name_phase` →
+//! `line_reader`; the modules at the bottom (`slots`, `threads`, `turn_away`,
+//! `accept_errors`, `line_reader`, `config`, `log`) import nothing above them.
 //!
 //! Try it by hand: `cargo run -p reference-server -- --port 8070`, then in two other
 //! terminals `nc 127.0.0.1 8070`, type a name, chat, and type `salir` to leave.
@@ -41,6 +44,7 @@ pub mod client_handler;
 pub mod config;
 pub mod line_reader;
 pub mod log;
+pub mod name_phase;
 pub mod outbox;
 pub mod room;
 pub mod slots;

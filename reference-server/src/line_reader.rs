@@ -11,6 +11,13 @@
 //!   peer streams megabytes without a newline (INPUT-5);
 //! - invalid UTF-8 is replaced by U+FFFD, never an error (INPUT-6);
 //! - at end of input a partial line (no `\n` yet) is discarded, never returned (LEAVE-2).
+//!
+//! For a client that does not frame its messages (the seed's own client, FRAME-5) the server
+//! calls [`LineReader::end_framing`] after its name: from then on the end of each read ends a
+//! message too, as in the seed, while a `\n` inside a read still ends one. A read that fills
+//! the whole 8 KiB buffer is taken to go on in the next read (a long send), so an oversized
+//! message is still reported once and discarded up to the first read that does not fill the
+//! buffer; memory stays bounded the same way.
 
 use std::io::{self, Read};
 
@@ -40,8 +47,11 @@ pub struct LineReader<R> {
     /// The current line so far, at most `max_line + 1` bytes (room for a trailing `\r`).
     line: Vec<u8>,
     max_line: usize,
-    /// True after a `TooLong` was reported, until the `\n` that ends that line.
+    /// True after a `TooLong` was reported, until the `\n` that ends that line (unframed: or
+    /// the end of a read that did not fill the buffer).
     discarding: bool,
+    /// After [`end_framing`](Self::end_framing): the end of a read ends a message (FRAME-5).
+    unframed: bool,
 }
 
 impl<R: Read> LineReader<R> {
@@ -55,6 +65,7 @@ impl<R: Read> LineReader<R> {
             line: Vec::new(),
             max_line,
             discarding: false,
+            unframed: false,
         }
     }
 
@@ -67,10 +78,37 @@ impl<R: Read> LineReader<R> {
     /// True when a whole line is already buffered, so the next [`read_line`](Self::read_line)
     /// returns without reading (the server broadcasts such a burst in one go).
     pub fn has_line_buffered(&self) -> bool {
-        !self.discarding && self.chunk[self.pos..self.filled].contains(&b'\n')
+        let buffered = &self.chunk[self.pos..self.filled];
+        !self.discarding
+            && (buffered.contains(&b'\n')
+                || (self.unframed && !buffered.is_empty() && !self.full()))
+    }
+
+    /// How many bytes of an unfinished line (no `\n` yet) are held.
+    pub fn pending(&self) -> usize {
+        self.line.len()
+    }
+
+    /// Ends line framing for good (FRAME-5): returns the unfinished line held so far as a
+    /// complete one, and from now on the end of every read ends a line as a `\n` does (see
+    /// the module's documentation).
+    pub fn end_framing(&mut self) -> Line {
+        self.unframed = true;
+        self.finish_line()
+    }
+
+    /// True when the last read filled the whole buffer: the sender may have more of the same
+    /// message on the way.
+    fn full(&self) -> bool {
+        self.filled == self.chunk.len()
     }
 
     /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying reader, to change it.
     pub fn get_mut(&mut self) -> &mut R {
         &mut self.inner
     }
@@ -117,17 +155,24 @@ impl<R: Read> LineReader<R> {
                     return Ok(Some(self.finish_line()));
                 }
                 None => {
+                    // Unframed (FRAME-5): the end of this read ends the message, unless the
+                    // read filled the buffer.
+                    let read_ends_line = self.unframed && !self.full();
                     self.pos = self.filled;
                     if self.discarding {
+                        self.discarding = !read_ends_line;
                         continue;
                     }
                     // `+ 1`: the last byte may be a `\r` that the `\n` will strip.
                     if self.line.len() + available.len() > self.max_line.saturating_add(1) {
                         self.line.clear();
-                        self.discarding = true;
+                        self.discarding = !read_ends_line;
                         return Ok(Some(Line::TooLong));
                     }
                     self.line.extend_from_slice(available);
+                    if read_ends_line {
+                        return Ok(Some(self.finish_line()));
+                    }
                 }
             }
         }
@@ -322,6 +367,113 @@ mod tests {
         let err = reader.read_line().unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
         assert_eq!(reader.read_line().unwrap(), Some(text("hola")));
+    }
+
+    /// A `Read` that hands out `before`, then says "no more for now" (a read timeout), then
+    /// hands out `after`: a client that paused.
+    struct Paused {
+        before: Chunks,
+        paused: bool,
+        after: Chunks,
+    }
+
+    impl Paused {
+        fn new<B: AsRef<[u8]>, A: AsRef<[u8]>>(
+            before: impl IntoIterator<Item = B>,
+            after: impl IntoIterator<Item = A>,
+        ) -> Self {
+            Paused {
+                before: Chunks::new(before),
+                paused: false,
+                after: Chunks::new(after),
+            }
+        }
+    }
+
+    impl Read for Paused {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if !self.before.0.is_empty() {
+                return self.before.read(buf);
+            }
+            if !self.paused {
+                self.paused = true;
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            self.after.read(buf)
+        }
+    }
+
+    /// The reader after `before`, a pause, and `end_framing`: the unframed first line and
+    /// every line after it.
+    fn unframed_lines<B: AsRef<[u8]>, A: AsRef<[u8]>>(
+        before: impl IntoIterator<Item = B>,
+        after: impl IntoIterator<Item = A>,
+        max_line: usize,
+    ) -> Vec<Line> {
+        let mut reader = LineReader::new(Paused::new(before, after), max_line);
+        let err = reader.read_line().expect_err("the pause");
+        assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+        let mut lines = vec![reader.end_framing()];
+        while let Some(line) = reader.read_line().expect("scripted reads never fail") {
+            lines.push(line);
+        }
+        lines
+    }
+
+    #[test]
+    fn frame_5_the_unfinished_line_is_the_first_unframed_line() {
+        let mut reader = LineReader::new(Paused::new(["an", "a"], ["hola"]), 100);
+        assert!(reader.read_line().is_err(), "the pause");
+        assert_eq!(reader.pending(), 3);
+        assert_eq!(reader.end_framing(), text("ana"));
+        assert_eq!(reader.pending(), 0);
+        assert_eq!(reader.read_line().unwrap(), Some(text("hola")));
+    }
+
+    #[test]
+    fn frame_5_each_read_is_one_line() {
+        let lines = unframed_lines(["ana"], ["hola", "qué tal 🙂", "salir"], 100);
+        let want = ["ana", "hola", "qué tal 🙂", "salir"];
+        assert_eq!(lines, want.map(text));
+    }
+
+    #[test]
+    fn frame_5_a_newline_inside_a_read_still_ends_a_line() {
+        let lines = unframed_lines(["ana"], ["uno\ndos", "tres\r\n", "\n"], 100);
+        let want = ["ana", "uno", "dos", "tres", ""];
+        assert_eq!(lines, want.map(text));
+        let mut reader = LineReader::new(Paused::new(["ana"], ["uno\ndos"]), 100);
+        assert!(reader.read_line().is_err(), "the pause");
+        reader.end_framing();
+        assert!(!reader.has_line_buffered(), "nothing read yet");
+        assert_eq!(reader.read_line().unwrap(), Some(text("uno")));
+        assert!(reader.has_line_buffered(), "the read ended after `dos`");
+    }
+
+    #[test]
+    fn frame_5_input_5_a_read_over_the_limit_is_too_long_once() {
+        let lines = unframed_lines(["ana"], ["123456", "12345", "ok"], 5);
+        assert_eq!(
+            lines,
+            [text("ana"), Line::TooLong, text("12345"), text("ok")]
+        );
+    }
+
+    #[test]
+    fn frame_5_a_full_read_goes_on_in_the_next_one() {
+        let full = "x".repeat(CHUNK);
+        // Over the limit: one TooLong for the whole send, up to the first shorter read.
+        let lines = unframed_lines(["ana"], [full.as_str(), full.as_str(), "yy", "ok"], 100);
+        assert_eq!(lines, [text("ana"), Line::TooLong, text("ok")]);
+        // Within a limit larger than the buffer: one line.
+        let lines = unframed_lines(["ana"], [full.as_str(), "yy"], 2 * CHUNK);
+        assert_eq!(lines, [text("ana"), text(&format!("{full}yy"))]);
+    }
+
+    #[test]
+    fn frame_5_input_6_invalid_utf8_is_replaced() {
+        let lines = unframed_lines(["ana"], [&b"a\xffb"[..], b"ok"], 100);
+        assert_eq!(lines, [text("ana"), text("a\u{FFFD}b"), text("ok")]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! reference-server [--host 127.0.0.1] [--port 8070] [--max-clients 1024] [--max-line 4096]
 //!                  [--max-name 32] [--name-timeout 30] [--max-queue 1048576]
-//!                  [--stall-timeout 2]
+//!                  [--stall-timeout 2] [--unframed-after 300]
 //! ```
 //!
 //! The first line on stdout is exactly `listening on HOST:PORT` (with the real port when

@@ -1,6 +1,6 @@
 //! What the integration tests of `reference-server` and `reference-client` share, in the
 //! manner of h2's `h2-support`: the workspace root, and a server process started on a free
-//! port whose address is read from its `listening on HOST:PORT` line.
+//! port whose address is read from its `listening on HOST:PORT` line, with its log.
 //!
 //! Only what both suites really need lives here; each suite keeps its own vocabulary (the
 //! server's scripted `TestClient`, the client's fake server) in its own `support` module.
@@ -20,7 +20,9 @@
 
 pub mod imports;
 mod paths;
+mod server_log;
 mod server_process;
 
 pub use paths::{reference_server_binary, root};
+pub use server_log::ServerLog;
 pub use server_process::{START_TIMEOUT, ServerProcess};

@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use chat_protocol::listening;
 
+use crate::server_log::ServerLog;
+
 /// The longest a server may take to print its `listening on` line, or to exit when asked to
 /// wait for that. Generous: the machine may be busy.
 pub const START_TIMEOUT: Duration = Duration::from_secs(20);
@@ -18,13 +20,14 @@ pub const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// A server process, listening at [`addr`](Self::addr); killed (and reaped) when dropped, so
 /// a failing test leaves no server behind.
 ///
-/// Its stderr is discarded unless `REFERENCE_SERVER_TEST_LOG` is set (then it goes to the
-/// test's stderr). Its stdout stays open for the process's whole life, so the server never
-/// writes into a closed pipe.
+/// Its stderr is its [`log`](Self::log), also copied to the test's stderr when
+/// `REFERENCE_SERVER_TEST_LOG` is set. Its stdout stays open for the process's whole life, so
+/// the server never writes into a closed pipe.
 #[derive(Debug)]
 pub struct ServerProcess {
     child: Child,
     addr: SocketAddr,
+    log: ServerLog,
     _stdout: BufReader<ChildStdout>,
 }
 
@@ -49,17 +52,13 @@ impl ServerProcess {
     ///
     /// As [`start`](Self::start).
     pub fn spawn(mut command: Command) -> ServerProcess {
-        let stderr = if std::env::var_os("REFERENCE_SERVER_TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        };
         let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(stderr)
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let log = ServerLog::read_from(child.stderr.take().expect("stderr is piped"));
         let stdout = child.stdout.take().expect("stdout is piped");
         let (line, stdout) = match first_line(stdout) {
             Some(read) => read,
@@ -77,8 +76,14 @@ impl ServerProcess {
         ServerProcess {
             child,
             addr,
+            log,
             _stdout: stdout,
         }
+    }
+
+    /// What the server has written to its stderr so far.
+    pub fn log(&self) -> &ServerLog {
+        &self.log
     }
 
     /// The address to connect to.

@@ -50,17 +50,57 @@ fn limit_1_unnamed_connections_count_and_slots_are_freed() {
     barrier(&mut bob, &mut ana);
 }
 
-/// LIMIT-2: no name within `--name-timeout` → `ERROR: …` and close, also when the name was
-/// started but never finished (trickling bytes does not extend the deadline).
+/// LIMIT-2, FRAME-5: with the detection of unframed clients on (the default), the name
+/// timeout meets only a client that sent nothing at all: one that sent a name without a line
+/// end and then paused is served as unframed, under that name.
 #[test]
-fn limit_2_name_timeout() {
+fn limit_2_with_the_detection_on_only_silence_times_out() {
     let server = Server::start_with(&["--name-timeout", "1"]);
+    let mut silent = server.connect();
+    let mut partial = server.connect_as("ana");
+    partial.send_raw(b"an");
+    partial.send_raw(b"a");
+    partial.expect_line(&wording::welcome_line("ana"));
+    silent.expect_refused("no name received within 1 seconds");
+    let mut beto = server.join_seen_by("beto", &mut [&mut partial]);
+    barrier_each_way(&mut partial, &mut beto);
+}
+
+/// LIMIT-2: with the detection off (`--unframed-after 0`), a name started but never finished
+/// times out too (trickling bytes does not extend the deadline), and the error and the log
+/// say how many bytes arrived without a line end.
+#[test]
+fn limit_2_with_the_detection_off_a_partial_name_is_told_its_bytes() {
+    let server = Server::start_with(&["--name-timeout", "1", "--unframed-after", "0"]);
     let mut silent = server.connect();
     let mut partial = server.connect();
     partial.send_raw(b"an");
     partial.send_raw(b"a");
     silent.expect_refused("no name received within 1 seconds");
-    partial.expect_refused("no name received within 1 seconds");
+    partial
+        .expect_refused("no name received within 1 seconds (3 bytes arrived without a line end)");
+    let logged = server
+        .log()
+        .wait_for(&["3 bytes arrived without a line end"], TIMEOUT);
+    assert!(logged.contains("--unframed-after 0"), "{logged:?}");
+}
+
+/// LIMIT-2: a quiet time longer than the name timeout never ends before it, so a partial
+/// name is answered as with the detection off, and the log says why.
+#[test]
+fn limit_2_a_quiet_time_past_the_name_timeout_never_unframes() {
+    let server = Server::start_with(&["--name-timeout", "1", "--unframed-after", "5000"]);
+    let mut partial = server.connect();
+    partial.send_raw(b"ana");
+    partial
+        .expect_refused("no name received within 1 seconds (3 bytes arrived without a line end)");
+    let logged = server
+        .log()
+        .wait_for(&["3 bytes arrived without a line end"], TIMEOUT);
+    assert!(
+        logged.contains("never paused for --unframed-after 5000 ms"),
+        "{logged:?}"
+    );
 }
 
 /// LIMIT-2, SCALE-2: the name timeout only applies before the name: a user that has joined

@@ -5,7 +5,8 @@
 //! order: ORDER-*, FRAME-3 under load · leave: QUIT-*, LEAVE-* · cleanup: CLEAN-* ·
 //! framing: FRAME-1, 2, 4 · input: INPUT-* · limits: LIMIT-*, SCALE-* · slow: SLOW-1 ·
 //! backpressure: SLOW-2, a flood with and without a user who never reads ·
-//! flood: connection floods and running out of file descriptors (LIMIT-1, LIMIT-2).
+//! flood: connection floods and running out of file descriptors (LIMIT-1, LIMIT-2) ·
+//! unframed: the seed's own client, which sends no `\n` (FRAME-5).
 //! Helpers (server process, scripted client, barriers) live in `support`.
 
 mod support;
@@ -22,3 +23,4 @@ mod leave;
 mod limits;
 mod order;
 mod slow;
+mod unframed;

@@ -7,15 +7,16 @@
 
 #![allow(dead_code)] // not every test module uses every helper
 
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::process::{Command, ExitStatus};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::thread;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use chat_protocol::wording;
-use chat_test_support::ServerProcess;
+use chat_test_support::{ServerLog, ServerProcess};
 
 /// The server binary under test, built by cargo for this package's tests.
 const BINARY: &str = env!("CARGO_BIN_EXE_reference-server");
@@ -67,6 +68,11 @@ impl Server {
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.process.pid()
+    }
+
+    /// The server's log (its stderr) so far.
+    pub fn log(&self) -> &ServerLog {
+        self.process.log()
     }
 
     /// Waits (bounded) for the server process to exit and returns its status.
@@ -370,5 +376,154 @@ pub fn wait_for(want: usize, mut probe: impl FnMut() -> usize) -> usize {
             return got;
         }
         thread::sleep(Duration::from_millis(20)); // polling an observable state
+    }
+}
+
+/// The seed's own client, `fixtures/clients/seed_client.py`, run as a student runs it: what
+/// the test types goes to its stdin, what it prints is read from its stdout. It sends every
+/// message with one bare `send()`, no `\n` (an unframed client, FRAME-5).
+pub struct SeedClient {
+    child: Child,
+    stdin: ChildStdin,
+    output: mpsc::Receiver<String>,
+    printed: Vec<String>,
+}
+
+impl SeedClient {
+    /// Starts the client against `server`; it asks for a name first.
+    pub fn start(server: &Server) -> SeedClient {
+        let script = chat_test_support::root().join("fixtures/clients/seed_client.py");
+        let mut child = Command::new("python3")
+            .arg("-u") // its prints reach the pipe at once, as they reach a terminal
+            .arg(&script)
+            .args(["--port", &server.addr.port().to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start python3 {script:?}: {e}"));
+        let stdin = child.stdin.take().expect("stdin is piped");
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (tx, output) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        SeedClient {
+            child,
+            stdin,
+            output,
+            printed: Vec::new(),
+        }
+    }
+
+    /// Types `text` and Enter.
+    pub fn type_line(&mut self, text: &str) {
+        writeln!(self.stdin, "{text}")
+            .and_then(|()| self.stdin.flush())
+            .unwrap_or_else(|e| self.fail(&format!("to type {text:?}"), &e.to_string()));
+    }
+
+    /// Waits (bounded) until the client prints a line that contains `text`.
+    pub fn expect_printed(&mut self, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.output.recv_timeout(left) {
+                Ok(line) => {
+                    let found = line.contains(text);
+                    self.printed.push(line);
+                    if found {
+                        return;
+                    }
+                }
+                Err(e) => self.fail(&format!("a printed line with {text:?}"), &e.to_string()),
+            }
+        }
+    }
+
+    /// Waits (bounded) for the client to exit, and checks it exited normally.
+    pub fn expect_exit(&mut self) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) if status.success() => return,
+                Ok(Some(status)) => self.fail("a clean exit", &format!("{status}")),
+                Ok(None) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(20)); // polling an observable state
+                }
+                Ok(None) => self.fail("the client to exit", "still running"),
+                Err(e) => self.fail("the client to exit", &e.to_string()),
+            }
+        }
+    }
+
+    fn fail(&self, expected: &str, actual: &str) -> ! {
+        let printed: String = self
+            .printed
+            .iter()
+            .map(|l| format!("\n    {l:?}"))
+            .collect();
+        panic!("[seed client]\n  Expected: {expected}\n  Actual:   {actual}\n  Printed:{printed}");
+    }
+}
+
+impl Drop for SeedClient {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Users who chat in the background: one thread has each say a line in turn, a round every
+/// `every` (pacing, not synchronisation), and a thread per user reads everything it is sent,
+/// so nobody falls behind. [`Chatter::stop`] ends it.
+pub struct Chatter {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Chatter {
+    /// Starts `users` chatting, a round every `every`.
+    pub fn start(users: Vec<TestClient>, every: Duration) -> Chatter {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::new();
+        for user in &users {
+            let mut stream = user.stream().try_clone().expect("clone the socket");
+            threads.push(thread::spawn(move || {
+                let mut chunk = [0_u8; READ_SIZE];
+                while matches!(stream.read(&mut chunk), Ok(n) if n > 0) {}
+            }));
+        }
+        let writer_stop = Arc::clone(&stop);
+        threads.push(thread::spawn(move || {
+            let mut users = users;
+            for round in 0.. {
+                if writer_stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                for user in &mut users {
+                    user.send_line(&format!("charla {round}"));
+                }
+                thread::sleep(every);
+            }
+            // The readers see the end of their streams and return.
+            for user in users {
+                user.close();
+            }
+        }));
+        Chatter { stop, threads }
+    }
+
+    /// Stops the chatter and waits for its threads.
+    pub fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads {
+            thread.join().expect("a chatter thread panicked");
+        }
     }
 }
