@@ -38,7 +38,7 @@ mod not_chat;
 mod repeat;
 
 use cpu_watch::CpuWatch;
-pub use repeat::attempt_seed;
+pub use repeat::{attempt_seed, combine as combine_attempts};
 
 /// Everything a run needs besides the target.
 #[derive(Clone)]

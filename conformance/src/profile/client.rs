@@ -55,7 +55,10 @@ impl RawClient {
             if line.contains(['\n', '\r']) {
                 return Err((
                     "client.before_name",
-                    format!("`{}`: each entry is one line, typed with Enter", line.escape_debug()),
+                    format!(
+                        "`{}`: each entry is one line, typed with Enter",
+                        line.escape_debug()
+                    ),
                 ));
             }
             let mut rest = line.as_str();

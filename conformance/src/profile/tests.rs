@@ -181,7 +181,11 @@ fn the_client_table_has_its_own_keys_and_defaults() {
     .unwrap();
     assert_eq!(p.framing, Framing::Line, "the server's framing is its own");
     assert_eq!(p.client.framing, Framing::Chunk);
-    assert_eq!(p.client.quit.as_deref(), Some("chao"), "the top-level quit word");
+    assert_eq!(
+        p.client.quit.as_deref(),
+        Some("chao"),
+        "the top-level quit word"
+    );
     assert_eq!(p.client.before_name("127.0.0.1", 9), ["127.0.0.1", "9"]);
 
     let none = Profile::parse("c.toml", "[client]\nquit = \"\"\n").unwrap();
