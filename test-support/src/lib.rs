@@ -22,5 +22,5 @@ pub mod imports;
 mod paths;
 mod server_process;
 
-pub use paths::{reference_server_binary, root};
+pub use paths::{reference_client_binary, reference_server_binary, root, workspace_binary};
 pub use server_process::{START_TIMEOUT, ServerProcess};
