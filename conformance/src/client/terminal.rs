@@ -31,7 +31,7 @@ pub const PASTE_ON: &[u8] = b"\x1b[?2004h";
 pub struct Display {
     /// The emulated terminal.
     pub parser: vt100::Parser,
-    /// Every byte the client wrote to the terminal (up to [`OUTPUT_LIMIT`]).
+    /// Every byte the client wrote to the terminal (up to 16 MiB).
     pub output: Vec<u8>,
     /// The client closed the terminal (it and everything it started have exited).
     pub closed: bool,
@@ -137,7 +137,7 @@ impl Screen {
     }
 }
 
-/// The client running on a pseudo-terminal of [`ROWS`] × [`COLS`]; killed, with every
+/// The client running on a pseudo-terminal of 24 × 100; killed, with every
 /// process it started, when dropped.
 pub struct Terminal {
     child: Mutex<Box<dyn Child + Send + Sync>>,
