@@ -335,4 +335,18 @@ impl Client {
     pub fn exited(&self) -> Option<Exit> {
         self.terminal.exited()
     }
+
+    /// Fails when the screen shows a traceback; `when` says what the user should see.
+    pub fn no_traceback(&self, when: &str) -> Result<(), Failure> {
+        if self.screen().look(|d| d.shows(TRACEBACK)) {
+            return Err(Failure::new(
+                format!("{when}, no traceback"),
+                "the screen shows a traceback (below)",
+            ));
+        }
+        Ok(())
+    }
 }
+
+/// Python's sign that an exception went unhandled.
+const TRACEBACK: &str = "Traceback (most recent call last)";

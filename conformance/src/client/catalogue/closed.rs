@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use super::exit::no_traceback;
 use super::{ClientTest, core, strict};
 use crate::client::cpu::{IDLE_SHARE, share_over};
 use crate::client::session::{Client, ClientSession};
@@ -51,7 +50,7 @@ fn says_so() -> ClientTest {
                 },
             )
             .await;
-        no_traceback(&client, "the client says the server closed the connection")?;
+        client.no_traceback("the client says the server closed the connection")?;
         said?;
         Ok(())
     })
@@ -136,7 +135,7 @@ fn exits() -> ClientTest {
             )
             .into());
         }
-        no_traceback(&client, "the client exits")?;
+        client.no_traceback("the client exits")?;
         Ok(())
     })
 }

@@ -4,27 +4,12 @@
 use std::time::Duration;
 
 use super::{ClientTest, core, strict};
-use crate::client::session::Client;
 use crate::client::wire::{Read, shown};
 use crate::verdict::{Failure, Verdict};
 
 /// The tests of this group.
 pub fn tests() -> Vec<ClientTest> {
     vec![quit_word(), eof(), unreachable()]
-}
-
-/// Python's sign that an exception went unhandled.
-pub const TRACEBACK: &str = "Traceback (most recent call last)";
-
-/// Fails when the screen shows a traceback.
-pub fn no_traceback(client: &Client, when: &str) -> Result<(), Failure> {
-    if client.screen().look(|d| d.shows(TRACEBACK)) {
-        return Err(Failure::new(
-            format!("{when}, no traceback"),
-            "the screen shows a traceback (below)",
-        ));
-    }
-    Ok(())
 }
 
 fn quit_word() -> ClientTest {
@@ -132,7 +117,7 @@ fn eof() -> ClientTest {
             )
             .into());
         }
-        no_traceback(&client, "the client ends")?;
+        client.no_traceback("the client ends")?;
         Ok(())
     })
 }
@@ -167,7 +152,7 @@ fn unreachable() -> ClientTest {
             )
             .into());
         };
-        no_traceback(&client, "one clear line")?;
+        client.no_traceback("one clear line")?;
         if exit.code == 0 {
             return Err(Failure::new(expected, "it exited with status 0").into());
         }
