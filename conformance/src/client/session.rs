@@ -163,45 +163,75 @@ impl Client {
     /// the client must connect and send the name as its first message.
     pub async fn enter_name(&mut self) -> Result<(), Failure> {
         self.type_name().await?;
-        let bound = self.timeouts.expect;
-        let listener = self
-            .listener
-            .as_ref()
-            .ok_or_else(|| Failure::new("the harness listens", "nothing listens for this test"))?;
-        let peer = listener
-            .accept(
-                self.timeouts.connect,
-                self.profile.client.framing,
-                &self.transcript,
-            )
-            .await?;
-        let peer = self.peer.insert(peer);
+        if self.peer.is_none() {
+            let listener = self.listener.as_ref().ok_or_else(|| {
+                Failure::new("the harness listens", "nothing listens for this test")
+            })?;
+            let accepted = listener
+                .accept(
+                    self.timeouts.connect,
+                    self.profile.client.framing,
+                    &self.transcript,
+                )
+                .await;
+            let peer = accepted.map_err(|mut failure| {
+                if let Some(exit) = self.terminal.exited() {
+                    failure.actual = format!(
+                        "the client exited (status {}) without connecting",
+                        exit.code
+                    );
+                }
+                failure
+            })?;
+            self.peer = Some(peer);
+        }
         if !self.profile.prompt.is_empty() {
             let prompt = self.profile.prompt.clone();
-            peer.send(prompt.as_bytes()).await?;
+            self.peer()?.send(prompt.as_bytes()).await?;
         }
-        peer.expect(
-            NAME.as_bytes(),
-            &format!(
-                "the first message is the name, {}, alone, and nothing comes before it",
-                shown(NAME.as_bytes())
-            ),
-            bound,
-        )
-        .await
+        // The client may still be starting (an interpreter on a busy machine): the
+        // connection's bound, not a single expectation's.
+        let bound = self.timeouts.connect;
+        self.peer()?
+            .expect(
+                NAME.as_bytes(),
+                &format!(
+                    "the first message is the name, {}, alone, and nothing comes before it",
+                    shown(NAME.as_bytes())
+                ),
+                bound,
+            )
+            .await
     }
 
-    /// The user's part of joining, alone: waits (bounded) for the client to show something
-    /// (its first question) or exit, answers what the profile says it asks first, and types
-    /// the name.
+    /// The user's part of joining, alone: waits until the client has started — it shows
+    /// something (its first question), exits, or connects — answers what the profile says
+    /// it asks first, and types the name. A client that connects before it asks is accepted
+    /// here.
     pub async fn type_name(&mut self) -> Result<(), Failure> {
-        // A client that shows nothing before reading the name costs this bound, no more.
-        let _ = self
-            .screen()
-            .wait_for(self.timeouts.expect, |d| {
-                d.closed || d.rows().iter().any(|r| !r.trim().is_empty())
-            })
-            .await;
+        let startup = self.timeouts.connect;
+        let screen = self.terminal.screen().clone();
+        let shows_something =
+            |d: &Display| d.closed || d.rows().iter().any(|r| !r.trim().is_empty());
+        let accepted = async {
+            match &self.listener {
+                Some(listener) => {
+                    let framing = self.profile.client.framing;
+                    listener.accept(startup, framing, &self.transcript).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let early = tokio::select! {
+            _ = screen.wait_for(startup, shows_something) => None,
+            accepted = accepted => accepted.ok(),
+        };
+        if let Some(peer) = early {
+            self.peer = Some(peer);
+            // Connected first: its question may follow. A client that asks nothing costs
+            // this bound, no more.
+            let _ = screen.wait_for(self.timeouts.expect, shows_something).await;
+        }
         for answer in self.profile.client.before_name("127.0.0.1", self.port) {
             self.type_line(&answer).await?;
         }
@@ -338,7 +368,10 @@ impl Client {
 
     /// Fails when the screen shows a traceback; `when` says what the user should see.
     pub fn no_traceback(&self, when: &str) -> Result<(), Failure> {
-        if self.screen().look(|d| d.shows(TRACEBACK)) {
+        if self
+            .screen()
+            .look(|d| TRACEBACK.iter().any(|sign| d.shows(sign)))
+        {
             return Err(Failure::new(
                 format!("{when}, no traceback"),
                 "the screen shows a traceback (below)",
@@ -348,5 +381,5 @@ impl Client {
     }
 }
 
-/// Python's sign that an exception went unhandled.
-const TRACEBACK: &str = "Traceback (most recent call last)";
+/// Python's signs that an exception went unhandled: in the main thread, in another one.
+const TRACEBACK: [&str; 2] = ["Traceback (most recent call last)", "Exception in thread"];

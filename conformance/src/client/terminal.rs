@@ -137,6 +137,23 @@ impl Screen {
     }
 }
 
+impl Screen {
+    /// Waits until the client has written nothing for `quiet`, at most `bound`: what it
+    /// prints in one go (a traceback after its first line) is then all on the screen.
+    pub async fn settle(&self, quiet: Duration, bound: Duration) {
+        let deadline = tokio::time::Instant::now() + bound;
+        let mut changes = self.changes.clone();
+        loop {
+            changes.borrow_and_update();
+            let until = (tokio::time::Instant::now() + quiet).min(deadline);
+            match tokio::time::timeout_at(until, changes.changed()).await {
+                Ok(Ok(())) if tokio::time::Instant::now() < deadline => {}
+                _ => return,
+            }
+        }
+    }
+}
+
 /// The client running on a pseudo-terminal of 24 × 100; killed, with every
 /// process it started, when dropped.
 pub struct Terminal {

@@ -35,6 +35,9 @@ impl Execute for ClientRun {
         let mut command = conformance();
         command
             .args(["client", "--format", "json", "--seed", SEED])
+            // Python clients start slowly on a busy machine; the bugs caught here do not
+            // depend on the bound.
+            .args(["--timeout-ms", "4000"])
             .args(["--level", self.level, "--profile", self.profile])
             .args(["--client-cmd", &self.command]);
         for filter in &self.filters {

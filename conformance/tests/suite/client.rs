@@ -134,3 +134,19 @@ fn a_failing_client_is_reported_in_the_server_suites_formats() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_client_that_cannot_start_is_named_as_such() {
+    conformance()
+        .args([
+            "client",
+            "--client-cmd",
+            "no-such-chat-client {host} {port}",
+        ])
+        .args(["--filter", "name.first", "--timeout-ms", "500"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "exited (status 127) without connecting",
+        ));
+}

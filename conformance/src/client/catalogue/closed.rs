@@ -50,6 +50,10 @@ fn says_so() -> ClientTest {
                 },
             )
             .await;
+        // What the client prints in one go (a traceback after its first line) is all there
+        // before it is judged.
+        let bound = client.timeouts.expect;
+        client.screen().settle(bound / 4, bound).await;
         client.no_traceback("the client says the server closed the connection")?;
         said?;
         Ok(())
