@@ -291,6 +291,7 @@ impl Drop for Terminal {
     /// process group the terminal's session gave them.
     fn drop(&mut self) {
         let mut child = lock(&self.child);
+        #[cfg(unix)]
         if let Some(pid) = self.pid.and_then(|p| libc::pid_t::try_from(p).ok()) {
             // SAFETY: killpg only sends a signal; `pid` is the leader of the session and
             // process group the pty spawn created for our own child.
