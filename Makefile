@@ -5,6 +5,8 @@
 #   make conformance              the conformance suite against the reference server
 #   make conformance TARGET=host:port PROFILE=file.toml [LEVEL=strict]
 #                                 ... against any running server
+#   make conformance-client [CLIENT_CMD='python3 cliente.py {host} {port}'] [PROFILE=...] [LEVEL=strict]
+#                                 the client suite against the reference client, or any client
 #   make test                     formatting, lints, docs, every test
 #   make soak [RUNS=20]           the suite over and over, reporting any test that ever failed
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
@@ -22,7 +24,7 @@ RELEASE_DIR = $(or $(CARGO_TARGET_DIR),target)/release
 
 CONFORMANCE_ARGS = --level $(LEVEL) $(if $(TARGET),--target $(TARGET)) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-.PHONY: all build run client conformance test fmt-check lint docs unit fixtures-smoke soak bench clean
+.PHONY: all build run client conformance conformance-client test fmt-check lint docs unit fixtures-smoke soak bench clean
 
 all: build
 
@@ -38,6 +40,12 @@ client:
 conformance:
 	$(CARGO) build --release -q -p reference-server -p conformance
 	$(RELEASE_DIR)/conformance $(CONFORMANCE_ARGS)
+
+CLIENT_CMD ?= ./target/release/reference-client --host {host} --port {port}
+
+conformance-client:
+	$(CARGO) build --release -q -p reference-client -p conformance
+	./target/release/conformance client --level $(LEVEL) --client-cmd '$(CLIENT_CMD)' $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
 test: fmt-check lint docs unit fixtures-smoke
 

@@ -18,10 +18,15 @@
 //! ```
 //!
 //! A scenario file becomes a `TestCase` the same way, its body holding its own script.
+//!
+//! A test runs on a context: a server test on a [`Session`] (the default), a client test
+//! (`conformance client`) on a [`ClientSession`](crate::client::ClientSession). The metadata
+//! and the way a test is declared are the same for both.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,15 +38,14 @@ use crate::verdict::Outcome;
 /// A running test.
 pub type TestFuture = Pin<Box<dyn Future<Output = Outcome> + Send>>;
 
-/// What a test does with its session.
-type Body = Arc<dyn Fn(Session) -> TestFuture + Send + Sync>;
+/// What a test does with its context.
+type Body<S> = Arc<dyn Fn(S) -> TestFuture + Send + Sync>;
 
 /// The default budget of one test.
 pub const BUDGET: Duration = Duration::from_secs(20);
 
-/// One test of the catalogue.
-#[derive(Clone)]
-pub struct TestCase {
+/// One test of the catalogue, run on a context `S`: a [`Session`] for a server test.
+pub struct TestCase<S = Session> {
     /// `group.name`, stable: reports, `--filter`, profiles' `skip` lists and teachers' CI
     /// depend on it.
     pub id: &'static str,
@@ -62,12 +66,29 @@ pub struct TestCase {
     /// (see [`crate::runner::in_run_order`]), so a server they kill takes no other test
     /// down with it.
     pub disruptive: bool,
-    body: Body,
+    body: Body<S>,
 }
 
-/// A test declared but not yet given its body: see [`Declared::run`].
+impl<S> Clone for TestCase<S> {
+    fn clone(&self) -> Self {
+        TestCase {
+            id: self.id,
+            level: self.level,
+            requirement: self.requirement,
+            title: self.title,
+            steps: self.steps.clone(),
+            causes: self.causes.clone(),
+            budget: self.budget,
+            disruptive: self.disruptive,
+            body: Arc::clone(&self.body),
+        }
+    }
+}
+
+/// A test declared but not yet given its body, to run on a context `S`: see
+/// [`Declared::run`].
 #[must_use = "a test needs its body: finish it with .run(...)"]
-pub struct Declared {
+pub struct Declared<S = Session> {
     id: &'static str,
     level: Level,
     requirement: &'static str,
@@ -76,6 +97,7 @@ pub struct Declared {
     causes: Cow<'static, str>,
     budget: Duration,
     disruptive: bool,
+    context: PhantomData<fn(S)>,
 }
 
 impl TestCase {
@@ -96,6 +118,31 @@ impl TestCase {
         requirement: &'static str,
         title: &'static str,
     ) -> Declared {
+        Declared::new(id, level, requirement, title)
+    }
+}
+
+impl<S> TestCase<S> {
+    /// The group, the part of the id before the dot.
+    pub fn group(&self) -> &'static str {
+        crate::model::group_of(self.id)
+    }
+
+    /// Starts the test's body on `session`.
+    pub fn execute(&self, session: S) -> TestFuture {
+        (self.body)(session)
+    }
+}
+
+impl<S> Declared<S> {
+    /// Declares a test of `level` that runs on the context `S` (for a server test,
+    /// [`TestCase::core`] and [`TestCase::strict`] say it shorter).
+    pub fn new(
+        id: &'static str,
+        level: Level,
+        requirement: &'static str,
+        title: &'static str,
+    ) -> Self {
         Declared {
             id,
             level,
@@ -105,21 +152,10 @@ impl TestCase {
             causes: Cow::Borrowed(""),
             budget: BUDGET,
             disruptive: false,
+            context: PhantomData,
         }
     }
 
-    /// The group, the part of the id before the dot.
-    pub fn group(&self) -> &'static str {
-        crate::model::group_of(self.id)
-    }
-
-    /// Starts the test's body on `session`.
-    pub fn execute(&self, session: Session) -> TestFuture {
-        (self.body)(session)
-    }
-}
-
-impl Declared {
     /// What the test does, step by step (for `--explain`).
     pub fn steps(mut self, steps: impl Into<Cow<'static, str>>) -> Self {
         self.steps = steps.into();
@@ -145,10 +181,11 @@ impl Declared {
         self
     }
 
-    /// Gives the test its body: an async closure over the test's [`Session`].
-    pub fn run<F, Fut>(self, body: F) -> TestCase
+    /// Gives the test its body: an async closure over the test's context (a [`Session`]
+    /// for a server test).
+    pub fn run<F, Fut>(self, body: F) -> TestCase<S>
     where
-        F: Fn(Session) -> Fut + Send + Sync + 'static,
+        F: Fn(S) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Outcome> + Send + 'static,
     {
         TestCase {
@@ -167,7 +204,7 @@ impl Declared {
 
 /// Fails on two tests with the same id, naming it: `--filter`, skip rules and reports would
 /// silently mix them up.
-pub fn check_unique(tests: &[TestCase]) -> Result<(), String> {
+pub fn check_unique<S>(tests: &[TestCase<S>]) -> Result<(), String> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for (i, t) in tests.iter().enumerate() {
         if let Some(first) = seen.insert(t.id, i) {

@@ -11,6 +11,8 @@
 //!   Markdown, Gradescope and GitHub Classroom output;
 //! - [`grading`]: the teacher's `[grading]` table (weights, total, visibility) and scores;
 //! - [`load`]: `conformance load`, the load generator and its measurements;
+//! - [`client`]: `conformance client`, the suite for chat clients (the harness plays the
+//!   server; the client runs on a pseudo-terminal);
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
@@ -20,6 +22,7 @@ pub mod case;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
+pub mod client;
 pub mod grading;
 pub mod load;
 pub mod model;

@@ -38,7 +38,7 @@ mod not_chat;
 mod repeat;
 
 use cpu_watch::CpuWatch;
-pub use repeat::attempt_seed;
+pub use repeat::{attempt_seed, combine as combine_attempts};
 
 /// Everything a run needs besides the target.
 #[derive(Clone)]
@@ -72,7 +72,7 @@ pub struct RunConfig {
 /// The tests of `level` (strict includes core) that match one of `filters` (all of them
 /// when there is none): a filter matches a test whose id contains it, or whose requirement
 /// it names (`FRAME-3`).
-pub fn select(tests: Vec<TestCase>, level: Level, filters: &[String]) -> Vec<TestCase> {
+pub fn select<S>(tests: Vec<TestCase<S>>, level: Level, filters: &[String]) -> Vec<TestCase<S>> {
     tests
         .into_iter()
         .filter(|t| t.level <= level)
@@ -88,7 +88,7 @@ pub fn select(tests: Vec<TestCase>, level: Level, filters: &[String]) -> Vec<Tes
 /// `tests` in the order they run: every test that is not
 /// [disruptive](TestCase::disruptive) first, then the disruptive ones, each part in its own
 /// order. `--list` shows the catalogue order; reports show the run order.
-pub fn in_run_order(tests: Vec<TestCase>) -> Vec<TestCase> {
+pub fn in_run_order<S>(tests: Vec<TestCase<S>>) -> Vec<TestCase<S>> {
     let (disruptive, gentle): (Vec<_>, Vec<_>) = tests.into_iter().partition(|t| t.disruptive);
     gentle.into_iter().chain(disruptive).collect()
 }
@@ -448,7 +448,7 @@ async fn run_one(
 }
 
 /// A passing result for `test`, to be filled in.
-fn skeleton(test: &TestCase) -> TestResult {
+pub fn skeleton<S>(test: &TestCase<S>) -> TestResult {
     TestResult {
         id: test.id.to_string(),
         level: test.level,

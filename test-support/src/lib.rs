@@ -23,6 +23,6 @@ mod paths;
 mod server_log;
 mod server_process;
 
-pub use paths::{reference_server_binary, root};
+pub use paths::{reference_client_binary, reference_server_binary, root, workspace_binary};
 pub use server_log::ServerLog;
 pub use server_process::{START_TIMEOUT, ServerProcess};

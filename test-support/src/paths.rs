@@ -1,4 +1,5 @@
-//! Where things are: the workspace root, and the reference server's binary.
+//! Where things are: the workspace root, and the workspace's binaries (the reference server's
+//! and client's).
 
 use std::path::{Path, PathBuf};
 
@@ -18,10 +19,29 @@ pub fn root() -> PathBuf {
 ///
 /// # Panics
 ///
-/// When the binary has not been built: `cargo test -p reference-client` alone does not build
-/// another package's binaries, so the message says how to build it.
+/// When the binary has not been built (see [`workspace_binary`]).
 pub fn reference_server_binary() -> PathBuf {
-    let name = format!("reference-server{}", std::env::consts::EXE_SUFFIX);
+    workspace_binary("reference-server")
+}
+
+/// The `reference-client` binary of the running test's build, as [`reference_server_binary`].
+///
+/// # Panics
+///
+/// When the binary has not been built (see [`workspace_binary`]).
+pub fn reference_client_binary() -> PathBuf {
+    workspace_binary("reference-client")
+}
+
+/// The binary `package` (named as its package) of the running test's build, next to its
+/// `deps/` directory (`target/<profile>/<package>`).
+///
+/// # Panics
+///
+/// When the binary has not been built: `cargo test -p conformance` alone does not build
+/// another package's binaries, so the message says how to build it.
+pub fn workspace_binary(package: &str) -> PathBuf {
+    let name = format!("{package}{}", std::env::consts::EXE_SUFFIX);
     let exe = std::env::current_exe().expect("the test binary's path");
     // Test binaries live in `target/<profile>/deps/`, binaries one level up.
     let searched: Vec<PathBuf> = exe
@@ -33,8 +53,8 @@ pub fn reference_server_binary() -> PathBuf {
     match searched.iter().find(|path| path.is_file()) {
         Some(found) => found.clone(),
         None => panic!(
-            "reference-server is not built (looked for {searched:?}): run \
-             `cargo build -p reference-server` first (`make test` builds it)"
+            "{package} is not built (looked for {searched:?}): run \
+             `cargo build -p {package}` first (`make test` builds it)"
         ),
     }
 }

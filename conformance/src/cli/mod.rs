@@ -7,12 +7,15 @@
 //! Exit codes: 0 every selected test passed; 1 at least one failed; 2 usage error, bad
 //! profile or scenario, or a target that could not be reached or started.
 
+mod client;
+mod listing;
 mod options;
 mod reports;
 mod run;
 
 use clap::{Parser, Subcommand};
 
+pub use client::ClientArgs;
 pub use options::{DEFAULT_TIMEOUT_MS, ReportArgs, SuiteArgs};
 pub use reports::ReportSpec;
 pub use run::RunArgs;
@@ -30,7 +33,8 @@ pub use run::RunArgs;
     conformance --list\n  conformance --explain leave.rst_idle\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --grading grading.toml \
     --report human --report gradescope=results.json --report tap=report.tap\n  \
-    conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)"
+    conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)\n  \
+    conformance client --client-cmd 'python3 cliente.py {host} {port}'   (see `conformance client --help`)"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
@@ -50,6 +54,9 @@ pub enum Command {
     /// Measure a server under load: deliveries per second, end-to-end latency, and
     /// exactly-once delivery of every message.
     Load(crate::load::LoadArgs),
+    /// Test a chat *client*: the suite plays the server, runs the client on a terminal once
+    /// per test, types as a user would and watches the wire and the screen.
+    Client(ClientArgs),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -62,6 +69,7 @@ pub fn main() -> i32 {
         Ok(runtime) => match args.command.take() {
             Some(Command::Load(load)) => runtime.block_on(crate::load::main(load)),
             Some(Command::Run(run)) => runtime.block_on(run::main(run)),
+            Some(Command::Client(client)) => runtime.block_on(client::main(client)),
             None => runtime.block_on(run::main(args.run)),
         },
         Err(e) => {

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
-use super::reports;
+use super::{listing, reports};
 use crate::case::TestCase;
 use crate::catalogue;
 use crate::grading::{Grading, Scores};
-use crate::model::{Level, RunReport, TestResult};
+use crate::model::{RunReport, TestResult};
 use crate::profile::Profile;
 use crate::report::Format;
 use crate::runner::{self, RunConfig};
@@ -133,37 +133,13 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Err(e) => return usage_error(e),
     };
     if args.suite.list {
-        for t in runner::select(tests, Level::Strict, &args.suite.filter) {
-            let skip = profile
-                .skip_rule(t.id, t.requirement)
-                .map(|rule| format!("  [skipped by the profile: {}]", rule.reason))
-                .or_else(|| {
-                    let reason = profile.not_in_assignment(t.requirement)?;
-                    Some(format!("  [skipped: {reason}]"))
-                })
-                .unwrap_or_default();
-            println!(
-                "{:<28} {:<6} {:<8} {}{skip}",
-                t.id, t.level, t.requirement, t.title
-            );
-        }
+        listing::list(tests, &profile, &args.suite.filter);
         return 0;
     }
     if let Some(id) = &args.suite.explain {
-        return match tests.iter().find(|t| t.id == id) {
-            Some(t) => {
-                println!("{} ({}) — {}", t.id, t.level, t.title);
-                println!(
-                    "\nRequirement:\n  {}",
-                    crate::requirements::line_in(t.requirement, &profile.wording())
-                );
-                println!("\nWhat the test does:\n  {}", t.steps);
-                println!("\nUsual causes of failure:\n  {}", t.causes);
-                0
-            }
-            None => usage_error(format!(
-                "no test has the id `{id}` (see `conformance --list`)"
-            )),
+        return match listing::explain(&tests, id, &profile, "conformance") {
+            Ok(()) => 0,
+            Err(e) => usage_error(e),
         };
     }
     let selected =

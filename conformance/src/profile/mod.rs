@@ -5,6 +5,7 @@
 //! checks every key and compiles the templates into matchers. Unknown keys are errors, so a
 //! typo never silently falls back to a default.
 
+mod client;
 mod template;
 
 use std::fmt;
@@ -13,6 +14,7 @@ use std::path::Path;
 use regex::Regex;
 use serde::Deserialize;
 
+pub use client::ClientProfile;
 pub use template::{Template, TemplateError};
 
 /// How messages are delimited on the wire.
@@ -96,6 +98,8 @@ struct RawProfile {
     /// The teacher's `[grading]` table: read and checked by [`crate::grading`], not here.
     #[serde(rename = "grading")]
     _grading: Option<toml::Table>,
+    /// How a client under test is driven (`conformance client`).
+    client: client::RawClient,
 }
 
 impl Default for RawProfile {
@@ -121,6 +125,7 @@ impl Default for RawProfile {
             skip: Vec::new(),
             pace_ms: None,
             _grading: None,
+            client: client::RawClient::default(),
         }
     }
 }
@@ -179,6 +184,8 @@ pub struct Profile {
     pub skip: Vec<SkipRule>,
     /// Pause between two writes of one user, so each chunk travels alone (chunk framing).
     pub pace_ms: u64,
+    /// The `[client]` table: how a client under test is driven (`conformance client`).
+    pub client: ClientProfile,
 }
 
 /// A profile that cannot be used: names the key and what is wrong with it.
@@ -358,6 +365,12 @@ impl Profile {
         if pace_ms > 5_000 {
             return Err(key_err("pace_ms", "must be at most 5000".into()));
         }
+        let server_quit = Some(raw.quit.trim()).filter(|q| !q.is_empty() && !q.contains('{'));
+        let client = raw
+            .client
+            .clone()
+            .compile(raw.framing, server_quit)
+            .map_err(|(key, message)| key_err(key, message))?;
         Ok(Profile {
             name: name.to_string(),
             framing: raw.framing,
@@ -379,6 +392,7 @@ impl Profile {
             strip_ansi: raw.strip_ansi,
             skip: raw.skip,
             pace_ms,
+            client,
         })
     }
 

@@ -204,3 +204,36 @@ fn join_and_leave_may_be_declared_absent_and_their_requirements_are_then_not_che
         assert!(e.contains(&format!("key `{key}`")), "{e}");
     }
 }
+
+#[test]
+fn the_client_table_has_its_own_keys_and_defaults() {
+    let p = Profile::reference();
+    assert_eq!(p.client.framing, Framing::Line);
+    assert_eq!(p.client.quit.as_deref(), Some("salir"));
+    assert!(p.client.before_name.is_empty());
+
+    let p = Profile::parse(
+        "c.toml",
+        "quit = \"chao\"\n[client]\nframing = \"chunk\"\nbefore_name = [\"{host}\", \"{port}\"]\n",
+    )
+    .unwrap();
+    assert_eq!(p.framing, Framing::Line, "the server's framing is its own");
+    assert_eq!(p.client.framing, Framing::Chunk);
+    assert_eq!(
+        p.client.quit.as_deref(),
+        Some("chao"),
+        "the top-level quit word"
+    );
+    assert_eq!(p.client.before_name("127.0.0.1", 9), ["127.0.0.1", "9"]);
+
+    let none = Profile::parse("c.toml", "[client]\nquit = \"\"\n").unwrap();
+    assert_eq!(none.client.quit, None);
+}
+
+#[test]
+fn a_bad_client_key_is_named() {
+    let err = Profile::parse("c.toml", "[client]\nframng = \"line\"\n").unwrap_err();
+    assert!(err.to_string().contains("framng"), "{err}");
+    let err = Profile::parse("c.toml", "[client]\nbefore_name = [\"{user}\"]\n").unwrap_err();
+    assert!(err.to_string().contains("client.before_name"), "{err}");
+}

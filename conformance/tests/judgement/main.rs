@@ -14,11 +14,16 @@
 //!   and the bugs planted in it (`fixtures/dialects/bugs.toml`: a lost message, a double
 //!   leave, a doubled echo…) must be caught the same way: a dialect never blinds the suite.
 //!
-//! Every run is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
-//! the tests that caught it — on every run (`JUDGE=dialects` judges one table only). A plain
+//! - **The client fixtures** (`fixtures/clients/`, `conformance client`): the reference
+//!   client must pass strict, the faithful seed-style client core, and each bug planted in
+//!   `buggy_client.py` must fail the test named for it (see [`clients`]).
+//!
+//! Every server run is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
+//! the tests that caught it — on every run (`JUDGE=dialects` or `JUDGE=clients` judges one table only). A plain
 //! `main` (harness = false) so the tables are printed.
 
 mod catalogue;
+mod clients;
 mod planted;
 mod run;
 
@@ -352,10 +357,13 @@ fn main() {
     if wanted("dialects") {
         wrong += judge_planted(&DIALECTS, bugs);
     }
+    if wanted("clients") {
+        wrong += clients::judge();
+    }
     if wrong == 0 {
-        println!("\nevery server judged right");
+        println!("\nevery server and client judged right");
     } else {
-        println!("\n{wrong} servers judged WRONG");
+        println!("\n{wrong} servers or clients judged WRONG");
         std::process::exit(1);
     }
 }

@@ -1,5 +1,6 @@
-//! One run of `conformance` against a fixture server, read back from its JSON report, and
-//! a pool that runs many of them a few at a time.
+//! One run of `conformance` against a fixture server (or, with `conformance client`, a
+//! fixture client), read back from its JSON report, and a pool that runs many of them a few
+//! at a time.
 
 use std::process::Command;
 use std::sync::Mutex;
@@ -67,7 +68,12 @@ impl Outcome {
     }
 }
 
-impl Run {
+/// Something to run that gives an [`Outcome`]: a server run, a client run.
+pub trait Execute {
+    fn execute(&self) -> Outcome;
+}
+
+impl Execute for Run {
     fn execute(&self) -> Outcome {
         if self.skip {
             return Outcome {
@@ -76,49 +82,59 @@ impl Run {
                 problem: None,
             };
         }
-        let mut command = Command::new(env!("CARGO_BIN_EXE_conformance"));
+        let mut command = conformance();
         command
-            .current_dir(root())
-            .env("NO_COLOR", "1")
             .args(["--isolate", "--format", "json", "--seed", SEED])
             .args(["--level", self.level, "--profile", &self.profile])
             .args(["--server-cmd", &self.server_cmd]);
         for filter in &self.filters {
             command.args(["--filter", filter]);
         }
-        let out = command.output().expect("conformance runs");
-        let exit = out.status.code();
-        let Ok(report) = serde_json::from_slice::<Value>(&out.stdout) else {
-            return Outcome {
-                exit,
-                tests: Vec::new(),
-                problem: Some(format!(
-                    "no report (exit {exit:?}): {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                )),
-            };
-        };
-        let text = |t: &Value, key: &str| t[key].as_str().unwrap_or_default().to_string();
-        let tests = report["tests"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|t| TestResult {
-                id: text(t, "id"),
-                requirement: text(t, "requirement"),
-                status: text(t, "status"),
-            })
-            .collect();
-        Outcome {
+        outcome_of(command)
+    }
+}
+
+/// The `conformance` binary, to run from the workspace root, without colours.
+pub fn conformance() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_conformance"));
+    command.current_dir(root()).env("NO_COLOR", "1");
+    command
+}
+
+/// Runs `command` (a run with `--format json` to standard output) and reads its report.
+pub fn outcome_of(mut command: Command) -> Outcome {
+    let out = command.output().expect("conformance runs");
+    let exit = out.status.code();
+    let Ok(report) = serde_json::from_slice::<Value>(&out.stdout) else {
+        return Outcome {
             exit,
-            tests,
-            problem: None,
-        }
+            tests: Vec::new(),
+            problem: Some(format!(
+                "no report (exit {exit:?}): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+        };
+    };
+    let text = |t: &Value, key: &str| t[key].as_str().unwrap_or_default().to_string();
+    let tests = report["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| TestResult {
+            id: text(t, "id"),
+            requirement: text(t, "requirement"),
+            status: text(t, "status"),
+        })
+        .collect();
+    Outcome {
+        exit,
+        tests,
+        problem: None,
     }
 }
 
 /// Runs every run, `PARALLEL` at a time; the outcomes in the runs' order.
-pub fn run_all(runs: &[Run]) -> Vec<Outcome> {
+pub fn run_all<T: Execute + Sync>(runs: &[T]) -> Vec<Outcome> {
     let next = AtomicUsize::new(0);
     let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(runs.iter().map(|_| None).collect());
     std::thread::scope(|scope| {

@@ -1,5 +1,6 @@
 //! The `conformance` binary's own tests, run against real servers. One module per area:
 //! - `cli`: arguments, exit codes, `--list`, `--explain`, bad profiles, unreachable targets;
+//! - `client`: `conformance client`: its options, `--listen`, its reports;
 //! - `reports`: the JSON and JUnit formats of real runs;
 //! - `graders`: every format from one run, Gradescope, Classroom and TAP held to their
 //!   published shapes, the `[grading]` table's points; `tap_reader`, a strict TAP 14 reader;
@@ -15,6 +16,7 @@
 mod support;
 
 mod cli;
+mod client;
 mod failures;
 mod graders;
 mod hostile;

@@ -396,7 +396,8 @@ impl SeedClient {
         let mut child = Command::new("python3")
             .arg("-u") // its prints reach the pipe at once, as they reach a terminal
             .arg(&script)
-            .args(["--port", &server.addr.port().to_string()])
+            .arg(server.addr.ip().to_string())
+            .arg(server.addr.port().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
