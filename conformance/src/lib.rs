@@ -10,6 +10,8 @@
 //! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON, JUnit, TAP,
 //!   Markdown, Gradescope and GitHub Classroom output;
 //! - [`grading`]: the teacher's `[grading]` table (weights, total, visibility) and scores;
+//! - [`class`]: `conformance class`, `grade` and `merge`: a whole class graded, one child
+//!   process per submission, and its HTML and CSV report;
 //! - [`load`]: `conformance load`, the load generator and its measurements;
 //! - [`target`]: the server under test (an address, a command, or the reference server);
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
@@ -19,6 +21,7 @@
 pub mod case;
 pub mod catalogue;
 pub mod check;
+pub mod class;
 pub mod cli;
 pub mod grading;
 pub mod load;
