@@ -87,13 +87,23 @@ mod tests {
     #[tokio::test]
     async fn a_build_passes_or_says_why_not() {
         let ok = log("ok");
-        assert_eq!(build("echo fine", Duration::from_secs(30), &ok).await, Ok(()));
+        assert_eq!(
+            build("echo fine", Duration::from_secs(30), &ok).await,
+            Ok(())
+        );
         assert_eq!(std::fs::read_to_string(&ok).unwrap(), "fine\n");
         let bad = log("bad");
-        let err = build("echo one; echo 'Foo.java:3: error' >&2; exit 3", Duration::from_secs(30), &bad)
-            .await
-            .unwrap_err();
-        assert!(err.starts_with("the build failed (exit status: 3)"), "{err}");
+        let err = build(
+            "echo one; echo 'Foo.java:3: error' >&2; exit 3",
+            Duration::from_secs(30),
+            &bad,
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            err.starts_with("the build failed (exit status: 3)"),
+            "{err}"
+        );
         assert!(err.contains("\"Foo.java:3: error\""), "{err}");
         for f in [ok, bad] {
             std::fs::remove_file(f).unwrap();

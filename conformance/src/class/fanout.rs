@@ -99,8 +99,12 @@ pub async fn main(args: ClassArgs) -> i32 {
         .filter(|s| s.report_path(&options.out_dir).is_file())
         .map(|s| read_report(&s.report_path(&options.out_dir)))
         .collect();
-    let html = args.html.unwrap_or_else(|| options.out_dir.join("class.html"));
-    let csv = args.csv.unwrap_or_else(|| options.out_dir.join("grades.csv"));
+    let html = args
+        .html
+        .unwrap_or_else(|| options.out_dir.join("class.html"));
+    let csv = args
+        .csv
+        .unwrap_or_else(|| options.out_dir.join("grades.csv"));
     let written = reports
         .and_then(Matrix::of)
         .and_then(|m| write_class_report(&m, Some(&html), Some(&csv)));

@@ -102,7 +102,13 @@ pub fn write_problem(
         duration: Duration::ZERO,
         wording: teacher.profile.wording(),
     };
-    write(options, teacher, submission, &report, Some(problem.to_owned()))
+    write(
+        options,
+        teacher,
+        submission,
+        &report,
+        Some(problem.to_owned()),
+    )
 }
 
 /// The suite run on the submission, or why it could not be.

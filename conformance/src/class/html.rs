@@ -82,8 +82,17 @@ pub fn render(matrix: &Matrix) -> serde_json::Result<String> {
     let mut out = String::with_capacity(64 * 1024 + data.len());
     out.push_str(HEAD);
     let rows = matrix.rows.len();
-    let mean = matrix.rows.iter().map(|r| r.report.score.points).sum::<f64>() / rows as f64;
-    let max = matrix.rows.iter().map(|r| r.report.score.max).fold(0.0, f64::max);
+    let mean = matrix
+        .rows
+        .iter()
+        .map(|r| r.report.score.points)
+        .sum::<f64>()
+        / rows as f64;
+    let max = matrix
+        .rows
+        .iter()
+        .map(|r| r.report.score.max)
+        .fold(0.0, f64::max);
     let problems = matrix.rows.iter().filter(|r| r.problem.is_some()).count();
     let _ = write!(
         out,
@@ -299,6 +308,9 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(esc("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

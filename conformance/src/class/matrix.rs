@@ -46,7 +46,11 @@ pub struct Matrix {
 impl Row {
     /// The test of column `c`, if this submission's report has it.
     pub fn test(&self, c: usize) -> Option<&JsonTest<'static>> {
-        self.cells.get(c).copied().flatten().map(|i| &self.report.tests[i])
+        self.cells
+            .get(c)
+            .copied()
+            .flatten()
+            .map(|i| &self.report.tests[i])
     }
 
     /// Points earned and maximum in `group`.
@@ -162,8 +166,8 @@ pub fn read_reports(paths: &[PathBuf]) -> Result<Vec<(String, JsonReport<'static
 ///
 /// The file cannot be read or is not a JSON report.
 pub fn read_report(path: &Path) -> Result<(String, JsonReport<'static>), String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let report = JsonReport::read(&text)
         .map_err(|e| format!("{}: not a conformance JSON report: {e}", path.display()))?;
     let name = match &report.submission {

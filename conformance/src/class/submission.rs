@@ -106,7 +106,11 @@ mod tests {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
         std::fs::write(root.join("notes.txt"), "x").unwrap();
-        let names: Vec<String> = discover(&root).unwrap().into_iter().map(|s| s.name).collect();
+        let names: Vec<String> = discover(&root)
+            .unwrap()
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
         assert_eq!(names, ["ana", "beto"]);
         std::fs::remove_dir_all(&root).unwrap();
         assert!(discover(&root).unwrap_err().contains("cannot read"));

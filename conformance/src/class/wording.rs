@@ -14,8 +14,14 @@ pub const OWN_PROFILE: &str = "conformance.toml";
 
 /// Keys only the teacher's profile may have.
 const TEACHERS_ONLY: &[(&str, &str)] = &[
-    ("skip", "`skip` rules (only the teacher's profile may skip tests)"),
-    ("grading", "a `[grading]` table (only the teacher's profile awards points)"),
+    (
+        "skip",
+        "`skip` rules (only the teacher's profile may skip tests)",
+    ),
+    (
+        "grading",
+        "a `[grading]` table (only the teacher's profile awards points)",
+    ),
 ];
 
 /// The profile a submission in `dir` is tested with: the teacher's, with the keys of the
@@ -115,14 +121,20 @@ mod tests {
         let dir = scratch("refused");
         let t = teacher(&dir);
         for (text, says) in [
-            ("skip = [{ id = \"leave\", reason = \"mine\" }]\n", "`skip` rules"),
+            (
+                "skip = [{ id = \"leave\", reason = \"mine\" }]\n",
+                "`skip` rules",
+            ),
             ("[grading]\ntotal = 1000\n", "`[grading]` table"),
             ("chat = \n", "was refused"),
             ("jion = \"x\"\n", "jion"),
         ] {
             std::fs::write(dir.join(OWN_PROFILE), text).unwrap();
             let err = profile_for(&t, &dir).unwrap_err();
-            assert!(err.starts_with("its own profile conformance.toml was refused"), "{err}");
+            assert!(
+                err.starts_with("its own profile conformance.toml was refused"),
+                "{err}"
+            );
             assert!(err.contains(says), "{err}");
             assert!(!err.contains('\n'), "{err}");
         }

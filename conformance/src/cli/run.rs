@@ -161,11 +161,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
     if let Err(e) = check_skip_rules(&profile, &tests) {
         return usage_error(e);
     }
-    let grading = match load_grading(
-        &args.server.profile,
-        args.report.grading.as_deref(),
-        &tests,
-    ) {
+    let grading = match load_grading(&args.server.profile, args.report.grading.as_deref(), &tests) {
         Ok(g) => g,
         Err(e) => return usage_error(e),
     };

@@ -1,4 +1,5 @@
 //! The `conformance` binary's own tests, run against real servers. One module per area:
+//! - `class`: `conformance class`, `grade` and `merge` on the fixture class of 20;
 //! - `cli`: arguments, exit codes, `--list`, `--explain`, bad profiles, unreachable targets;
 //! - `reports`: the JSON and JUnit formats of real runs;
 //! - `graders`: every format from one run, Gradescope, Classroom and TAP held to their
@@ -14,6 +15,7 @@
 
 mod support;
 
+mod class;
 mod cli;
 mod failures;
 mod graders;
