@@ -10,6 +10,7 @@
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
 #   make soak-server              the reference server under churn, bursts and slow readers for minutes
 #   make fuzz [FUZZ_SECONDS=60]   the fuzz targets in fuzz/ (not in CI)
+#   make check-class-html         the class report in headless Chromium: renders, a cell opens its failure
 
 CARGO ?= cargo
 HOST ?= 127.0.0.1
@@ -72,6 +73,14 @@ clean:
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS = line_reader names profile template decoders
 FUZZ_TOOLCHAIN ?= +nightly
+
+# The class report (`conformance class`) in a real browser: headless Chromium renders the
+# matrix and a scripted click opens a failure (apt-get install -y chromium).
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+.PHONY: check-class-html
+check-class-html:
+	$(CARGO) build -q -p conformance
+	python3 scripts/check_class_html.py --conformance $(TARGET_DIR)/debug/conformance $(if $(KEEP),--keep $(KEEP))
 
 .PHONY: fuzz soak-server
 fuzz:
