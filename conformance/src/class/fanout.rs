@@ -3,7 +3,6 @@
 //! already graded (their report in `--out-dir`) are skipped unless `--regrade`; then the
 //! class report, from the reports alone, as `conformance merge` builds it.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -147,7 +146,7 @@ pub fn grade_command(exe: &Path, options: &GradeOptions, submission: &Submission
     command
         .arg("grade")
         .arg(&submission.dir)
-        .args(options.to_args().into_iter().map(OsString::from));
+        .args(options.to_args());
     command
 }
 
