@@ -13,7 +13,7 @@ use tokio::process::Command;
 
 use super::grade::{log_path, write_problem};
 use super::group::kill_group;
-use super::matrix::{Matrix, read_report};
+use super::matrix::{Matrix, points, read_report};
 use super::merge::write_class_report;
 use super::options::{GradeOptions, Teacher};
 use super::submission::{Submission, discover};
@@ -82,8 +82,11 @@ pub async fn main(args: ClassArgs) -> i32 {
                 bar.set_message(s.name.clone());
                 let outcome = run_child(exe, options, teacher, s, bound).await;
                 bar.inc(1);
-                if let Err(e) = &outcome {
-                    bar.println(format!("{}: {e}", s.name));
+                match &outcome {
+                    Err(e) => bar.println(format!("{}: {e}", s.name)),
+                    // Without a terminal there is no bar: a line per submission instead.
+                    Ok(()) if bar.is_hidden() => eprintln!("{}", graded_line(s, &options.out_dir)),
+                    Ok(()) => {}
                 }
                 outcome.err().map(|e| format!("{}: {e}", s.name))
             }
@@ -126,6 +129,24 @@ pub async fn main(args: ClassArgs) -> i32 {
 /// Whether `submission` already has a complete report of its own in `out_dir`.
 fn graded(submission: &Submission, out_dir: &Path) -> bool {
     read_report(&submission.report_path(out_dir)).is_ok_and(|(name, _)| name == submission.name)
+}
+
+/// `NAME: 42/100 points` (and its problem), from its report.
+fn graded_line(submission: &Submission, out_dir: &Path) -> String {
+    match read_report(&submission.report_path(out_dir)) {
+        Ok((_, report)) => format!(
+            "{}: {}/{} points{}",
+            submission.name,
+            points(report.score.points),
+            points(report.score.max),
+            report
+                .submission
+                .and_then(|s| s.problem)
+                .map(|p| format!("; {p}"))
+                .unwrap_or_default()
+        ),
+        Err(e) => e,
+    }
 }
 
 fn progress_bar(total: usize, done: usize) -> ProgressBar {

@@ -185,3 +185,70 @@ pub fn points(p: f64) -> String {
     let text = format!("{p:.2}");
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report of `name` with tests (id, outcome, points).
+    fn report(name: &str, tests: &[(&str, &str, f64)]) -> (String, JsonReport<'static>) {
+        let tests: Vec<serde_json::Value> = tests
+            .iter()
+            .map(|(id, outcome, points)| {
+                serde_json::json!({"id": id, "group": id.split('.').next(), "level": "core",
+                    "requirement": "JOIN-2", "title": "t", "status": "pass",
+                    "outcome": outcome, "detail": "", "duration_ms": 1, "points": points,
+                    "max_points": 1.0, "expected": null, "actual": null, "phase": null,
+                    "setup": null, "attempts": null, "transcript": []})
+            })
+            .collect();
+        let json = serde_json::json!({"target": "x", "profile": "p", "level": "core",
+            "seed": 1, "duration_ms": 1, "summary": {"passed": 0, "failed": 0, "skipped": 0},
+            "score": {"points": 0.0, "max": 0.0}, "tests": tests,
+            "submission": {"name": name, "problem": null}});
+        (
+            name.to_owned(),
+            JsonReport::read(&json.to_string()).unwrap(),
+        )
+    }
+
+    #[test]
+    fn rows_by_name_columns_in_run_order_and_pass_rates_without_skips() {
+        let m = Matrix::of(vec![
+            report(
+                "beto",
+                &[("join.a", "failed", 0.0), ("leave.b", "skipped", 0.0)],
+            ),
+            report(
+                "ana",
+                &[("join.a", "passed", 1.0), ("join.c", "not run", 0.0)],
+            ),
+        ])
+        .unwrap();
+        let names: Vec<&str> = m.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["ana", "beto"]);
+        let ids: Vec<&str> = m.columns.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["join.a", "join.c", "leave.b"]);
+        assert_eq!(m.groups, ["join", "leave"]);
+        assert_eq!(m.pass_rate(0), Some(0.5));
+        assert_eq!(m.pass_rate(1), Some(0.0));
+        assert_eq!(m.pass_rate(2), None, "a skip is not counted");
+        assert!(m.rows[1].test(1).is_none(), "beto's run had no join.c");
+        assert_eq!(m.rows[0].group_points("join"), (1.0, 2.0));
+    }
+
+    #[test]
+    fn two_reports_of_one_submission_or_none_are_refused() {
+        let one = || report("ana", &[("join.a", "passed", 1.0)]);
+        let err = Matrix::of(vec![one(), one()]).unwrap_err();
+        assert!(err.contains("`ana`"), "{err}");
+        assert!(Matrix::of(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn points_are_shown_without_trailing_zeros() {
+        assert_eq!(points(12.0), "12");
+        assert_eq!(points(12.5), "12.5");
+        assert_eq!(points(0.25), "0.25");
+    }
+}
