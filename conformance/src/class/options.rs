@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::case::TestCase;
 use crate::catalogue;
-use crate::cli::SuiteArgs;
+use crate::cli::options::SuiteArgs;
 use crate::cli::run::{check_skip_rules, load_grading};
 use crate::grading::Grading;
 use crate::profile::Profile;

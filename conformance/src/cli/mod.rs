@@ -8,7 +8,7 @@
 //! Exit codes: 0 every selected test passed; 1 at least one failed; 2 usage error, bad
 //! profile or scenario, or a target that could not be reached or started.
 
-mod options;
+pub(crate) mod options;
 mod reports;
 pub(crate) mod run;
 
