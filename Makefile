@@ -12,6 +12,8 @@
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
 #   make soak-server              the reference server under churn, bursts and slow readers for minutes
 #   make fuzz [FUZZ_SECONDS=60]   the fuzz targets in fuzz/ (not in CI)
+#   make check-class-html         the class report in headless Chromium: renders, a cell opens its failure
+#   make check-recipes            the class-grading recipes (examples/class/) against their engines' schemas
 
 CARGO ?= cargo
 HOST ?= 127.0.0.1
@@ -47,7 +49,7 @@ conformance-client:
 	$(CARGO) build --release -q -p reference-client -p conformance
 	./target/release/conformance client --level $(LEVEL) --client-cmd '$(CLIENT_CMD)' $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-test: fmt-check lint docs unit fixtures-smoke
+test: fmt-check lint docs unit fixtures-smoke check-recipes
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -83,6 +85,29 @@ clean:
 FUZZ_SECONDS ?= 120
 FUZZ_TARGETS = line_reader names profile template decoders
 FUZZ_TOOLCHAIN ?= +nightly
+
+# The class report (`conformance class`) in a real browser: headless Chromium renders the
+# matrix and a scripted click opens a failure (apt-get install -y chromium).
+TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
+.PHONY: check-class-html
+check-class-html:
+	$(CARGO) build -q -p conformance
+	python3 scripts/check_class_html.py --conformance $(TARGET_DIR)/debug/conformance $(if $(KEEP),--keep $(KEEP))
+
+# The recipes of examples/class/ against the schemas of their engines (GitHub Actions'
+# workflow schema, Kubernetes' API schemas), when the validators are installed
+# (`python3 -m pip install check-jsonschema kubernetes-validate`; .ci/run installs them).
+# Their structure and shell are tested by `cargo test` in any case (tests/suite/recipes.rs).
+.PHONY: check-recipes
+check-recipes:
+	@if command -v check-jsonschema >/dev/null && command -v kubernetes-validate >/dev/null; then \
+	  check-jsonschema --builtin-schema vendor.github-workflows examples/class/github-actions/*.yml \
+	    examples/classroom/.github/workflows/*.yml && \
+	  kubernetes-validate --strict --quiet examples/class/kubernetes/*.yaml && \
+	  echo "check-recipes: the workflows and the Jobs fit their schemas"; \
+	else \
+	  echo "check-recipes: skipped, the validators are not installed (python3 -m pip install check-jsonschema kubernetes-validate)"; \
+	fi
 
 .PHONY: fuzz soak-server
 fuzz:

@@ -10,6 +10,8 @@
 //! - [`runner`]: selects, runs and times tests; [`report`]: human, JSON, JUnit, TAP,
 //!   Markdown, Gradescope and GitHub Classroom output;
 //! - [`grading`]: the teacher's `[grading]` table (weights, total, visibility) and scores;
+//! - [`class`]: `conformance class`, `grade` and `merge`: a whole class graded, one child
+//!   process per submission, and its HTML and CSV report;
 //! - [`load`]: `conformance load`, the load generator and its measurements;
 //! - [`client`]: `conformance client`, the suite for chat clients (the harness plays the
 //!   server; the client runs on a pseudo-terminal);
@@ -21,6 +23,7 @@
 pub mod case;
 pub mod catalogue;
 pub mod check;
+pub mod class;
 pub mod cli;
 pub mod client;
 pub mod grading;

@@ -5,10 +5,22 @@
 use std::fmt;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How demanding a test is. `strict` runs include every `core` test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     /// The MUST requirements every chat server of the assignment has to meet.
@@ -28,7 +40,7 @@ impl fmt::Display for Level {
 }
 
 /// The mark of a test's verdict, as reports and counts show it: pass, fail or skip.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mark {
     /// The test passed (notes or not).
@@ -129,7 +141,7 @@ pub enum Phase {
 }
 
 /// Failed attempts out of all attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempts {
     /// Attempts that failed; at least 1 in a failure, at most `of`.
     pub failed: u32,
@@ -196,7 +208,7 @@ impl Status {
 }
 
 /// Which way a transcript line went, seen from the simulated user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// The user wrote this to the server.
@@ -208,7 +220,7 @@ pub enum Direction {
 }
 
 /// One line of a simulated user's transcript.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptLine {
     /// Milliseconds since the test started.
     pub at_ms: u64,
@@ -275,7 +287,7 @@ pub struct RunReport {
 }
 
 /// Counts of each verdict.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Tests that passed, with or without notes.
     pub passed: usize,
@@ -284,11 +296,11 @@ pub struct Summary {
     /// Tests skipped, whatever the cause (profile, inapplicable, level, not run).
     pub skipped: usize,
     /// The failures that passed on some attempts (`--repeat`); also counted in `failed`.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub intermittent: usize,
     /// The failures that happened while setting a test up (users joining, a restart); also
     /// counted in `failed`.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub in_setup: usize,
 }
 

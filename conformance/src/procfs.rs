@@ -271,6 +271,49 @@ fn listener_in(table: &str, port: u16, v6: bool) -> Option<(std::net::SocketAddr
     })
 }
 
+/// The TCP ports on which `pid` or one of its descendants listens, from `/proc/net/tcp{,6}`
+/// and the processes' open sockets, sorted; empty where those cannot be read. A server that
+/// listens on a port of its own choosing instead of the one it was given shows here.
+pub fn listening_ports_of(pid: u32) -> Vec<u16> {
+    let sockets: std::collections::HashSet<String> = std::iter::once(pid)
+        .chain(proc_descendants(pid))
+        .filter_map(|pid| std::fs::read_dir(format!("/proc/{pid}/fd")).ok())
+        .flat_map(|fds| fds.flatten())
+        .filter_map(|fd| std::fs::read_link(fd.path()).ok())
+        .filter_map(|link| link.to_str().map(str::to_owned))
+        .filter(|link| link.starts_with("socket:["))
+        .collect();
+    if sockets.is_empty() {
+        return Vec::new();
+    }
+    let mut ports: Vec<u16> = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| listen_rows(&table))
+        .filter(|(_, inode)| sockets.contains(&format!("socket:[{inode}]")))
+        .map(|(port, _)| port)
+        .collect();
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// Every LISTEN row of a `/proc/net/tcp{,6}` table, as (local port, socket inode).
+fn listen_rows(table: &str) -> Vec<(u16, u64)> {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|row| {
+            let mut fields = row.split_whitespace();
+            let local = fields.nth(1)?;
+            let state = fields.nth(1)?;
+            let inode = fields.nth(5)?.parse::<u64>().ok()?;
+            let (_, port_hex) = local.split_once(':')?;
+            (state == "0A").then_some((u16::from_str_radix(port_hex, 16).ok()?, inode))
+        })
+        .collect()
+}
+
 /// Whether the socket `inode` is open in `pid` or one of its descendants: a listening
 /// socket found on a port is the spawned server's, not another program's that took the
 /// port first.
@@ -333,7 +376,14 @@ mod tests {
         assert!(!owns_socket(other.id(), inode));
         other.kill().unwrap();
         other.wait().unwrap();
+        assert!(listening_ports_of(std::process::id()).contains(&port));
         drop(listener);
         assert_eq!(listening_on(port), Listening::NotYet);
+    }
+
+    #[test]
+    fn listen_rows_are_port_and_inode() {
+        assert_eq!(listen_rows(TCP), vec![(8086, 1), (8088, 3)]);
+        assert_eq!(listen_rows(TCP6), vec![(8089, 4), (8090, 5)]);
     }
 }

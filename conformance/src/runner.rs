@@ -164,12 +164,7 @@ pub async fn run(
             exited_before = false;
         }
         if let Some(reason) = &stopped {
-            let mut result = skeleton(test);
-            result.status = Status::Skip {
-                reason: format!("not run: {reason}"),
-                cause: SkipCause::NotRun,
-            };
-            results.push(result);
+            results.push(not_run(test, reason));
             progress(i, test, results.last());
             continue;
         }
@@ -366,21 +361,10 @@ async fn run_one(
     seed: u64,
 ) -> (TestResult, u64) {
     let started = Instant::now();
+    if let Some(skipped) = skipped_by_profile(&config.profile, test) {
+        return (skipped, 0);
+    }
     let mut result = skeleton(test);
-    if let Some(rule) = config.profile.skip_rule(test.id, test.requirement) {
-        result.status = Status::Skip {
-            reason: format!("skipped by the profile: {}", rule.reason),
-            cause: SkipCause::Profile,
-        };
-        return (result, 0);
-    }
-    if let Some(reason) = config.profile.not_in_assignment(test.requirement) {
-        result.status = Status::Skip {
-            reason,
-            cause: SkipCause::Profile,
-        };
-        return (result, 0);
-    }
     let mut session = Session::new(config.profile.clone(), target.addr(), config.timeouts, seed);
     session.shared.server_pid = target.pid();
     if target.pid().is_some() {
@@ -448,6 +432,44 @@ async fn run_one(
 }
 
 /// A passing result for `test`, to be filled in.
+/// The result of a test that was not run because of `reason` (the server had exited, or
+/// could not be started at all): `not run: {reason}`, no points, in the total.
+pub fn not_run(test: &TestCase, reason: &str) -> TestResult {
+    let mut result = skeleton(test);
+    result.status = Status::Skip {
+        reason: format!("not run: {reason}"),
+        cause: SkipCause::NotRun,
+    };
+    result
+}
+
+/// The result of `test` when a `skip` rule of `profile` names it, or when the profile
+/// leaves its requirement out of the assignment (`join = ""`, `leave = ""`).
+fn skipped_by_profile(profile: &Profile, test: &TestCase) -> Option<TestResult> {
+    let reason = match profile.skip_rule(test.id, test.requirement) {
+        Some(rule) => format!("skipped by the profile: {}", rule.reason),
+        None => profile.not_in_assignment(test.requirement)?,
+    };
+    let mut result = skeleton(test);
+    result.status = Status::Skip {
+        reason,
+        cause: SkipCause::Profile,
+    };
+    Some(result)
+}
+
+/// The results of `tests` when none could be run because of `reason` (a server that could
+/// not be built or started): each [`not_run`], but those the profile's `skip` rules name,
+/// which are skipped as in any run, so the total is the same as a run's.
+pub fn none_run(profile: &Profile, tests: &[TestCase], reason: &str) -> Vec<TestResult> {
+    tests
+        .iter()
+        .map(|t| skipped_by_profile(profile, t).unwrap_or_else(|| not_run(t, reason)))
+        .collect()
+}
+
+/// A result for `test` with its metadata filled in and a pass status, for the caller to
+/// complete.
 pub fn skeleton<S>(test: &TestCase<S>) -> TestResult {
     TestResult {
         id: test.id.to_string(),

@@ -1,6 +1,7 @@
 //! The command line. `conformance [run] [options]` runs the suite (`run` may be left out, so
 //! `conformance --target HOST:PORT` works); `conformance load [options]` measures a server
-//! under load (see [`crate::load`]). Every subcommand builds on the same option groups
+//! under load (see [`crate::load`]); `conformance class`, `grade` and `merge` grade a whole
+//! class (see [`crate::class`]). Every subcommand builds on the same option groups
 //! ([`SuiteArgs`], [`ReportArgs`], and the target's
 //! [`ServerArgs`](crate::target::ServerArgs)).
 //!
@@ -9,9 +10,9 @@
 
 mod client;
 mod listing;
-mod options;
+pub(crate) mod options;
 mod reports;
-mod run;
+pub(crate) mod run;
 
 use clap::{Parser, Subcommand};
 
@@ -34,7 +35,9 @@ pub use run::RunArgs;
     conformance --server-cmd 'python3 server.py --port {port}' --grading grading.toml \
     --report human --report gradescope=results.json --report tap=report.tap\n  \
     conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)\n  \
-    conformance client --client-cmd 'python3 cliente.py {host} {port}'   (see `conformance client --help`)"
+    conformance client --client-cmd 'python3 cliente.py {host} {port}'   (see `conformance client --help`)
+    conformance class submissions/ --server-cmd 'python3 {dir}/servidor.py --port {port}' \
+    --profile teacher.toml --jobs 4   (see `conformance class --help`)"
 )]
 #[command(args_conflicts_with_subcommands = true)]
 pub struct Args {
@@ -57,6 +60,13 @@ pub enum Command {
     /// Test a chat *client*: the suite plays the server, runs the client on a terminal once
     /// per test, types as a user would and watches the wire and the screen.
     Client(ClientArgs),
+    /// Grade a whole class: one folder per submission, each graded by a `grade` child
+    /// process; then one HTML report (students × tests) and a CSV of the grades.
+    Class(crate::class::ClassArgs),
+    /// Grade one submission's folder and write its JSON report (what `class` runs for each).
+    Grade(crate::class::GradeArgs),
+    /// Build the class report (HTML, CSV) from per-submission JSON reports made anywhere.
+    Merge(crate::class::MergeArgs),
 }
 
 /// Runs the command line; returns the process exit code.
@@ -70,6 +80,9 @@ pub fn main() -> i32 {
             Some(Command::Load(load)) => runtime.block_on(crate::load::main(load)),
             Some(Command::Run(run)) => runtime.block_on(run::main(run)),
             Some(Command::Client(client)) => runtime.block_on(client::main(client)),
+            Some(Command::Class(class)) => runtime.block_on(crate::class::fanout::main(class)),
+            Some(Command::Grade(grade)) => runtime.block_on(crate::class::grade::main(grade)),
+            Some(Command::Merge(merge)) => crate::class::merge::main(&merge),
             None => runtime.block_on(run::main(args.run)),
         },
         Err(e) => {

@@ -2,7 +2,7 @@
 //! against the target and writes the report.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
@@ -15,7 +15,7 @@ use crate::profile::Profile;
 use crate::report::Format;
 use crate::runner::{self, RunConfig};
 use crate::scenario::{self, Script};
-use crate::target::{ServerArgs, Target};
+use crate::target::{ServerArgs, Target, TargetError, TargetSpec};
 
 /// The options of `run`.
 #[derive(Debug, clap::Args)]
@@ -65,7 +65,7 @@ fn load_tests(args: &RunArgs) -> Result<Vec<TestCase>, String> {
 
 /// Every skip rule of the profile must name some test, of any level, of the catalogue or of
 /// `tests`: a rule that names nothing (a typo, a renamed test) would silently skip nothing.
-fn check_skip_rules(profile: &Profile, tests: &[TestCase]) -> Result<(), String> {
+pub(crate) fn check_skip_rules(profile: &Profile, tests: &[TestCase]) -> Result<(), String> {
     let catalogue = catalogue::all();
     for rule in &profile.skip {
         let named = |t: &TestCase| rule.matches(t.id, t.requirement);
@@ -81,30 +81,71 @@ fn check_skip_rules(profile: &Profile, tests: &[TestCase]) -> Result<(), String>
     Ok(())
 }
 
-/// The run's `[grading]` table: from `--grading`, or the profile's. Every name in it must
-/// name some test, of any level, of the catalogue or of `tests`, as for skip rules.
-fn load_grading(args: &RunArgs, tests: &[TestCase]) -> Result<Grading, String> {
-    let grading = Grading::load(&args.server.profile, args.report.grading.as_deref())
-        .map_err(|e| e.to_string())?;
+/// The run's `[grading]` table: from `grading` (`--grading`), or the profile's. Every name
+/// in it must name some test, of any level, of the catalogue or of `tests`, as for skip rules.
+pub(crate) fn load_grading(
+    profile: &str,
+    grading: Option<&Path>,
+    tests: &[TestCase],
+) -> Result<Grading, String> {
+    let table = Grading::load(profile, grading).map_err(|e| e.to_string())?;
     let catalogue = catalogue::all();
     let known: Vec<(&str, &str)> = catalogue
         .iter()
         .chain(tests)
         .map(|t| (t.id, t.requirement))
         .collect();
-    if let Some((table, name)) = grading.unknown_names(&known).first() {
-        let source = args
-            .report
-            .grading
-            .as_ref()
-            .map_or(args.server.profile.clone(), |p| p.display().to_string());
+    if let Some((name_of_table, name)) = table.unknown_names(&known).first() {
+        let source = grading.map_or(profile.to_owned(), |p| p.display().to_string());
         return Err(format!(
-            "{source}: key `grading.{table}.{name}`: names no test; name a test id \
+            "{source}: key `grading.{name_of_table}.{name}`: names no test; name a test id \
              (`leave.quit`), a requirement id (`LEAVE-1`) or a group (`leave`) — see \
              `conformance --list --level strict`"
         ));
     }
-    Ok(grading)
+    Ok(table)
+}
+
+/// Runs `selected` on the server of `spec` with `profile`, as `suite` says (`isolate`: a
+/// fresh server per test), calling `progress` as [`runner::run`] does, and stops the server.
+///
+/// # Errors
+///
+/// The server could not be started, or was never reached.
+pub(crate) async fn run_suite(
+    spec: &TargetSpec,
+    profile: &Arc<Profile>,
+    suite: &SuiteArgs,
+    isolate: bool,
+    selected: &[TestCase],
+    progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
+) -> Result<RunReport, TargetError> {
+    let mut target = Target::start(spec, suite.startup()).await?;
+    let seed = suite.seed.unwrap_or_else(rand::random);
+    let config = RunConfig {
+        profile: profile.clone(),
+        level: suite.level,
+        seed,
+        timeouts: suite.timeouts(),
+        scale: suite.timeout_scale,
+        isolate: isolate.then(|| spec.clone()),
+        respawn: (!matches!(spec, TargetSpec::Address(_))).then(|| spec.clone()),
+        repeat: suite.repeat,
+    };
+    let started = std::time::Instant::now();
+    let results = runner::run(&mut target, &config, selected, progress).await;
+    let duration = started.elapsed();
+    let label = target.label();
+    target.stop().await;
+    Ok(RunReport {
+        target: label,
+        profile: profile.name.clone(),
+        level: suite.level,
+        seed,
+        results: results?,
+        duration,
+        wording: profile.wording(),
+    })
 }
 
 /// Runs `conformance run`; returns the exit code.
@@ -120,7 +161,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
     if let Err(e) = check_skip_rules(&profile, &tests) {
         return usage_error(e);
     }
-    let grading = match load_grading(&args, &tests) {
+    let grading = match load_grading(&args.server.profile, args.report.grading.as_deref(), &tests) {
         Ok(g) => g,
         Err(e) => return usage_error(e),
     };
@@ -151,53 +192,29 @@ pub(super) async fn main(args: RunArgs) -> i32 {
             args.suite.level
         ));
     }
-    let scale = args.suite.timeout_scale;
-    let spec = args.server.spec();
-    let mut target = match Target::start(&spec, args.suite.startup()).await {
-        Ok(t) => t,
-        Err(e) => return usage_error(e),
-    };
-    let seed = args.suite.seed.unwrap_or_else(rand::random);
-    let config = RunConfig {
-        profile: profile.clone(),
-        level: args.suite.level,
-        seed,
-        timeouts: args.suite.timeouts(),
-        scale,
-        isolate: args.isolate.then(|| spec.clone()),
-        respawn: (!matches!(spec, crate::target::TargetSpec::Address(_))).then(|| spec.clone()),
-        repeat: args.suite.repeat,
-    };
     let show_progress = std::io::stderr().is_terminal()
         && reports::on_stdout(&specs).is_none_or(|f| f == Format::Human);
     let total = selected.len();
-    let started = std::time::Instant::now();
-    let results = runner::run(&mut target, &config, &selected, |i, test, done| {
-        if show_progress {
-            progress_line(i, total, test, done);
-        }
-    })
+    let report = run_suite(
+        &args.server.spec(),
+        &profile,
+        &args.suite,
+        args.isolate,
+        &selected,
+        |i, test, done| {
+            if show_progress {
+                progress_line(i, total, test, done);
+            }
+        },
+    )
     .await;
     if show_progress {
         eprint!("\r\x1b[2K");
     }
-    let results = match results {
-        Ok(results) => results,
-        Err(unreachable) => {
-            target.stop().await;
-            return usage_error(unreachable);
-        }
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => return usage_error(e),
     };
-    let report = RunReport {
-        target: target.label(),
-        profile: profile.name.clone(),
-        level: args.suite.level,
-        seed,
-        results,
-        duration: started.elapsed(),
-        wording: profile.wording(),
-    };
-    target.stop().await;
     let scores = Scores::of(&report, &grading);
     if let Err(e) = reports::write_all(&report, &scores, &specs) {
         return usage_error(e);

@@ -167,3 +167,18 @@ fn tap_descriptions_cannot_start_a_directive() {
         "{text}"
     );
 }
+
+#[test]
+fn a_json_report_reads_back_as_it_was_written() {
+    let report = varied();
+    let written = render(&report, Format::Json, Style::PLAIN).unwrap();
+    let read = JsonReport::read(&written).unwrap();
+    assert_eq!(read.to_text().unwrap(), written);
+    let outcomes: Vec<&str> = read.tests.iter().map(|t| t.outcome.as_ref()).collect();
+    assert!(outcomes.contains(&"failed in setup"), "{outcomes:?}");
+    assert!(outcomes.contains(&"intermittent"), "{outcomes:?}");
+    assert!(outcomes.contains(&"not run"), "{outcomes:?}");
+    assert!(read.submission.is_none());
+    // A report of some other program is refused, not half read.
+    assert!(JsonReport::read("{\"hello\": 1}").is_err());
+}

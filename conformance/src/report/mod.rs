@@ -15,6 +15,8 @@ mod junit;
 mod markdown;
 mod tap;
 
+pub use json::{JsonReport, JsonScore, JsonSetup, JsonSubmission, JsonTest};
+
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 

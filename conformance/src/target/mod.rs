@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 use tokio::process::Command;
 
 pub use crate::procfs::ProcessStats;
-use crate::procfs::{Listening, listening_on, owns_socket};
+use crate::procfs::{Listening, listening_on, listening_ports_of, owns_socket};
 use crate::sync::lock as sync_lock;
 pub use args::ServerArgs;
 pub use output::OutputMark;
@@ -127,6 +127,20 @@ pub enum TargetError {
         waited: Duration,
         /// The last lines it wrote to stderr.
         stderr: Vec<String>,
+    },
+    /// The server listens, but not on the port it was given: it ignores `{port}` (a port
+    /// written into its code).
+    #[error(
+        "`{command}` ignores {{port}}: it was given port {port} but listens on {}",
+        .listening.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    WrongPort {
+        /// The command as given, with its `{port}` placeholder.
+        command: String,
+        /// The free port that replaced `{port}`.
+        port: u16,
+        /// The ports its process tree listens on instead.
+        listening: Vec<u16>,
     },
     /// The reference server binary is not built.
     #[error(
@@ -393,14 +407,20 @@ async fn start_on_free_port(
                 SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
                 false,
             )),
-            _ if timed_out => {
-                return Err(TargetError::StartTimeout {
-                    command: template.to_owned(),
-                    port,
-                    waited: started.elapsed(),
-                    stderr: process.stderr_tail(),
-                });
-            }
+            // Listening, but elsewhere: a port written into the server's code. (Its port
+            // among them: it bound just after the look above; the next look finds it.)
+            Listening::NotYet => match listening_ports_of(process.pid()) {
+                ports if !ports.is_empty() && !ports.contains(&port) => {
+                    return Err(TargetError::WrongPort {
+                        command: template.to_owned(),
+                        port,
+                        listening: ports,
+                    });
+                }
+                _ if timed_out => return Err(start_timeout(template, port, started, &process)),
+                _ => None,
+            },
+            _ if timed_out => return Err(start_timeout(template, port, started, &process)),
             _ => None,
         };
         if let Some((addr, seen_listening)) = found {
@@ -412,6 +432,15 @@ async fn start_on_free_port(
             })));
         }
         tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+fn start_timeout(template: &str, port: u16, started: Instant, process: &Process) -> TargetError {
+    TargetError::StartTimeout {
+        command: template.to_owned(),
+        port,
+        waited: started.elapsed(),
+        stderr: process.stderr_tail(),
     }
 }
 
@@ -515,6 +544,26 @@ mod tests {
         assert_eq!(target.stats(), None);
         assert_eq!(target.has_exited(), None);
         target.stop().await;
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn a_server_that_ignores_its_port_is_named_at_once() {
+        // It listens on a port of its own (the kernel's choice here, so that two runs never
+        // collide), never on the one it was given.
+        let spec = TargetSpec::Command(
+            "python3 -c 'import socket, time; s = socket.socket(); s.bind((\"127.0.0.1\", 0)); \
+             s.listen(4); time.sleep(60)' {port}"
+                .to_owned(),
+        );
+        let started = Instant::now();
+        let err = Target::start(&spec, Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, TargetError::WrongPort { .. }), "{err}");
+        assert!(err.to_string().contains("ignores {port}"), "{err}");
+        // Named as soon as it listens, not after the startup bound.
+        assert!(started.elapsed() < Duration::from_secs(25));
     }
 
     #[cfg(target_os = "linux")]

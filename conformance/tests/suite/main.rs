@@ -1,6 +1,8 @@
 //! The `conformance` binary's own tests, run against real servers. One module per area:
+//! - `class`: `conformance class`, `grade` and `merge` on the fixture class of 20;
 //! - `cli`: arguments, exit codes, `--list`, `--explain`, bad profiles, unreachable targets;
 //! - `client`: `conformance client`: its options, `--listen`, its reports;
+//! - `recipes`: the class-grading recipes of `examples/class/` (GitHub Actions, Kubernetes);
 //! - `reports`: the JSON and JUnit formats of real runs;
 //! - `graders`: every format from one run, Gradescope, Classroom and TAP held to their
 //!   published shapes, the `[grading]` table's points; `tap_reader`, a strict TAP 14 reader;
@@ -15,12 +17,14 @@
 
 mod support;
 
+mod class;
 mod cli;
 mod client;
 mod failures;
 mod graders;
 mod hostile;
 mod load;
+mod recipes;
 mod reports;
 mod scenarios;
 mod servers;
