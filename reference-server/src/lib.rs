@@ -13,6 +13,7 @@
 //! | `finally: remove, announce, close`       | `Departure`'s `Drop` in [`client_handler`]     |
 //! | `conn.recv(1024).decode()`               | [`line_reader`]: [`LineReader`]                |
 //! | `HOST`, `PORT` constants                 | [`config`]: [`Config`] (command line)          |
+//! | `if __name__ == "__main__": main()`      | [`mod@serve`]: [`serve()`]                     |
 //!
 //! And what the seed does not have, because it never meets a flood or a failure:
 //!
@@ -23,10 +24,11 @@
 //! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
 //! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
 //! | a log that never kills a thread (stderr gone)    | [`mod@log`]: [`log!`]             |
+//! | Ctrl-C and termination on Unix and Windows       | [`mod@serve`]                     |
 //! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
 //! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
 //!
-//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`, and
+//! Imports only point down: `serve` → `chat_server` → `client_handler` → `room` → `outbox`, and
 //! `client_handler` → `writer` → `outbox`; the modules at the bottom (`slots`, `threads`,
 //! `turn_away`, `accept_errors`, `line_reader`, `config`, `log`) import nothing above them.
 //!
@@ -43,6 +45,7 @@ pub mod line_reader;
 pub mod log;
 pub mod outbox;
 pub mod room;
+pub mod serve;
 pub mod slots;
 pub mod threads;
 pub mod turn_away;
@@ -54,3 +57,4 @@ pub use config::Config;
 pub use line_reader::{Line, LineReader};
 pub use outbox::Outbox;
 pub use room::Room;
+pub use serve::serve;
