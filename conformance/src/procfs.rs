@@ -1,6 +1,6 @@
 //! The one reader of process facts: threads, open descriptors, memory, CPU time, and a
 //! process's children. On Linux they come from `/proc`; elsewhere from
-//! [`crate::portable_stats`] (the `sysinfo` crate), which has no thread count. A fact that
+//! `portable_stats` (the `sysinfo` crate), which has no thread count. A fact that
 //! cannot be had is `None`, and the checks that need it say they could not be made.
 //!
 //! Which port a process listens on, and whether a socket is a process's own, only `/proc`
@@ -102,7 +102,7 @@ pub fn process_cpu_time(pid: u32) -> Option<Duration> {
 }
 
 /// CPU time `pid` has used so far (user + system, all its threads), from the system
-/// ([`crate::portable_stats`]); `None` when it is gone.
+/// (`portable_stats`); `None` when it is gone.
 #[cfg(not(target_os = "linux"))]
 pub fn process_cpu_time(pid: u32) -> Option<Duration> {
     crate::portable_stats::cpu_time(pid)

@@ -19,7 +19,7 @@ use crate::{ChatServer, Config, log};
 /// exit status 1 (the address cannot be bound, or the stop handler cannot be installed).
 ///
 /// Ctrl-C, and any request to terminate (SIGTERM or SIGHUP on Unix; Ctrl-Break or closing
-/// the console on Windows), ends the process with status 0 (see [`stop_on_termination`]).
+/// the console on Windows), ends the process with status 0.
 pub fn serve(config: Config) -> ExitCode {
     let (host, port) = (config.host.clone(), config.port);
     let server = match ChatServer::bind(config) {
