@@ -8,6 +8,7 @@
 //! Windows the console's Ctrl-C reaches the server itself, and its Job object is closed
 //! with the harness, which ends it.
 
+use std::io;
 use std::sync::{Mutex, Once};
 
 use crate::sync::lock;
@@ -20,7 +21,7 @@ pub const INTERRUPTED: i32 = 130;
 
 /// Installs the handler, once per process. Another handler installed first (a program that
 /// embeds the harness) is left in place: that program then owns the interruption.
-pub(super) fn install() {
+fn install() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let _ = ctrlc::set_handler(|| {
@@ -32,9 +33,18 @@ pub(super) fn install() {
     });
 }
 
-/// A server's group is alive: kill it if the harness is interrupted.
-pub(super) fn register(leader: u32) {
-    lock(&LIVE).push(leader);
+/// Runs `spawn`, which starts a group, and keeps the group's leader (`leader`) to kill if
+/// the harness is interrupted. The list stays locked from before the spawn until the leader
+/// is in it, so an interruption in between waits, then kills that group too.
+pub(super) fn spawn_group<T>(
+    spawn: impl FnOnce() -> io::Result<T>,
+    leader: impl FnOnce(&T) -> u32,
+) -> io::Result<T> {
+    install();
+    let mut live = lock(&LIVE);
+    let child = spawn()?;
+    live.push(leader(&child));
+    Ok(child)
 }
 
 /// A server's group was stopped or killed.

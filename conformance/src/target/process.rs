@@ -67,13 +67,12 @@ impl Process {
         wrapped.wrap(process_wrap::tokio::ProcessGroup::leader());
         #[cfg(windows)]
         wrapped.wrap(process_wrap::tokio::JobObject);
-        interrupt::install();
-        let mut child = wrapped.spawn().map_err(|e| TargetError::Spawn {
-            command: command.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let mut child = interrupt::spawn_group(|| wrapped.spawn(), |child| child.id().unwrap_or(0))
+            .map_err(|e| TargetError::Spawn {
+                command: command.to_owned(),
+                reason: e.to_string(),
+            })?;
         let pid = child.id().unwrap_or(0);
-        interrupt::register(pid);
         let output = Arc::new(Mutex::new(OutputLog::default()));
         let stdout = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
         let stderr = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
