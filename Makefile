@@ -7,7 +7,10 @@
 #                                 ... against any running server
 #   make conformance-client [CLIENT_CMD='python3 cliente.py {host} {port}'] [PROFILE=...] [LEVEL=strict]
 #                                 the client suite against the reference client, or any client
-#   make test                     formatting, lints, docs, every test
+#   make test                     formatting, lints, docs, the rust-version check, every test
+#   make check-targets            check and clippy for Linux, macOS and Windows (not in CI)
+#   make check-install            `cargo install --path conformance` into a temporary root, and
+#                                 that binary's default run (not in CI: a second release build)
 #   make soak [RUNS=20]           the suite over and over, reporting any test that ever failed
 #   make bench                    the reference server against its peers, as ratios (README: Performance)
 #   make soak-server              the reference server under churn, bursts and slow readers for minutes
@@ -21,12 +24,14 @@ PORT ?= 8070
 LEVEL ?= core
 RUNS ?= 20
 
-# Where cargo puts the release binaries: $CARGO_TARGET_DIR when set, as cargo does.
-RELEASE_DIR = $(or $(CARGO_TARGET_DIR),target)/release
-
 CONFORMANCE_ARGS = --level $(LEVEL) $(if $(TARGET),--target $(TARGET)) $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
+# Where cargo puts what it builds, and the suite's binary there (CONFORMANCE_BIN= to use another).
+TARGET_DIR = $(or $(CARGO_TARGET_DIR),target)
+CONFORMANCE_BIN ?= $(TARGET_DIR)/release/conformance
+# The targets `make check-targets` checks: Linux, macOS, Windows.
+CHECK_TARGETS ?= x86_64-unknown-linux-gnu x86_64-apple-darwin x86_64-pc-windows-gnu
 
-.PHONY: all build run client conformance conformance-client test fmt-check lint docs unit fixtures-smoke soak bench clean
+.PHONY: all build run client conformance conformance-client test fmt-check lint docs rust-version unit fixtures-smoke soak bench clean check-targets check-install
 
 all: build
 
@@ -39,17 +44,25 @@ run:
 client:
 	$(CARGO) run --release -q -p reference-client -- --host $(HOST) --port $(PORT) $(if $(NAME),--name $(NAME))
 
+# Make exits 2 whenever a command fails, so the last line says what the suite's own exit
+# code meant (for CI, run the binary itself: its exit code is the suite's).
 conformance:
-	$(CARGO) build --release -q -p reference-server -p conformance
-	$(RELEASE_DIR)/conformance $(CONFORMANCE_ARGS)
+	$(CARGO) build --release -q -p conformance
+	@$(CONFORMANCE_BIN) $(CONFORMANCE_ARGS); status=$$?; case $$status in \
+	  0) ;; \
+	  1) echo "make conformance: the suite exited 1: at least one test failed (the report above says which)" >&2 ;; \
+	  2) echo "make conformance: the suite exited 2: it could not run (a bad option, profile or [grading] table, or an unreachable server)" >&2 ;; \
+	  130) echo "make conformance: the suite exited 130: it was interrupted" >&2 ;; \
+	  *) echo "make conformance: the suite exited $$status: it did not finish (a crash?)" >&2 ;; \
+	esac; exit $$status
 
-CLIENT_CMD ?= ./target/release/reference-client --host {host} --port {port}
+CLIENT_CMD ?= $(TARGET_DIR)/release/reference-client --host {host} --port {port}
 
 conformance-client:
 	$(CARGO) build --release -q -p reference-client -p conformance
-	./target/release/conformance client --level $(LEVEL) --client-cmd '$(CLIENT_CMD)' $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
+	$(CONFORMANCE_BIN) client --level $(LEVEL) --client-cmd '$(CLIENT_CMD)' $(if $(PROFILE),--profile $(PROFILE)) $(ARGS)
 
-test: fmt-check lint docs unit fixtures-smoke check-recipes
+test: fmt-check lint docs rust-version unit fixtures-smoke check-recipes
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
@@ -60,6 +73,10 @@ lint:
 docs:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --quiet
 
+# No locked dependency may declare a higher rust-version than the workspace's.
+rust-version:
+	python3 scripts/check_rust_version.py
+
 unit:
 	$(CARGO) test --workspace
 
@@ -68,12 +85,12 @@ fixtures-smoke:
 	python3 fixtures/wild/smoke_test.py
 
 soak:
-	$(CARGO) build --release -q -p reference-server -p conformance
-	python3 scripts/soak.py --runs $(RUNS) --conformance $(RELEASE_DIR)/conformance
+	$(CARGO) build --release -q -p conformance
+	python3 scripts/soak.py --runs $(RUNS) --conformance $(CONFORMANCE_BIN)
 
 bench:
 	$(CARGO) build --release -q -p reference-server -p conformance -p chat-bench
-	$(RELEASE_DIR)/chat-bench
+	$(TARGET_DIR)/release/chat-bench
 
 clean:
 	$(CARGO) clean
@@ -88,7 +105,6 @@ FUZZ_TOOLCHAIN ?= +nightly
 
 # The class report (`conformance class`) in a real browser: headless Chromium renders the
 # matrix and a scripted click opens a failure (apt-get install -y chromium).
-TARGET_DIR ?= $(or $(CARGO_TARGET_DIR),target)
 .PHONY: check-class-html
 check-class-html:
 	$(CARGO) build -q -p conformance
@@ -123,4 +139,29 @@ fuzz:
 SOAK_SECONDS ?= 180
 soak-server:
 	$(CARGO) build --release -q -p reference-server
-	python3 scripts/soak_server.py --seconds $(SOAK_SECONDS) --server $(RELEASE_DIR)/reference-server
+	python3 scripts/soak_server.py --seconds $(SOAK_SECONDS) --server $(TARGET_DIR)/release/reference-server
+
+# Every crate checked and clippy-clean for Linux, macOS and Windows (cross-checking needs no
+# linker). Each target is installed with rustup when it can be; when it cannot, that is said
+# and the run fails.
+check-targets:
+	@for t in $(CHECK_TARGETS); do \
+	  if ! rustup target list --installed 2>/dev/null | grep -qx "$$t"; then \
+	    echo "== $$t: installing the target with rustup"; \
+	    rustup target add "$$t" || { echo "== $$t: CANNOT install the target with rustup: not checked" >&2; exit 1; }; \
+	  fi; \
+	  echo "== $$t: cargo check"; \
+	  $(CARGO) check --workspace --all-targets --quiet --target "$$t" || exit 1; \
+	  echo "== $$t: cargo clippy -D warnings"; \
+	  $(CARGO) clippy --workspace --all-targets --quiet --target "$$t" -- -D warnings || exit 1; \
+	  echo "== $$t: clean"; \
+	done
+
+# What a student gets from `cargo install --path conformance`: installed into a temporary
+# root, and run with no arguments from an empty directory (the reference server it tests is
+# inside the binary).
+check-install:
+	@root=$$(mktemp -d) && trap 'rm -rf "$$root"' EXIT && \
+	  $(CARGO) install --locked --quiet --path conformance --root "$$root" && \
+	  ls -l "$$root/bin" && \
+	  cd "$$root" && ./bin/conformance

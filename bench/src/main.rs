@@ -90,7 +90,9 @@ fn contestants() -> [Contestant; 3] {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    conformance::load::monitor::raise_open_files(8192);
+    if let Some(warning) = conformance::open_files::raise_open_files(8192) {
+        eprintln!("chat-bench: warning: {warning}");
+    }
     match run().await {
         Ok(table) => {
             print!("{table}");

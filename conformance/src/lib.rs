@@ -29,6 +29,9 @@ pub mod client;
 pub mod grading;
 pub mod load;
 pub mod model;
+pub mod open_files;
+#[cfg(not(target_os = "linux"))]
+mod portable_stats;
 pub mod procfs;
 pub mod profile;
 pub mod report;

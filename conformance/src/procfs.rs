@@ -1,20 +1,40 @@
-//! The one reader of process facts from `/proc` (Linux): threads, open descriptors, memory,
-//! CPU time, and a process's children. Off Linux every reader answers `None` (or nothing),
-//! and the checks that need these facts say they could not be made.
+//! The one reader of process facts: threads, open descriptors, memory, CPU time, and a
+//! process's children. On Linux they come from `/proc`; elsewhere from
+//! `portable_stats` (the `sysinfo` crate), which has no thread count. A fact that
+//! cannot be had is `None`, and the checks that need it say they could not be made.
+//!
+//! Which port a process listens on, and whether a socket is a process's own, only `/proc`
+//! tells without opening a connection: off Linux [`listening_on`] answers
+//! [`Listening::Unknown`] and [`NO_SOCKET_TABLE`] is the reason to report.
 
 use std::time::Duration;
 
-/// Resource use of a process, from `/proc/<pid>`.
+/// Resource use of a process, from `/proc/<pid>` on Linux.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProcessStats {
     /// Entries of `/proc/<pid>/task`, less the workers a language runtime starts and ends
-    /// on its own ([`RUNTIME_WORKERS`]).
-    pub threads: usize,
-    /// Entries of `/proc/<pid>/fd`.
-    pub fds: usize,
-    /// `VmRSS` of `/proc/<pid>/status`, in KiB.
+    /// on its own ([`RUNTIME_WORKERS`]); `None` off Linux (no portable count).
+    pub threads: Option<usize>,
+    /// Entries of `/proc/<pid>/fd` (macOS: open files; Windows: open handles); `None` when
+    /// the system does not say.
+    pub fds: Option<usize>,
+    /// `VmRSS` of `/proc/<pid>/status` (elsewhere the resident set size), in KiB.
     pub rss_kib: u64,
 }
+
+/// Why a count is missing from [`ProcessStats`]: `what` (`threads`) on this OS.
+pub fn uncounted(what: &str) -> String {
+    format!(
+        "the server's {what} cannot be counted on {} (only Linux's /proc has them)",
+        std::env::consts::OS
+    )
+}
+
+/// Why, off Linux, a spawned server's listening socket cannot be seen before the first test
+/// (nor checked to be its own rather than another program's on the same port).
+pub const NO_SOCKET_TABLE: &str = "whether the spawned server listens, and that the \
+    listening socket is its own, cannot be seen without Linux's /proc/net/tcp: the first test \
+    user's connect waits for the port instead";
 
 /// Name prefixes of threads a language runtime starts and ends by itself, as its load
 /// grows, whatever the program does: the JVM's garbage-collector and JIT-compiler workers
@@ -73,14 +93,14 @@ pub(crate) fn proc_parent(pid: u32) -> Option<u32> {
     rest.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Threads, open file descriptors and resident memory of any process, from `/proc`; `None`
-/// when it is gone or a zombie, or off Linux.
+/// Threads, open file descriptors and resident memory of any process (see [`ProcessStats`]
+/// for what is known off Linux); `None` when it is gone or a zombie.
 pub fn process_stats(pid: u32) -> Option<ProcessStats> {
     proc_stats(pid)
 }
 
 /// CPU time `pid` has used so far (user + system, all its threads), from
-/// `/proc/<pid>/stat`; `None` when it is gone, or off Linux.
+/// `/proc/<pid>/stat` (elsewhere from the system); `None` when it is gone.
 #[cfg(target_os = "linux")]
 pub fn process_cpu_time(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -94,9 +114,11 @@ pub fn process_cpu_time(pid: u32) -> Option<Duration> {
     ))
 }
 
+/// CPU time `pid` has used so far (user + system, all its threads), from the system
+/// (`portable_stats`); `None` when it is gone.
 #[cfg(not(target_os = "linux"))]
-pub fn process_cpu_time(_pid: u32) -> Option<Duration> {
-    None
+pub fn process_cpu_time(pid: u32) -> Option<Duration> {
+    crate::portable_stats::cpu_time(pid)
 }
 
 /// Time the threads of `pid` have spent runnable but waiting for a CPU, summed over its
@@ -124,6 +146,8 @@ pub fn process_run_delay(pid: u32) -> Option<Duration> {
     seen.then(|| Duration::from_nanos(total))
 }
 
+/// Time the threads of `pid` have waited for a CPU: only Linux keeps it, so `None` here
+/// (a spinning server is then judged by its CPU time alone).
 #[cfg(not(target_os = "linux"))]
 pub fn process_run_delay(_pid: u32) -> Option<Duration> {
     None
@@ -152,25 +176,25 @@ pub(crate) fn proc_stats(pid: u32) -> Option<ProcessStats> {
         .parse()
         .ok()?;
     Some(ProcessStats {
-        threads,
-        fds,
+        threads: Some(threads),
+        fds: Some(fds),
         rss_kib,
     })
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn proc_comm(_pid: u32) -> Option<String> {
-    None
+pub(crate) fn proc_comm(pid: u32) -> Option<String> {
+    crate::portable_stats::comm(pid)
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn proc_children(_pid: u32) -> Vec<u32> {
-    Vec::new()
+pub(crate) fn proc_children(pid: u32) -> Vec<u32> {
+    crate::portable_stats::children(pid)
 }
 
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn proc_stats(_pid: u32) -> Option<ProcessStats> {
-    None
+pub(crate) fn proc_stats(pid: u32) -> Option<ProcessStats> {
+    crate::portable_stats::stats(pid)
 }
 
 /// Every descendant of `pid`, children first.

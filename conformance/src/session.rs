@@ -68,7 +68,7 @@ impl Session {
     }
 
     /// Threads, file descriptors and memory of the server process, when the harness
-    /// started it (Linux only).
+    /// started it (off Linux some counts are `None`: see [`ProcessStats`]).
     pub fn server_stats(&self) -> Option<ProcessStats> {
         crate::procfs::process_stats(self.shared.server_pid?)
     }

@@ -14,6 +14,7 @@
 //! | `conn.recv(1024).decode()`               | [`line_reader`]: [`LineReader`]                |
 //! | the name: the first `recv(1024)`         | [`name_phase`]: [`name_phase::read_name`]      |
 //! | `HOST`, `PORT` constants                 | [`config`]: [`Config`] (command line)          |
+//! | `if __name__ == "__main__": main()`      | [`mod@serve`]: [`serve()`]                     |
 //!
 //! And what the seed does not have, because it never meets a flood or a failure:
 //!
@@ -24,11 +25,12 @@
 //! | accept errors, running out of file descriptors   | [`accept_errors`]                 |
 //! | named threads with a small stack                 | [`threads`]: [`threads::spawn`]   |
 //! | a log that never kills a thread (stderr gone)    | [`mod@log`]: [`log!`]             |
+//! | Ctrl-C and termination on Unix and Windows       | [`mod@serve`]                     |
 //! | a flood: senders slowed down (back-pressure)     | [`outbox`]: water marks           |
 //! | a client that stopped reading: `--stall-timeout` | [`writer`]: the send timeout      |
 //! | line clients beside the seed's client (no `\n`)  | [`name_phase`]: `--unframed-after` |
 //!
-//! Imports only point down: `chat_server` → `client_handler` → `room` → `outbox`,
+//! Imports only point down: `serve` → `chat_server` → `client_handler` → `room` → `outbox`,
 //! `client_handler` → `writer` → `outbox`, and `client_handler` → `name_phase` →
 //! `line_reader`; the modules at the bottom (`slots`, `threads`, `turn_away`,
 //! `accept_errors`, `line_reader`, `config`, `log`) import nothing above them.
@@ -47,6 +49,7 @@ pub mod log;
 pub mod name_phase;
 pub mod outbox;
 pub mod room;
+pub mod serve;
 pub mod slots;
 pub mod threads;
 pub mod turn_away;
@@ -58,3 +61,4 @@ pub use config::Config;
 pub use line_reader::{Line, LineReader};
 pub use outbox::Outbox;
 pub use room::Room;
+pub use serve::serve;

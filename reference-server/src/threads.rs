@@ -3,7 +3,7 @@
 //!
 //! The seed starts `ClientHandler(...).start()` with Python's defaults. Here every thread is
 //! started through [`spawn`], for two reasons:
-//! - **A name** (`client-7`, `writer-7`, `signals`): it shows in `top -H`, in debuggers and in
+//! - **A name** (`client-7`, `writer-7`): it shows in `top -H`, in debuggers and in
 //!   panic messages, so a stuck or crashed thread says whose it was.
 //! - **A small stack** ([`THREAD_STACK_SIZE`]): a thousand clients means two thousand threads
 //!   (a reader and a writer each), and at the default 2 MiB or 8 MiB each, address space and

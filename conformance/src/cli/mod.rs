@@ -67,27 +67,46 @@ pub enum Command {
     Grade(crate::class::GradeArgs),
     /// Build the class report (HTML, CSV) from per-submission JSON reports made anywhere.
     Merge(crate::class::MergeArgs),
+    /// Run the reference server (hidden: how the suite starts it as a process of its own,
+    /// with the options of `reference-server --help`).
+    #[command(name = "serve-reference", hide = true)]
+    ServeReference(reference_server::Config),
 }
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> i32 {
-    let mut args = Args::parse();
+    crate::target::this_executable_serves_the_reference();
+    let Args { command, run } = Args::parse();
+    match command {
+        Some(Command::ServeReference(config)) => serve_reference(config),
+        Some(Command::Load(load)) => block_on(crate::load::main(load)),
+        Some(Command::Run(run)) => block_on(run::main(run)),
+        Some(Command::Client(client)) => block_on(client::main(client)),
+        Some(Command::Class(class)) => block_on(crate::class::fanout::main(class)),
+        Some(Command::Grade(grade)) => block_on(crate::class::grade::main(grade)),
+        Some(Command::Merge(merge)) => crate::class::merge::main(&merge),
+        None => block_on(run::main(run)),
+    }
+}
+
+/// Runs `command` on a multi-threaded async runtime; returns its exit code.
+fn block_on(command: impl std::future::Future<Output = i32>) -> i32 {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => match args.command.take() {
-            Some(Command::Load(load)) => runtime.block_on(crate::load::main(load)),
-            Some(Command::Run(run)) => runtime.block_on(run::main(run)),
-            Some(Command::Client(client)) => runtime.block_on(client::main(client)),
-            Some(Command::Class(class)) => runtime.block_on(crate::class::fanout::main(class)),
-            Some(Command::Grade(grade)) => runtime.block_on(crate::class::grade::main(grade)),
-            Some(Command::Merge(merge)) => crate::class::merge::main(&merge),
-            None => runtime.block_on(run::main(args.run)),
-        },
+        Ok(runtime) => runtime.block_on(command),
         Err(e) => {
             eprintln!("conformance: cannot start the async runtime: {e}");
             2
         }
     }
+}
+
+/// `serve-reference`: the reference server, with no async runtime of the harness's beside
+/// it, so that the threads the suite counts (CLEAN-4) are the server's alone. It returns only
+/// when the server could not start, which `reference-server` reports as exit status 1.
+fn serve_reference(config: reference_server::Config) -> i32 {
+    let _could_not_start = reference_server::serve(config);
+    1
 }

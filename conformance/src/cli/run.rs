@@ -41,6 +41,9 @@ pub struct RunArgs {
     pub scenario: Vec<PathBuf>,
 }
 
+/// Open files the suite may need at once, with a spawned server's (`limits`, `scale`).
+const OPEN_FILES: u64 = 4096;
+
 fn usage_error(message: impl std::fmt::Display) -> i32 {
     eprintln!("conformance: {message}");
     2
@@ -120,7 +123,14 @@ pub(crate) async fn run_suite(
     selected: &[TestCase],
     progress: impl FnMut(usize, &TestCase, Option<&TestResult>),
 ) -> Result<RunReport, TargetError> {
+    // The strict tests hold hundreds of connections at once; a spawned server inherits it.
+    if let Some(warning) = crate::open_files::raise_open_files(OPEN_FILES) {
+        eprintln!("conformance: warning: {warning}");
+    }
     let mut target = Target::start(spec, suite.startup()).await?;
+    for skipped in target.skipped_checks() {
+        eprintln!("conformance: skipped: {skipped}");
+    }
     let seed = suite.seed.unwrap_or_else(rand::random);
     let config = RunConfig {
         profile: profile.clone(),

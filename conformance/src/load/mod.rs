@@ -134,7 +134,9 @@ pub async fn main(args: LoadArgs) -> i32 {
         return usage_error(e);
     }
     // Our sockets and, for a spawned server, its own.
-    monitor::raise_open_files(2 * args.users + 256);
+    if let Some(warning) = crate::open_files::raise_open_files(2 * args.users + 256) {
+        eprintln!("conformance load: warning: {warning}");
+    }
     let spec = args.server.spec();
     let target = match Target::start(&spec, Duration::from_secs(10)).await {
         Ok(t) => t,

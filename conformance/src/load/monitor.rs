@@ -1,7 +1,7 @@
 //! Watching the instrument itself: a load generator that is the bottleneck measures itself,
 //! not the server. While traffic runs, a ticker measures how late the event loop wakes it
-//! (lag), and `/proc` gives the CPU time of the harness and of a spawned server; a run that
-//! looks self-limited says so. Also: the progress bar, and raising the open-files limit.
+//! (lag), and the CPU time of the harness and of a spawned server is read (`/proc` on Linux,
+//! the system elsewhere); a run that looks self-limited says so. Also: the progress bar.
 
 use std::time::{Duration, Instant};
 
@@ -16,27 +16,11 @@ pub const LAG_LIMIT: Duration = Duration::from_millis(10);
 /// Share of its worker threads' time the harness may use before it is suspected.
 pub const CPU_LIMIT: f64 = 0.9;
 
-/// CPU seconds (user + system) used so far by `pid`, or by this process; `None` off Linux
-/// or when the process is gone.
+/// CPU seconds (user + system) used so far by `pid`, or by this process; `None` when it
+/// cannot be read or the process is gone.
 pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     let pid = pid.unwrap_or_else(std::process::id);
     crate::procfs::process_cpu_time(pid).map(|t| t.as_secs_f64())
-}
-
-/// Raises this process's open-files limit to its hard limit when `needed` descriptors would
-/// not fit under the soft one (a spawned server inherits it). Best effort.
-pub fn raise_open_files(needed: u64) {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit/setrlimit read and write the struct we pass, nothing else.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < needed {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
 }
 
 /// What the monitor measured over the traffic phase.

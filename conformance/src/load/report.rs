@@ -47,11 +47,11 @@ pub struct Latency {
 /// A spawned server's resources at the end of the traffic (before anyone left).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ServerUse {
-    /// Resident memory, in KiB (`VmRSS` of `/proc/PID/status`).
+    /// Resident memory, in KiB (`VmRSS` of `/proc/PID/status` on Linux).
     pub rss_kib: u64,
     /// Threads of the server process: a thread-per-client server shows about one per
-    /// user here.
-    pub threads: usize,
+    /// user here. `null` off Linux, where threads cannot be counted.
+    pub threads: Option<usize>,
 }
 
 /// Everything a load run measured.
@@ -126,8 +126,8 @@ pub struct LoadReport {
     /// How busy the harness (and a spawned server) was: read it before trusting the
     /// numbers above.
     pub usage: Usage,
-    /// A spawned server's memory and threads; `None` for an address target, off Linux, or
-    /// when the server had exited.
+    /// A spawned server's memory and threads; `None` for an address target, or when the
+    /// server had exited.
     pub server: Option<ServerUse>,
     /// Every delivery arrived exactly once with its sender's name, nobody was disconnected,
     /// nothing unexpected. (The exit code also fails a run with unparsed lines.)
@@ -223,11 +223,14 @@ impl LoadReport {
         if let Some(cores) = u.server_cores {
             let _ = write!(out, "  server      {cores:.2} cores");
             if let Some(s) = &self.server {
+                let threads = s.threads.map_or_else(
+                    || format!("threads not counted on {}", std::env::consts::OS),
+                    |n| format!("{n} threads"),
+                );
                 let _ = write!(
                     out,
-                    ", {:.1} MiB resident, {} threads",
-                    s.rss_kib as f64 / 1024.0,
-                    s.threads
+                    ", {:.1} MiB resident, {threads}",
+                    s.rss_kib as f64 / 1024.0
                 );
             }
             out.push('\n');

@@ -55,7 +55,7 @@ pub struct Sample {
 impl Sample {
     /// Reads `pid`'s CPU time now (cheap: one file), with the run-queue wait only when
     /// `with_wait` (one file per thread, so only twice per judgement, never on the timer);
-    /// `None` when its CPU time cannot be read (not Linux, gone).
+    /// `None` when its CPU time cannot be read (it is gone).
     fn read(pid: u32, with_wait: bool) -> Option<Sample> {
         Some(Sample {
             at: Instant::now(),
@@ -90,7 +90,7 @@ pub struct CpuWatch {
 }
 
 impl CpuWatch {
-    /// Starts watching `pid`; `None` when its CPU time cannot be read (not Linux, gone).
+    /// Starts watching `pid`; `None` when its CPU time cannot be read (it is gone).
     pub fn start(pid: u32) -> Option<CpuWatch> {
         let first = Sample::read(pid, false)?;
         let samples = Arc::new(Mutex::new(VecDeque::from([first])));

@@ -10,7 +10,7 @@ pub struct ServerArgs {
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
     pub target: Option<String>,
     /// Start the server with this shell command ({port} becomes a free port), and stop it
-    /// at the end; the suite also checks its threads and file descriptors after churn (Linux).
+    /// at the end; the suite also checks its threads and file descriptors after churn.
     #[arg(long, value_name = "CMD")]
     pub server_cmd: Option<String>,
     /// The server's wording: a built-in name (`reference`) or a TOML file.

@@ -1,19 +1,27 @@
 //! A spawned server process: started with its output drained into bounded tails, watched
 //! for its exit, and stopped politely (SIGTERM, a grace period, then SIGKILL), its children
 //! included. A `Process` never outlives its owner: dropping it kills the server.
+//!
+//! The server starts as the leader of a process group of its own on Unix, in a Job object
+//! on Windows (the `process-wrap` crate): whatever it forks or a compound shell command
+//! starts is in that group, and stopping or killing the group ends them all, without
+//! walking the process tree. Such a group no longer gets the terminal's Ctrl-C, so
+//! [`super::interrupt`] kills the live groups when the harness itself is interrupted.
 
 use std::collections::VecDeque;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use process_wrap::tokio::{ChildWrapper, CommandWrap, KillOnDrop};
 use tokio::io::{AsyncRead, AsyncReadExt};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::task::JoinHandle;
 
 use super::TargetError;
+use super::interrupt;
 use super::output::OutputLog;
-use crate::procfs::{proc_children, proc_comm, proc_descendants};
+use crate::procfs::{proc_children, proc_comm};
 use crate::sync::lock;
 
 /// How long a server has to exit after SIGTERM before it gets SIGKILL.
@@ -30,8 +38,9 @@ pub(super) const TAIL_LINE_BYTES: usize = 1000;
 pub(super) struct Process {
     /// The command as the user gave it (with `{port}`), for messages.
     pub(super) command: String,
-    /// `kill_on_drop` is set, and [`Drop`] kills the shell's children too.
-    pub(super) child: Child,
+    /// The group's leader (Unix) or the Job object's first process (Windows); [`Drop`]
+    /// kills the whole group.
+    pub(super) child: Box<dyn ChildWrapper>,
     /// The spawned process id (the server itself unless the command was compound).
     pub(super) pid: u32,
     pub(super) stdout: Arc<Mutex<Tail>>,
@@ -51,21 +60,27 @@ impl Process {
     ) -> Result<Process, TargetError> {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().map_err(|e| TargetError::Spawn {
-            command: command.to_owned(),
-            reason: e.to_string(),
-        })?;
+            .stderr(Stdio::piped());
+        let mut wrapped = CommandWrap::from(cmd);
+        wrapped.wrap(KillOnDrop);
+        #[cfg(unix)]
+        wrapped.wrap(process_wrap::tokio::ProcessGroup::leader());
+        #[cfg(windows)]
+        wrapped.wrap(process_wrap::tokio::JobObject);
+        let mut child = interrupt::spawn_group(|| wrapped.spawn(), |child| child.id().unwrap_or(0))
+            .map_err(|e| TargetError::Spawn {
+                command: command.to_owned(),
+                reason: e.to_string(),
+            })?;
         let pid = child.id().unwrap_or(0);
         let output = Arc::new(Mutex::new(OutputLog::default()));
         let stdout = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
         let stderr = Arc::new(Mutex::new(Tail::logged(Arc::clone(&output))));
         let mut drains = Vec::new();
-        if let Some(pipe) = child.stderr.take() {
+        if let Some(pipe) = child.stderr().take() {
             drains.push(drain(pipe, Arc::clone(&stderr)));
         }
-        if drain_stdout && let Some(pipe) = child.stdout.take() {
+        if drain_stdout && let Some(pipe) = child.stdout().take() {
             drains.push(drain(pipe, Arc::clone(&stdout)));
         }
         Ok(Process {
@@ -115,8 +130,8 @@ impl Process {
     pub(super) fn server_pid(&self) -> u32 {
         let mut pid = self.pid;
         for _ in 0..4 {
-            let is_shell =
-                proc_comm(pid).is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash"));
+            let is_shell = proc_comm(pid)
+                .is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash" | "cmd.exe"));
             if !is_shell {
                 break;
             }
@@ -128,37 +143,32 @@ impl Process {
         pid
     }
 
-    /// SIGTERM, a bounded wait, then SIGKILL.
+    /// SIGTERM to the whole group, a bounded wait for the server, then SIGKILL to the
+    /// group, which also ends what a compound command left behind. (Windows has no polite
+    /// request for a console program: the Job object is terminated at once.)
     pub(super) async fn stop(mut self) {
         if self.exit_status().is_none() {
-            let descendants = proc_descendants(self.pid);
-            signal(self.pid, Signal::Term);
-            for &pid in &descendants {
-                signal(pid, Signal::Term);
-            }
+            terminate(self.child.as_mut());
             if tokio::time::timeout(STOP_GRACE, self.child.wait())
                 .await
                 .is_err()
             {
-                let _ = tokio::time::timeout(STOP_GRACE, self.child.kill()).await;
-            }
-            // A compound command's children may outlive its shell.
-            for pid in descendants {
-                signal(pid, Signal::Kill);
+                let _ = self.child.start_kill();
+                let _ = tokio::time::timeout(STOP_GRACE, self.child.wait()).await;
             }
         }
+        // A compound command's other processes may outlive the one that was waited for.
+        let _ = self.child.start_kill();
+        interrupt::unregister(self.pid);
         self.settle_output().await;
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            for pid in proc_descendants(self.pid) {
-                signal(pid, Signal::Kill);
-            }
-            let _ = self.child.start_kill();
-        }
+        // The whole group, even when its leader has exited: others may live on.
+        let _ = self.child.start_kill();
+        interrupt::unregister(self.pid);
         for drain in &self.drains {
             drain.abort();
         }
@@ -234,6 +244,7 @@ pub(super) fn drain(
     })
 }
 
+#[cfg(not(windows))]
 /// `exec <command>` for a simple command, so that the shell becomes the server; a compound
 /// command (`;`, `|`, `&&`, a newline, a subshell) as it is.
 pub(super) fn shell_line(command: &str) -> String {
@@ -248,32 +259,28 @@ pub(super) fn shell_line(command: &str) -> String {
     }
 }
 
-/// The signals [`signal`] sends.
-#[derive(Clone, Copy)]
-enum Signal {
-    Term,
-    Kill,
+/// Asks the whole group to end: SIGTERM on Unix; on Windows, which has no such request for
+/// a console program, the Job object is terminated.
+fn terminate(child: &mut dyn ChildWrapper) {
+    #[cfg(unix)]
+    let _ = child.signal(libc::SIGTERM);
+    #[cfg(windows)]
+    let _ = child.start_kill();
 }
 
-/// Sends `sig` to `pid`, ignoring errors (the process may be gone already).
-#[cfg(unix)]
-fn signal(pid: u32, sig: Signal) {
-    let Ok(pid) = libc::pid_t::try_from(pid) else {
-        return;
-    };
-    if pid <= 0 {
-        return;
+/// The shell command that runs `command`: `sh -c` (with [`shell_line`]'s `exec`) on Unix,
+/// `cmd /C` on Windows (the command passed as written, without Rust's argument quoting).
+pub(super) fn shell_command(command: &str) -> Command {
+    #[cfg(windows)]
+    {
+        let mut cmd = Command::new("cmd");
+        cmd.arg("/C").raw_arg(command);
+        cmd
     }
-    let sig = match sig {
-        Signal::Term => libc::SIGTERM,
-        Signal::Kill => libc::SIGKILL,
-    };
-    // SAFETY: kill(2) has no memory-safety preconditions; `pid` is positive, so it names
-    // one process, never a process group.
-    unsafe {
-        libc::kill(pid, sig);
+    #[cfg(not(windows))]
+    {
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c").arg(shell_line(command));
+        cmd
     }
 }
-
-#[cfg(not(unix))]
-fn signal(_pid: u32, _sig: Signal) {}

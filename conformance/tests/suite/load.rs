@@ -5,9 +5,7 @@
 use predicates::prelude::*;
 use serde_json::Value;
 
-use crate::support::{
-    conformance, path, require_reference_server, seed_server, stdout, wild_server,
-};
+use crate::support::{conformance, path, seed_server, stdout, wild_server};
 
 /// Runs `conformance load ARGS --format json`, checks the exit code, returns the report.
 fn load_json(args: &[&str], code: i32) -> Value {
@@ -23,7 +21,6 @@ fn load_json(args: &[&str], code: i32) -> Value {
 
 #[test]
 fn chat_1_a_small_run_against_the_reference_delivers_everything_exactly_once() {
-    require_reference_server();
     let report = load_json(&["--users", "12", "--senders", "3", "--messages", "40"], 0);
     assert_eq!(report["sent"], 3 * 40);
     assert_eq!(report["expected"], 3 * 40 * 11);
@@ -47,7 +44,6 @@ fn chat_1_a_small_run_against_the_reference_delivers_everything_exactly_once() {
 
 #[test]
 fn chat_1_a_paced_run_with_a_plot_reports_for_people_and_draws_svg() {
-    require_reference_server();
     let dir = std::env::temp_dir().join(format!("conformance-load-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let svg = dir.join("latency.svg");

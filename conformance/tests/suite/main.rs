@@ -10,6 +10,7 @@
 //! - `scenarios`: scenario files, and snapshots of their per-user event transcripts;
 //! - `failures`: what a student sees when their server is wrong (snapshot of the report);
 //! - `load`: `conformance load`: counts (lost, duplicated), JSON, plot, bad arguments;
+//! - `make`: `make conformance` says what the suite's exit code meant when it fails;
 //! - `wild_*`: servers from the wild (`fixtures/wild/`) and the verdicts they must get:
 //!   `wild_target` (no probe, server output with failures, not a chat server, `--repeat`),
 //!   `wild_user` (echo, welcomes after others' joins, unattributed lines),
@@ -24,6 +25,7 @@ mod failures;
 mod graders;
 mod hostile;
 mod load;
+mod make;
 mod recipes;
 mod reports;
 mod scenarios;

@@ -11,9 +11,7 @@ use conformance::session::Session;
 use conformance::target::{Target, TargetSpec};
 use conformance::user::Timeouts;
 
-use crate::support::{
-    conformance as conformance_cmd, require_reference_server, root, snapshot_filters,
-};
+use crate::support::{conformance as conformance_cmd, root, snapshot_filters};
 
 /// Runs one script against a fresh reference server; returns the per-user events as text.
 async fn run_script(script: Arc<Script>) -> String {
@@ -62,7 +60,6 @@ fn scenario_files() -> Vec<std::path::PathBuf> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scenario_transcripts_are_stable() {
-    require_reference_server();
     let mut scripts: Vec<Arc<Script>> = scenario::built_in().to_vec();
     for file in scenario_files() {
         scripts.push(Arc::new(
@@ -86,7 +83,6 @@ async fn scenario_transcripts_are_stable() {
 
 #[test]
 fn every_fixture_scenario_passes_through_the_cli() {
-    require_reference_server();
     let mut cmd = conformance_cmd();
     cmd.args(["--level", "strict"]);
     for file in scenario_files() {

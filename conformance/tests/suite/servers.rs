@@ -1,11 +1,10 @@
 //! A whole run: the reference server passes strict. (The faithful Python fixtures passing
 //! core, and every broken one failing, is proved by the `judgement` test.)
 
-use crate::support::{conformance, require_reference_server, stdout};
+use crate::support::{conformance, stdout};
 
 #[test]
 fn the_reference_server_passes_strict() {
-    require_reference_server();
     let out = conformance().args(["--level", "strict"]).output().unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");

@@ -44,20 +44,6 @@ pub fn seed_server(extra: &str) -> String {
         .to_string()
 }
 
-/// Checks that the reference server was built next to `conformance` (`cargo test --workspace`
-/// and `make test` build it; `cargo test -p conformance` alone does not).
-pub fn require_reference_server() {
-    let exe = assert_cmd::cargo::cargo_bin("conformance");
-    let dir = exe.parent().expect("binaries live in a directory");
-    let name = format!("reference-server{}", std::env::consts::EXE_SUFFIX);
-    assert!(
-        dir.join(&name).exists(),
-        "{name} is not built next to {}: run `cargo build -p reference-server` \
-         (or `make test`, which builds the whole workspace)",
-        exe.display()
-    );
-}
-
 /// The output of a finished command as text.
 pub fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

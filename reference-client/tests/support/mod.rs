@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 
 use chat_test_support::{ServerProcess, reference_server_binary};
 
+/// Unix only, as the tests that use it: it reads the terminal's settings (termios).
+#[cfg(unix)]
 pub mod terminal;
 
 /// The longest any single step of a test may take. Generous: the machine may be busy.

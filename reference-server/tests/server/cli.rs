@@ -116,6 +116,17 @@ fn signals_sigint_stops_the_server() {
     assert!(status.success(), "exit status {status:?}");
 }
 
+/// A hang-up (the terminal closed) is a termination request too: status 0.
+#[test]
+fn signals_sighup_stops_the_server() {
+    let mut server = Server::start();
+    send_signal(&server, "HUP");
+    let status = server
+        .wait_exit()
+        .expect("server did not exit after SIGHUP");
+    assert!(status.success(), "exit status {status:?}");
+}
+
 /// With nobody reading its log (stderr a pipe whose reader is gone, as after `… | tee log`
 /// and Ctrl-C), the server still serves, and SIGTERM still stops it: a log line that cannot
 /// be written is dropped, never a panic in the thread that wrote it.
