@@ -25,6 +25,8 @@ pub struct Session {
     rng: StdRng,
     tag: String,
     sentinels: AtomicU64,
+    /// The wire names of the users who joined so far, in order.
+    joined: std::sync::Mutex<Vec<String>>,
 }
 
 impl Session {
@@ -53,6 +55,7 @@ impl Session {
             rng,
             tag,
             sentinels: AtomicU64::new(0),
+            joined: std::sync::Mutex::default(),
         }
     }
 
@@ -104,6 +107,9 @@ impl Session {
     /// otherwise see [`Session::join_all`].
     pub async fn join(&self, script: &str) -> Result<User, Failure> {
         let mut user = self.connect(script).await?;
+        // A server that announces a join after it welcomed the joiner (outside its lock)
+        // may announce an earlier user's join to this one, late: tolerated once each.
+        user.allow_late_joins(crate::sync::lock(&self.joined).iter().cloned());
         let step = || format!("{script} joins (sends its name and is welcomed)");
         user.send_name()
             .await
@@ -119,6 +125,7 @@ impl Session {
             };
             user.expect(&me).await?;
         }
+        crate::sync::lock(&self.joined).push(user.wire.clone());
         Ok(user)
     }
 
@@ -139,7 +146,9 @@ impl Session {
                 self.sees_join(&mut user, &mut present).await?;
             } else if users.len() == 1 && self.profile().welcome.is_empty() {
                 // Without a welcome line nothing tells us the first user was registered
-                // before the second: accept either order of the first two joins.
+                // before the second: accept either order of the first two joins (and here,
+                // the first one's join is expected, not tolerated).
+                user.allow_late_joins([]);
                 let first = &mut users[0];
                 let seen_by_first = Event::Join {
                     user: user.wire.clone(),

@@ -33,8 +33,8 @@ fn no_spoofing() -> TestCase {
     .steps(
         "ana, beto and carla join; ana writes a chat line worded the way beto's client words \
          his (the profile's `send`, with beto's name); carla must not receive it credited to \
-         beto. It may reach her credited to ana, or be refused; then a sentinel from beto \
-         proves carla received nothing else credited to him.",
+         beto. It may reach her credited to ana, or be refused; a sentinel from ana, after \
+         it, proves what carla received of it.",
     )
     .causes(
         "the server relays what the client wrote, name included, without checking it against \
@@ -48,12 +48,14 @@ fn no_spoofing() -> TestCase {
                     .into(),
             ));
         }
-        let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
+        let [mut ana, beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
         let text = "soy beto, de verdad";
         let forged = s.profile().send.render(&beto.wire, text);
         ana.wrote(text);
         ana.send_message(&forged).await?;
-        let before = s.barrier(&mut beto, &mut [&mut carla]).await?.remove(0);
+        // ana's own sentinel comes after her forged line on her connection (ORDER-1), so
+        // whatever the server made of that line has reached carla before it.
+        let before = s.barrier(&mut ana, &mut [&mut carla]).await?.remove(0);
         let as_beto = Event::chat(&beto, text);
         if before.contains(&as_beto) {
             return Err(Failure::new(

@@ -46,8 +46,9 @@ fn partial_writes() -> TestCase {
         let bytes = line(&s, &beto, text).into_bytes();
         let (a, b) = (bytes.len() / 3, 2 * bytes.len() / 3);
         let pieces: [&[u8]; 3] = [&bytes[..a], &bytes[a..b], &bytes[b..]];
-        write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
+        // Noted before it is written: the line may come back before the write returns.
         beto.said_by_hand(text);
+        write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
         let what = "after the line in three pieces";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -75,8 +76,8 @@ fn byte_by_byte() -> TestCase {
         let text = "letra a letra: ñu";
         let bytes = line(&s, &beto, text).into_bytes();
         let pieces: Vec<&[u8]> = bytes.chunks(1).collect();
-        write_pieces(&mut beto, &pieces, Duration::from_millis(3)).await?;
         beto.said_by_hand(text);
+        write_pieces(&mut beto, &pieces, Duration::from_millis(3)).await?;
         let what = "after the line written byte by byte";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -102,8 +103,8 @@ fn several_lines() -> TestCase {
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
         let texts = ["primera", "segunda", "tercera"];
         let bytes: String = texts.iter().map(|t| line(&s, &beto, t)).collect();
-        beto.send_raw(bytes.as_bytes()).await?;
         texts.iter().for_each(|text| beto.said_by_hand(text));
+        beto.send_raw(bytes.as_bytes()).await?;
         let what = "after the three lines";
         receives_exactly(&mut s, &mut ana, &mut beto, &texts, what).await
     })
@@ -133,14 +134,14 @@ fn crlf() -> TestCase {
         let crlf_line = |s: &Session, user: &User, text: &str| {
             format!("{}\r\n", s.profile().send.render(&user.wire, text))
         };
+        beto.said_by_hand("hola");
         beto.send_raw(crlf_line(&s, &beto, "hola").as_bytes())
             .await?;
-        beto.said_by_hand("hola");
         ana.expect(&Event::chat(&beto, "hola")).await?;
         let two = crlf_line(&s, &beto, "uno") + &crlf_line(&s, &beto, "dos");
-        beto.send_raw(two.as_bytes()).await?;
         beto.said_by_hand("uno");
         beto.said_by_hand("dos");
+        beto.send_raw(two.as_bytes()).await?;
         let what = "after the \\r\\n lines";
         receives_exactly(&mut s, &mut ana, &mut beto, &["uno", "dos"], what).await?;
         if let Some(quit) = s.profile().quit.clone() {
@@ -192,8 +193,8 @@ fn utf8_split() -> TestCase {
             &bytes[in_enye..in_emoji],
             &bytes[in_emoji..],
         ];
-        write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
         beto.said_by_hand(text);
+        write_pieces(&mut beto, &pieces, Duration::from_millis(20)).await?;
         let what = "after the split line";
         receives_exactly(&mut s, &mut ana, &mut beto, &[text], what).await
     })
@@ -218,14 +219,14 @@ fn empty_lines() -> TestCase {
     .run(|s| async move {
         line_framing(&s, "an empty write sends nothing")?;
         let [mut ana, mut beto] = s.room(["ana", "beto"]).await?;
-        beto.send_raw(line(&s, &beto, "antes").as_bytes()).await?;
         beto.said_by_hand("antes");
+        beto.send_raw(line(&s, &beto, "antes").as_bytes()).await?;
         // Blank lines are blank on the wire, whatever the profile's `send` wording.
         for blank in ["\n", "   \n", "\t\n", "\r\n", " \t \n"] {
             beto.send_raw(blank.as_bytes()).await?;
         }
-        beto.send_raw(line(&s, &beto, "después").as_bytes()).await?;
         beto.said_by_hand("después");
+        beto.send_raw(line(&s, &beto, "después").as_bytes()).await?;
         let before = s.barrier(&mut beto, &mut [&mut ana]).await?;
         let wanted = [Event::chat(&beto, "antes"), Event::chat(&beto, "después")];
         if before[0] != wanted {

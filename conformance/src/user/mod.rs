@@ -126,6 +126,9 @@ pub struct User {
     /// Lines about its own leave still due to this user after its quit word: the profile's
     /// `farewell` and, with `leave_to_self`, its own leave line.
     farewells: usize,
+    /// Users who had joined before this one: a late announcement of the join of each may
+    /// still reach it, once ([`User::allow_late_joins`]).
+    late_joins: std::collections::HashSet<String>,
     /// How long each of this user's waits and writes may take, when not the expectation
     /// timeout ([`User::set_timeout`]).
     timeout: Option<Duration>,
@@ -176,6 +179,7 @@ impl User {
             held: VecDeque::new(),
             echoes,
             farewells: 0,
+            late_joins: std::collections::HashSet::new(),
             timeout: None,
         })
     }
@@ -290,7 +294,8 @@ impl User {
 
     /// Notes a chat line this user wrote by hand (with [`send_raw`](Self::send_raw), in
     /// pieces or several to a write): with an echoing profile it is expected back, after
-    /// the lines said before it, like one sent with [`say`](Self::say).
+    /// the lines said before it, like one sent with [`say`](Self::say). Call it before the
+    /// write: the server may relay the line before the write returns.
     pub fn said_by_hand(&mut self, text: &str) {
         self.wrote(text);
         if let Some(echoes) = &mut self.echoes {
@@ -391,6 +396,10 @@ impl User {
             let left = deadline.saturating_duration_since(tokio::time::Instant::now());
             match self.next_from_inbox(left).await {
                 Some(Incoming::Event(e)) if self.is_awaited_echo(&e) => self.note_echo(&e),
+                Some(Incoming::Event(e)) if self.is_late_join(&e) => self
+                    .shared
+                    .transcript
+                    .event(&self.name, format!("LATE JOIN {}", self.show(&e))),
                 Some(Incoming::Event(e)) if self.is_retired(&e) => self
                     .shared
                     .transcript
@@ -400,6 +409,29 @@ impl User {
                     .transcript
                     .event(&self.name, format!("FAREWELL {}", self.show(&e))),
                 other => return other,
+            }
+        }
+    }
+
+    /// The users in `earlier` joined before this one: a server that announces a join only
+    /// after welcoming the joiner (the announcement outside its lock) may announce theirs to
+    /// this user too, late. Each is tolerated once, before this user has seen anything of
+    /// that user's; a second copy is a duplicate.
+    pub fn allow_late_joins(&mut self, earlier: impl IntoIterator<Item = String>) {
+        self.late_joins = earlier.into_iter().collect();
+    }
+
+    /// True (and consumed) when `event` is the late join line of a user who joined before
+    /// this one ([`User::allow_late_joins`]).
+    fn is_late_join(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Join { user } => self.late_joins.remove(user),
+            other => {
+                // Once anything of that user's arrives, its join cannot be late any more.
+                if let Some(user) = other.user() {
+                    self.late_joins.remove(user);
+                }
+                false
             }
         }
     }

@@ -36,6 +36,8 @@ struct Names {
     /// The same, by the text without its surrounding spaces (which a server may strip:
     /// CHAT-3 at core).
     trimmed_authors: HashMap<String, String>,
+    /// A text two users of the test wrote (see [`Roster::written_by_two`]).
+    written_by_two: Option<String>,
 }
 
 impl Roster {
@@ -60,10 +62,19 @@ impl Roster {
     pub fn wrote(&self, wire: &str, text: &str) {
         lock(&WRITTEN_IN_RUN).insert(text.to_string());
         let mut names = lock(&self.0);
-        names.authors.insert(text.to_string(), wire.to_string());
+        if let Some(earlier) = names.authors.insert(text.to_string(), wire.to_string())
+            && earlier != wire
+        {
+            names.written_by_two.get_or_insert_with(|| text.to_string());
+        }
         names
             .trimmed_authors
             .insert(text.trim().to_string(), wire.to_string());
+    }
+    /// A chat text that two users of this test wrote, if any: with a profile whose chat
+    /// lines carry only the text, their lines cannot be told apart.
+    pub fn written_by_two(&self) -> Option<String> {
+        lock(&self.0).written_by_two.clone()
     }
     /// Who wrote the chat text `text` in this test, if anyone did: the very text, or the
     /// text with its surrounding spaces stripped.
@@ -180,5 +191,21 @@ mod tests {
             user: String::new(),
         };
         assert_eq!(roster.owner_of(&unnamed), Owner::ThisTest);
+    }
+
+    #[test]
+    fn a_text_is_credited_to_its_writer_even_stripped_and_a_shared_one_is_noticed() {
+        let roster = Roster::default();
+        roster.wrote("ana_qxkz", "  hola  ");
+        roster.wrote("beto_qxkz", "chau");
+        assert_eq!(roster.author("  hola  ").as_deref(), Some("ana_qxkz"));
+        assert_eq!(roster.author("hola").as_deref(), Some("ana_qxkz"));
+        assert_eq!(roster.author("nadie lo dijo"), None);
+        assert!(written_in_run("chau"));
+        // The same user again is no ambiguity; another user is.
+        roster.wrote("ana_qxkz", "  hola  ");
+        assert_eq!(roster.written_by_two(), None);
+        roster.wrote("beto_qxkz", "  hola  ");
+        assert_eq!(roster.written_by_two().as_deref(), Some("  hola  "));
     }
 }
