@@ -32,8 +32,9 @@ fn no_spoofing() -> TestCase {
     )
     .steps(
         "ana, beto and carla join; ana writes a chat line worded the way beto's client words \
-         his (the profile's `send`, with beto's name); carla must not receive it credited to \
-         beto. It may reach her credited to ana, or be refused; a sentinel from ana, after \
+         his (the profile's `send`, with beto's name; or, when clients do not write their \
+         name, the line the others see of beto's, as her text); carla must not receive it \
+         credited to beto. It may reach her credited to ana, or be refused; a sentinel from ana, after \
          it, proves what carla received of it.",
     )
     .causes(
@@ -41,16 +42,16 @@ fn no_spoofing() -> TestCase {
          the name the client joined with: anyone can speak as anyone.",
     )
     .run(|s| async move {
-        if !s.profile().send.has("user") {
-            return Err(crate::verdict::Verdict::Skip(
-                "the client does not write its name (the profile's `send` has no {user}), so \
-                 it cannot write another's"
-                    .into(),
-            ));
-        }
         let [mut ana, beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
         let text = "soy beto, de verdad";
-        let forged = s.profile().send.render(&beto.wire, text);
+        // What beto's client would write when it names its user (`send`), or else what
+        // the others see of beto's line (`chat`), as text of ana's.
+        let p = s.profile();
+        let forged = if p.send.has("user") {
+            p.send.render(&beto.wire, text)
+        } else {
+            p.send.render(&ana.wire, &p.chat.render(&beto.wire, text))
+        };
         ana.wrote(text);
         ana.send_message(&forged).await?;
         // ana's own sentinel comes after her forged line on her connection (ORDER-1), so

@@ -92,16 +92,11 @@ pub(super) async fn main(args: ClientArgs) -> i32 {
         Ok(specs) => specs,
         Err(e) => return usage_error(e),
     };
-    if args.suite.list {
-        listing::list(tests, &profile, &args.suite.filter);
-        return 0;
-    }
-    if let Some(id) = &args.suite.explain {
-        return match listing::explain(&tests, id, &profile, "conformance client") {
-            Ok(()) => 0,
-            Err(e) => usage_error(e),
-        };
-    }
+    let tests = match listing::answer(&args.suite, tests, &profile, "conformance client") {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => return usage_error(e),
+        Err(tests) => tests,
+    };
     let Some(command) = args.client_cmd.clone() else {
         return usage_error("--client-cmd is required to run the tests");
     };

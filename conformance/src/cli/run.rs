@@ -183,16 +183,11 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Ok(specs) => specs,
         Err(e) => return usage_error(e),
     };
-    if args.suite.list {
-        listing::list(tests, &profile, &args.suite.filter);
-        return 0;
-    }
-    if let Some(id) = &args.suite.explain {
-        return match listing::explain(&tests, id, &profile, "conformance") {
-            Ok(()) => 0,
-            Err(e) => usage_error(e),
-        };
-    }
+    let tests = match listing::answer(&args.suite, tests, &profile, "conformance") {
+        Ok(Ok(())) => return 0,
+        Ok(Err(e)) => return usage_error(e),
+        Err(tests) => tests,
+    };
     let selected =
         runner::in_run_order(runner::select(tests, args.suite.level, &args.suite.filter));
     if selected.is_empty() {

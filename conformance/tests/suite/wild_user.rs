@@ -155,26 +155,9 @@ fn the_classic_assignment_passes_core_reading_lines_or_one_recv_per_message() {
     }
 }
 
-/// Whether `javac` runs here. Without it a Java test is skipped with the reason printed,
-/// except under `CI=true`, whose machines have Java 17: there a missing `javac` fails.
-fn javac_present() -> bool {
-    let present = std::process::Command::new("javac")
-        .arg("-version")
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !present {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "javac is missing, and CI=true says it must be here (Java 17)"
-        );
-        eprintln!("skipped: javac not found (install a JDK 17 to run the Java fixture)");
-    }
-    present
-}
-
 #[test]
 fn a_java_readline_server_passes_core_its_half_line_at_a_close_noted_and_failed_at_strict() {
-    if !javac_present() {
+    if !chat_test_support::javac_present() {
         return;
     }
     let java = [

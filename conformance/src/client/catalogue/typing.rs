@@ -2,7 +2,7 @@
 //! arriving mid-line leaves what is being typed intact on the screen.
 
 use super::{ClientTest, core, strict};
-use crate::client::session::OTHER;
+use crate::client::session::{Client, OTHER};
 
 /// The tests of this group.
 pub fn tests() -> Vec<ClientTest> {
@@ -30,17 +30,22 @@ fn line() -> ClientTest {
     .run(|s| async move {
         let mut client = s.join().await?;
         client.type_line(TYPED).await?;
-        let bound = client.timeouts.expect;
-        client
-            .peer()?
-            .expect(
-                TYPED.as_bytes(),
-                &format!("the server receives `{TYPED}`"),
-                bound,
-            )
-            .await?;
-        Ok(())
+        server_receives_typed(&mut client).await
     })
+}
+
+/// The server must receive [`TYPED`], within the expectation bound.
+async fn server_receives_typed(client: &mut Client) -> crate::verdict::Outcome {
+    let bound = client.timeouts.expect;
+    client
+        .peer()?
+        .expect(
+            TYPED.as_bytes(),
+            &format!("the server receives `{TYPED}`"),
+            bound,
+        )
+        .await?;
+    Ok(())
 }
 
 /// The length of the long line: over 4 KB, more than one `recv(4096)` and more than a
@@ -128,15 +133,6 @@ fn kept() -> ClientTest {
             )
             .await?;
         client.type_line("").await?;
-        let bound = client.timeouts.expect;
-        client
-            .peer()?
-            .expect(
-                TYPED.as_bytes(),
-                &format!("the server receives `{TYPED}`"),
-                bound,
-            )
-            .await?;
-        Ok(())
+        server_receives_typed(&mut client).await
     })
 }
