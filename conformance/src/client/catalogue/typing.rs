@@ -30,18 +30,18 @@ fn line() -> ClientTest {
     .run(|s| async move {
         let mut client = s.join().await?;
         client.type_line(TYPED).await?;
-        server_receives_typed(&mut client).await
+        server_receives(&mut client, TYPED).await
     })
 }
 
-/// The server must receive [`TYPED`], within the expectation bound.
-async fn server_receives_typed(client: &mut Client) -> crate::verdict::Outcome {
+/// The server must receive `typed`, within the expectation bound.
+async fn server_receives(client: &mut Client, typed: &str) -> crate::verdict::Outcome {
     let bound = client.timeouts.expect;
     client
         .peer()?
         .expect(
-            TYPED.as_bytes(),
-            &format!("the server receives `{TYPED}`"),
+            typed.as_bytes(),
+            &format!("the server receives `{typed}`"),
             bound,
         )
         .await?;
@@ -133,6 +133,6 @@ fn kept() -> ClientTest {
             )
             .await?;
         client.type_line("").await?;
-        server_receives_typed(&mut client).await
+        server_receives(&mut client, TYPED).await
     })
 }
