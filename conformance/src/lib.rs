@@ -32,6 +32,7 @@ pub mod model;
 pub mod open_files;
 #[cfg(not(target_os = "linux"))]
 mod portable_stats;
+mod process_stats;
 pub mod procfs;
 pub mod profile;
 pub mod report;

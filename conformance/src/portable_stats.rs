@@ -1,6 +1,6 @@
 //! Process facts where `/proc` is absent (macOS, Windows), from the `sysinfo` crate: a
 //! process's name, children, CPU time, open files and memory. Its thread count is not
-//! available there, and [`crate::procfs::ProcessStats`] says so (`threads: None`).
+//! available there, and [`crate::process_stats::ProcessStats`] says so (`threads: None`).
 //!
 //! Only [`crate::procfs`] calls this module, and only off Linux.
 
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use sysinfo::{Pid, ProcessRefreshKind, ProcessesToUpdate, System, UpdateKind};
 
-use crate::procfs::ProcessStats;
+use crate::process_stats::ProcessStats;
 
 /// A snapshot of `pid` alone, with `what` refreshed; `None` when it is gone.
 fn one(pid: u32, what: ProcessRefreshKind) -> Option<(System, Pid)> {
