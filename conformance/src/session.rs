@@ -141,10 +141,10 @@ impl Session {
         let mut users: Vec<User> = Vec::with_capacity(scripts.len());
         for script in scripts {
             let mut user = self.join(script).await?;
-            if self.profile().join.is_none() {
-                let mut present: Vec<&mut User> = users.iter_mut().collect();
-                self.sees_join(&mut user, &mut present).await?;
-            } else if users.len() == 1 && self.profile().welcome.is_empty() {
+            if users.len() == 1
+                && self.profile().welcome.is_empty()
+                && self.profile().join.is_some()
+            {
                 // Without a welcome line nothing tells us the first user was registered
                 // before the second: accept either order of the first two joins (and here,
                 // the first one's join is expected, not tolerated).
@@ -168,8 +168,7 @@ impl Session {
                 } else {
                     (&mut user, first, seen_by_first)
                 };
-                let before = self.barrier(heard, &mut [&mut *other]).await?.remove(0);
-                let mut rest = before;
+                let mut rest = self.barrier(heard, &mut [&mut *other]).await?.remove(0);
                 if let Some(at) = rest.iter().position(|e| *e == late) {
                     rest.remove(at);
                 }
@@ -177,12 +176,8 @@ impl Session {
                 nothing_else(other, &rest, when)
                     .map_err(|f| f.in_setup("the first two users join", "JOIN-2"))?;
             } else {
-                let join = Event::Join {
-                    user: user.wire.clone(),
-                };
-                for present in users.iter_mut() {
-                    present.expect(&join).await?;
-                }
+                let mut present: Vec<&mut User> = users.iter_mut().collect();
+                self.sees_join(&mut user, &mut present).await?;
             }
             users.push(user);
         }
