@@ -341,3 +341,17 @@ fn explain_of_a_scenario_prints_its_steps() {
         .stdout(predicate::str::contains("beto quits"))
         .stdout(predicate::str::contains("ana sees CHAT beto volví"));
 }
+
+/// The JSON report names the version of the suite that wrote it: the one `--version` prints.
+#[test]
+fn the_json_report_names_the_suites_version() {
+    let version = conformance().arg("--version").output().unwrap();
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    let version = version.split_whitespace().nth(1).expect("conformance VERSION");
+    let out = conformance()
+        .args(["--filter", "join.single", "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(report["conformance_version"], version, "{report}");
+}
