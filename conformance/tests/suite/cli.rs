@@ -347,11 +347,42 @@ fn explain_of_a_scenario_prints_its_steps() {
 fn the_json_report_names_the_suites_version() {
     let version = conformance().arg("--version").output().unwrap();
     let version = String::from_utf8_lossy(&version.stdout).into_owned();
-    let version = version.split_whitespace().nth(1).expect("conformance VERSION");
+    let version = version
+        .split_whitespace()
+        .nth(1)
+        .expect("conformance VERSION");
     let out = conformance()
         .args(["--filter", "join.single", "--format", "json"])
         .assert()
         .success();
     let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(report["conformance_version"], version, "{report}");
+}
+
+/// A `level strict` scenario file run at the default level is reported as skipped with the
+/// level that runs it, not dropped with a complaint about a filter nobody typed.
+#[test]
+fn a_strict_scenario_at_core_is_reported_as_skipped() {
+    let strict = path("fixtures/scenarios/terminal_escape.chat");
+    let out = conformance()
+        .args(["--scenario", &strict, "--format", "json"])
+        .assert()
+        .success();
+    let report: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let tests = report["tests"].as_array().unwrap();
+    assert_eq!(tests.len(), 1, "{report}");
+    assert_eq!(tests[0]["id"], "scenario.terminal_escape");
+    assert_eq!(tests[0]["status"], "skip");
+    let detail = tests[0]["detail"].as_str().unwrap();
+    assert!(detail.contains("run with --level strict"), "{detail}");
+    assert_eq!(report["summary"]["skipped"], 1);
+
+    let core = path("fixtures/scenarios/greeting.chat");
+    let out = conformance()
+        .args(["--scenario", &strict, "--scenario", &core])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(text.contains("PASS  scenario.greeting"), "{text}");
+    assert!(text.contains("SKIP  scenario.terminal_escape"), "{text}");
 }
