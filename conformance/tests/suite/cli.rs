@@ -386,3 +386,24 @@ fn a_strict_scenario_at_core_is_reported_as_skipped() {
     assert!(text.contains("PASS  scenario.greeting"), "{text}");
     assert!(text.contains("SKIP  scenario.terminal_escape"), "{text}");
 }
+
+/// A spawned server that never listens on its port: the error quotes what it printed (a
+/// Python `print`, which a pipe would buffer until exit), so a port written into its code
+/// shows at once.
+#[test]
+fn a_server_that_never_listens_is_quoted_in_the_error() {
+    let server =
+        "python3 -c 'import time; print(\"serving on 0.0.0.0:9002\"); time.sleep(60)' {port}";
+    let started = Instant::now();
+    conformance()
+        .args(["--server-cmd", server, "--timeout-scale", "0.2"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did not accept connections on port",
+        ))
+        .stderr(predicate::str::contains(
+            "; it printed \"serving on 0.0.0.0:9002\"",
+        ));
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
