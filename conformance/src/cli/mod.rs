@@ -11,6 +11,7 @@
 mod client;
 mod listing;
 pub(crate) mod options;
+mod progress;
 mod reports;
 pub(crate) mod run;
 

@@ -1,18 +1,17 @@
 //! `conformance run` (the default command): lists, explains or runs the selected tests
 //! against the target and writes the report.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
+use super::progress::Progress;
 use super::{listing, reports};
 use crate::case::TestCase;
 use crate::catalogue;
 use crate::grading::{Grading, Scores};
 use crate::model::{RunReport, TestResult};
 use crate::profile::Profile;
-use crate::report::Format;
 use crate::runner::{self, RunConfig};
 use crate::scenario::{self, Script};
 use crate::target::{ServerArgs, Target, TargetError, TargetSpec};
@@ -222,9 +221,7 @@ pub(super) async fn main(args: RunArgs) -> i32 {
     if selected.is_empty() && above_level.is_empty() {
         return usage_error(nothing_selected(&args.suite));
     }
-    let show_progress = std::io::stderr().is_terminal()
-        && reports::on_stdout(&specs).is_none_or(|f| f == Format::Human);
-    let total = selected.len();
+    let progress = Progress::new(selected.len(), &specs);
     let report = run_suite(
         &args.server.spec(),
         &profile,
@@ -232,15 +229,13 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         args.isolate,
         &selected,
         |i, test, done| {
-            if show_progress {
-                progress_line(i, total, test, done);
+            if done.is_none() {
+                progress.started(i, test.id);
             }
         },
     )
     .await;
-    if show_progress {
-        eprint!("\r\x1b[2K");
-    }
+    progress.finish();
     let mut report = match report {
         Ok(report) => report,
         Err(e) => return usage_error(e),
@@ -253,10 +248,4 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         return usage_error(e);
     }
     if report.all_passed() { 0 } else { 1 }
-}
-
-fn progress_line(i: usize, total: usize, test: &TestCase, done: Option<&TestResult>) {
-    if done.is_none() {
-        eprint!("\r\x1b[2K[{}/{}] {}", i + 1, total, test.id);
-    }
 }
