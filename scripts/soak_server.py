@@ -31,10 +31,12 @@ single arena (MALLOC_ARENA_MAX=1) the RSS timeline is a staircase that stops cli
 the largest peak has been met. A leak is memory that keeps growing at the pace of the load
 *after* that. The baseline for memory is therefore taken after a warm-up round of the same
 load (every kind of departure, bursts, slow readers replaced, nameless connections timed
-out, for WARMUP seconds), and the RSS timeline is printed so that a steady climb shows;
-threads and descriptors are compared with the cold start, since nothing excuses a thread or
-a socket left behind. A later peak higher than the warm-up's still adds its step: the
-10 % bound is met or missed by a few percent from run to run (1.05x-1.13x measured).
+out, for WARMUP seconds) that ends in a surge of SURGE users joining, speaking and leaving at
+once, above the peaks the load reaches by itself; the RSS timeline is printed so that a steady
+climb shows; threads and descriptors are compared with the cold start, since nothing excuses
+a thread or a socket left behind. Measured: without the surge a later peak of the load still
+added its step (1.05x-1.15x of the warm start); with it 1.06x and 1.06x; fifteen minutes
+without it (1.1 million churn cycles) levelled off at 6.1 MiB, 40 KiB in the last five.
 
 The script prints the figures (cold start, start after the warm-up, peak in each half, end)
 and fails (exit 1) when a healthy user lost, doubled or reordered a message, when threads or
@@ -376,8 +378,8 @@ def soak(pid, addr, args):
     print("RSS KiB during the load: " + ", ".join(f"{t:.0f}s {rss}" for t, rss in timeline))
     print(f"messages lost {lost}, duplicated {doubled}, out of order {reordered}")
     if max(halves[0][0], halves[1][0]) > warm_peak[0][0]:
-        print("note: the load went past the warm-up's peak of threads; a new peak may add "
-              "its step of memory")
+        print("note: the load went past the warm-up's sampled peak of threads (sampled once a "
+              "second, so the surge itself may not show); a new peak may add its step of memory")
 
     problems = errors[:]
     if lost or doubled or reordered:
