@@ -87,11 +87,10 @@ fn fixture_run(
     level: &'static str,
 ) -> Run {
     let server_cmd = if script.extension().is_some_and(|e| e == "java") {
-        let runner = root().join("fixtures/dialects/run_java.sh");
+        let (classes, class) = compiled_java(script);
         format!(
-            "sh {} {} --port {{port}}",
-            runner.display(),
-            script.display()
+            "java -Xss256k -cp {} {class} --port {{port}}",
+            classes.display()
         )
     } else {
         format!("python3 {} --port {{port}}", script.display())
@@ -103,6 +102,34 @@ fn fixture_run(
         filters: Vec::new(),
         skip: false,
     }
+}
+
+/// Compiles a Java fixture (or a patched copy) once, before its runs: compiling inside
+/// every run's listen timeout (`fixtures/dialects/run_java.sh`, one fresh server per test)
+/// took longer than that timeout on a loaded machine. Returns the class folder and class.
+fn compiled_java(script: &std::path::Path) -> (std::path::PathBuf, String) {
+    let class = script
+        .file_stem()
+        .expect("a .java file has a name")
+        .to_string_lossy()
+        .into_owned();
+    let folder = script
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let classes = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("java")
+        .join(format!("{folder}-{class}"));
+    std::fs::create_dir_all(&classes).expect("the class folder can be made");
+    let status = std::process::Command::new("javac")
+        .args(["-encoding", "UTF-8", "-d"])
+        .arg(&classes)
+        .arg(script)
+        .status()
+        .unwrap_or_else(|e| panic!("javac could not run on {}: {e}", script.display()));
+    assert!(status.success(), "javac failed on {}", script.display());
+    (classes, class)
 }
 
 /// The seed fixture's table: the faithful servers, then each `--bug`.
