@@ -40,6 +40,7 @@ pub mod requirements;
 pub mod runner;
 pub mod scenario;
 pub mod session;
+pub mod sniff;
 pub(crate) mod sync;
 pub mod target;
 pub mod transcript;
