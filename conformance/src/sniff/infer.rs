@@ -16,14 +16,18 @@ pub fn has_escapes(reads: &[Vec<u8>]) -> bool {
 }
 
 /// The framing the server's own lines show: `None` when nothing was seen, line framing
-/// when every read ends with `\n`, chunk framing otherwise.
+/// when what came ends with `\n` (a line may come in several writes), chunk framing
+/// otherwise.
 pub fn framing_of(reads: &[Vec<u8>]) -> Option<Framing> {
-    let reads: Vec<&Vec<u8>> = reads.iter().filter(|r| !r.is_empty()).collect();
-    if reads.is_empty() {
+    let all = reads.concat();
+    if all.is_empty() {
         return None;
     }
-    let lines = reads.iter().all(|r| r.ends_with(b"\n"));
-    Some(if lines { Framing::Line } else { Framing::Chunk })
+    Some(if all.ends_with(b"\n") {
+        Framing::Line
+    } else {
+        Framing::Chunk
+    })
 }
 
 /// The messages in `got`, cut as `framing` says: lines (a last piece without `\n` kept as
@@ -126,7 +130,9 @@ mod tests {
         };
         assert_eq!(messages(&got, Framing::Line, false), ["a", "bc"]);
         assert_eq!(messages(&got, Framing::Chunk, false), ["a\r\nb", "c"]);
-        assert_eq!(framing_of(&got.reads), Some(Framing::Chunk));
+        assert_eq!(framing_of(&got.reads), Some(Framing::Line));
+        assert_eq!(framing_of(&[b"a\n".to_vec(), b"b".to_vec()]), Some(Framing::Chunk));
+        assert_eq!(framing_of(&[]), None);
         assert!(has_escapes(&[b"\x1b[31mx".to_vec()]));
     }
 }

@@ -156,7 +156,9 @@ async fn probe_all(spec: &TargetSpec, args: &SniffArgs) -> Result<Probe, Stop> {
     };
     let target = start(spec).await?;
     let mut probe = Probe::new(target.addr(), args.waits());
-    let room = probe.room().await;
+    // Without a chat line there is nothing to draft: the fragile steps are not worth a
+    // restart.
+    let room = probe.room().await.and_then(|()| probe.usable().map_err(Stop::CannotTell));
     let restart = !matches!(spec, TargetSpec::Address(_));
     let target = if restart && room.is_ok() {
         target.stop().await;
