@@ -60,7 +60,15 @@ pub async fn quick_check(spec: &TargetSpec, profile: Profile, scale: f64) -> Che
     .into_iter()
     .filter(|t| QUICK_TESTS.contains(&t.id))
     .collect::<Vec<_>>();
-    let report = run_suite(spec, &Arc::new(profile), &suite, false, &tests, |_, _, _| {}).await;
+    let report = run_suite(
+        spec,
+        &Arc::new(profile),
+        &suite,
+        false,
+        &tests,
+        |_, _, _| {},
+    )
+    .await;
     let report = match report {
         Ok(report) => report,
         Err(e) => {

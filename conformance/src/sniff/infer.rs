@@ -10,9 +10,10 @@ use super::conn::Gathered;
 
 /// Whether the reads contain a terminal escape sequence (ESC followed by `[` or `]`).
 pub fn has_escapes(reads: &[Vec<u8>]) -> bool {
-    reads
-        .iter()
-        .any(|r| r.windows(2).any(|w| w[0] == 0x1b && (w[1] == b'[' || w[1] == b']')))
+    reads.iter().any(|r| {
+        r.windows(2)
+            .any(|w| w[0] == 0x1b && (w[1] == b'[' || w[1] == b']'))
+    })
 }
 
 /// The framing the server's own lines show: `None` when nothing was seen, line framing
@@ -86,7 +87,9 @@ pub fn template(line: &str, user: Option<&str>, text: Option<&str>) -> Option<St
 /// (`ERROR: name in use` → `ERROR: {reason}`); a line without one is taken whole.
 pub fn error_template(line: &str) -> String {
     match line.split_once(": ") {
-        Some((head, reason)) if !reason.trim().is_empty() => format!("{}: {{reason}}", literal(head)),
+        Some((head, reason)) if !reason.trim().is_empty() => {
+            format!("{}: {{reason}}", literal(head))
+        }
         _ => literal(line),
     }
 }
@@ -131,7 +134,10 @@ mod tests {
         assert_eq!(messages(&got, Framing::Line, false), ["a", "bc"]);
         assert_eq!(messages(&got, Framing::Chunk, false), ["a\r\nb", "c"]);
         assert_eq!(framing_of(&got.reads), Some(Framing::Line));
-        assert_eq!(framing_of(&[b"a\n".to_vec(), b"b".to_vec()]), Some(Framing::Chunk));
+        assert_eq!(
+            framing_of(&[b"a\n".to_vec(), b"b".to_vec()]),
+            Some(Framing::Chunk)
+        );
         assert_eq!(framing_of(&[]), None);
         assert!(has_escapes(&[b"\x1b[31mx".to_vec()]));
     }

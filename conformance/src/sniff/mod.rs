@@ -101,7 +101,10 @@ pub async fn main(args: SniffArgs) -> i32 {
         }
     };
     let header = vec![
-        format!("Profile drafted by `conformance sniff` from {}.", label(&spec)),
+        format!(
+            "Profile drafted by `conformance sniff` from {}.",
+            label(&spec)
+        ),
         "Read every comment: OBSERVED marks a behaviour the protocol forbids, kept at the".into(),
         "protocol's value; UNSURE marks wording the evidence left open.".into(),
     ];
@@ -133,7 +136,9 @@ pub async fn main(args: SniffArgs) -> i32 {
         eprintln!("{line}");
     }
     if checked.passed {
-        eprintln!("sniff: the draft is good enough to run the suite: read its comments, then run it");
+        eprintln!(
+            "sniff: the draft is good enough to run the suite: read its comments, then run it"
+        );
     } else {
         eprintln!(
             "sniff: the draft needs a look before the suite: check the keys named above \
@@ -156,9 +161,7 @@ async fn probe_all(spec: &TargetSpec, args: &SniffArgs) -> Result<Probe, Stop> {
     };
     let target = start(spec).await?;
     let mut probe = Probe::new(target.addr(), args.waits());
-    // Without a chat line there is nothing to draft: the fragile steps are not worth a
-    // restart.
-    let room = probe.room().await.and_then(|()| probe.usable().map_err(Stop::CannotTell));
+    let room = probe.room().await;
     let restart = !matches!(spec, TargetSpec::Address(_));
     let target = if restart && room.is_ok() {
         target.stop().await;
@@ -175,7 +178,6 @@ async fn probe_all(spec: &TargetSpec, args: &SniffArgs) -> Result<Probe, Stop> {
     target.stop().await;
     fragile?;
     probe.finish();
-    probe.usable().map_err(Stop::CannotTell)?;
     Ok(probe)
 }
 
@@ -189,8 +191,9 @@ fn label(spec: &TargetSpec) -> String {
 
 fn write_out(args: &SniffArgs, text: &str) -> Result<(), String> {
     match &args.output {
-        Some(path) => std::fs::write(path, text)
-            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
         None => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();

@@ -153,7 +153,10 @@ impl Probe {
         let mut conn = match Conn::open(self.addr, CONNECT_BOUND).await {
             Ok(conn) => conn,
             Err(e) if !self.reached => {
-                return Err(Stop::Unreachable(format!("cannot connect to {}: {e}", self.addr)));
+                return Err(Stop::Unreachable(format!(
+                    "cannot connect to {}: {e}",
+                    self.addr
+                )));
             }
             Err(e) => {
                 return Err(Stop::CannotTell(format!(
@@ -208,10 +211,15 @@ impl Probe {
         let got = self.gather_all(&mut [&mut a, &mut b, &mut c]).await?;
         self.confirm_join(&self.msgs(&got[0]), c_name);
         self.learn_chat(&mut a, &mut b, &mut c).await?;
+        // Without a chat line nothing else can be told apart: no quit words to try.
+        self.usable().map_err(Stop::CannotTell)?;
         self.learn_quit(&mut a, &mut b, &mut c).await?;
         // The last of the room closes: what the others see is the leave line (LEAVE-2).
         drop(c);
-        if let Some(seen) = self.unless_flooded(&mut b, c_name, "closed its connection").await {
+        if let Some(seen) = self
+            .unless_flooded(&mut b, c_name, "closed its connection")
+            .await
+        {
             self.learn_leave_on(&self.msgs(&seen), c_name, "closed its connection");
         }
         self.draft_leave();
@@ -221,7 +229,12 @@ impl Probe {
     /// What `watcher` receives after `who` left as `how` says; `None`, with a note, when it
     /// is a flood (a server that takes a closed connection's empty read for a message): the
     /// wording was learned before, the flood is the server's bug for the suite to report.
-    async fn unless_flooded(&mut self, watcher: &mut Conn, who: &str, how: &str) -> Option<Gathered> {
+    async fn unless_flooded(
+        &mut self,
+        watcher: &mut Conn,
+        who: &str,
+        how: &str,
+    ) -> Option<Gathered> {
         let seen = watcher.gather(self.waits).await;
         if seen.flooded {
             self.draft.general(format!(
@@ -325,8 +338,9 @@ impl Probe {
         let own_join = |name: &str| self.join.as_ref().and_then(|j| render(j, name, ""));
         let welcome = |lines: &[String], name: &str| -> (Vec<String>, Option<String>) {
             let own = own_join(name);
-            let (joins, rest): (Vec<&String>, Vec<&String>) =
-                lines.iter().partition(|l| Some(l.as_str()) == own.as_deref());
+            let (joins, rest): (Vec<&String>, Vec<&String>) = lines
+                .iter()
+                .partition(|l| Some(l.as_str()) == own.as_deref());
             let templates = rest
                 .iter()
                 .map(|l| template(l, Some(name), None).unwrap_or_else(|| literal(l)))
@@ -349,7 +363,10 @@ impl Probe {
         if lines != lines_b {
             self.draft.unsure(
                 "welcome",
-                format!("{b_name} received {} after its name", q(&second.join(" / "))),
+                format!(
+                    "{b_name} received {} after its name",
+                    q(&second.join(" / "))
+                ),
             );
         }
         match own.or(own_b) {
@@ -391,7 +408,11 @@ impl Probe {
             for line in own.iter().filter(|l| !l.contains(text)) {
                 self.draft.note(
                     "send",
-                    format!("{a_name} received {} when it wrote {}", q(line), q(&written)),
+                    format!(
+                        "{a_name} received {} when it wrote {}",
+                        q(line),
+                        q(&written)
+                    ),
                 );
             }
             let Some(line) = others.iter().find(|l| l.contains(text)) else {
@@ -402,14 +423,25 @@ impl Probe {
                 continue;
             };
             if !named || !chat.contains("{user}") {
-                text_only.get_or_insert((chat, format!("{b_name} received {} when {a_name} wrote {}", q(line), q(&written))));
+                text_only.get_or_insert((
+                    chat,
+                    format!(
+                        "{b_name} received {} when {a_name} wrote {}",
+                        q(line),
+                        q(&written)
+                    ),
+                ));
                 continue;
             }
             let send = if i == 0 { "{text}" } else { "{user}: {text}" };
             self.draft.set(
                 "chat",
                 chat.clone(),
-                format!("{b_name} received {} when {a_name} wrote {}", q(line), q(&written)),
+                format!(
+                    "{b_name} received {} when {a_name} wrote {}",
+                    q(line),
+                    q(&written)
+                ),
             );
             self.draft.set(
                 "send",
@@ -441,11 +473,16 @@ impl Probe {
         match text_only {
             Some((chat, comment)) => {
                 self.draft.set("chat", chat.clone(), comment);
-                self.draft.set("send", "{text}", "no line named the sender either way");
+                self.draft
+                    .set("send", "{text}", "no line named the sender either way");
                 self.chat = Some(chat);
             }
             None => {
-                self.draft.set("chat", chat_protocol::wording::CHAT_TEMPLATE, "UNSURE: nobody received what anaqx wrote, plain or as \"anaqx: text\"");
+                self.draft.set(
+                    "chat",
+                    chat_protocol::wording::CHAT_TEMPLATE,
+                    "UNSURE: nobody received what anaqx wrote, plain or as \"anaqx: text\"",
+                );
                 self.draft.set("send", "{text}", "UNSURE: see chat");
             }
         }
@@ -454,7 +491,11 @@ impl Probe {
 
     fn learn_echo(&mut self, own: &[String], chat: &str, text: &str, sender: &str) {
         let Some(line) = own.iter().find(|l| l.contains(text)) else {
-            self.draft.set("echo", false, format!("{sender} did not receive its own message back"));
+            self.draft.set(
+                "echo",
+                false,
+                format!("{sender} did not receive its own message back"),
+            );
             return;
         };
         let wording = template(line, Some(sender), Some(text)).unwrap_or_else(|| literal(line));
@@ -527,24 +568,35 @@ impl Probe {
             ),
         );
         self.draft.set("farewell", "", "no quit word was found");
-        self.draft.set("leave_to_self", false, "no quit word was found");
+        self.draft
+            .set("leave_to_self", false, "no quit word was found");
         Ok(())
     }
 
     fn learn_farewell(&mut self, own: &[String], quitter: &str) {
         let own_leave = self.leave.as_ref().and_then(|l| render(l, quitter, ""));
-        let (leaves, rest): (Vec<&String>, Vec<&String>) =
-            own.iter().partition(|l| Some(l.as_str()) == own_leave.as_deref());
+        let (leaves, rest): (Vec<&String>, Vec<&String>) = own
+            .iter()
+            .partition(|l| Some(l.as_str()) == own_leave.as_deref());
         let farewell: Vec<String> = rest
             .iter()
             .map(|l| template(l, Some(quitter), None).unwrap_or_else(|| literal(l)))
             .collect();
         match farewell.as_slice() {
-            [] => self.draft.set("farewell", "", format!("{quitter} received nothing after the quit word")),
+            [] => self.draft.set(
+                "farewell",
+                "",
+                format!("{quitter} received nothing after the quit word"),
+            ),
             [one, more @ ..] => {
-                self.draft.set("farewell", one.clone(), format!("{quitter} received {} after the quit word", q(rest[0])));
+                self.draft.set(
+                    "farewell",
+                    one.clone(),
+                    format!("{quitter} received {} after the quit word", q(rest[0])),
+                );
                 for line in more {
-                    self.draft.unsure("farewell", format!("{quitter} also received {}", q(line)));
+                    self.draft
+                        .unsure("farewell", format!("{quitter} also received {}", q(line)));
                 }
             }
         }
@@ -559,7 +611,11 @@ impl Probe {
                     q(line)
                 ),
             ),
-            None => self.draft.set("leave_to_self", false, format!("{quitter} did not receive its own leave line")),
+            None => self.draft.set(
+                "leave_to_self",
+                false,
+                format!("{quitter} did not receive its own leave line"),
+            ),
         }
     }
 
@@ -586,7 +642,9 @@ impl Probe {
 
     fn draft_leave(&mut self) {
         match self.leave.clone() {
-            Some(leave) => self.draft.set("leave", leave, "the others' line when a user left"),
+            Some(leave) => self
+                .draft
+                .set("leave", leave, "the others' line when a user left"),
             None => self.draft.set(
                 "leave",
                 chat_protocol::wording::LEAVE_TEMPLATE,
@@ -603,7 +661,11 @@ impl Probe {
         // A client that leaves before its name (JOIN-7) must harm nobody.
         match Conn::open(self.addr, CONNECT_BOUND).await {
             Ok(early) => drop(early),
-            Err(e) => return Err(Stop::CannotTell(format!("the server stopped accepting connections: {e}"))),
+            Err(e) => {
+                return Err(Stop::CannotTell(format!(
+                    "the server stopped accepting connections: {e}"
+                )));
+            }
         }
         let (mut d, _) = self.arrive(d_name).await?;
         let welcome = d.gather(self.waits).await;
@@ -624,11 +686,16 @@ impl Probe {
         let (mut f, _) = self.arrive(f_name).await?;
         let _ = self.gather_all(&mut [&mut f, &mut d]).await?;
         f.reset();
-        let Some(seen) = self.unless_flooded(&mut d, f_name, "reset its connection").await else {
+        let Some(seen) = self
+            .unless_flooded(&mut d, f_name, "reset its connection")
+            .await
+        else {
             return Ok(());
         };
         let line = self.msgs(&seen).into_iter().find(|l| l.contains(f_name));
-        let again = line.as_deref().and_then(|l| template(l, Some(f_name), None));
+        let again = line
+            .as_deref()
+            .and_then(|l| template(l, Some(f_name), None));
         if self.leave.is_some() && again != self.leave {
             self.draft.unsure(
                 "leave",
@@ -647,8 +714,16 @@ impl Probe {
         let is_prompt = |l: &str| !prompt.is_empty() && l.trim() == prompt;
         let error = lines.iter().find(|l| !is_prompt(l));
         let reprompted = lines.iter().skip(1).any(|l| is_prompt(l));
-        if holder_saw.iter().any(|l| l.contains(name)) || (!got.closed && !reprompted && error.is_some_and(|l| l.contains(name))) {
-            self.draft.set("error", format!("{}{{reason}}", chat_protocol::wording::ERROR_PREFIX), format!("UNSURE: a second {name} seemed accepted: no refusal to learn the wording from"));
+        if holder_saw.iter().any(|l| l.contains(name))
+            || (!got.closed && !reprompted && error.is_some_and(|l| l.contains(name)))
+        {
+            self.draft.set(
+                "error",
+                format!("{}{{reason}}", chat_protocol::wording::ERROR_PREFIX),
+                format!(
+                    "UNSURE: a second {name} seemed accepted: no refusal to learn the wording from"
+                ),
+            );
             self.draft.set("reject", "close", "UNSURE: see error");
             return;
         }
@@ -661,11 +736,22 @@ impl Probe {
             None => self.draft.set(
                 "error",
                 format!("{}{{reason}}", chat_protocol::wording::ERROR_PREFIX),
-                format!("UNSURE: a second {name} received no line{}", if got.closed { " before the close" } else { "" }),
+                format!(
+                    "UNSURE: a second {name} received no line{}",
+                    if got.closed { " before the close" } else { "" }
+                ),
             ),
         }
         if got.closed || !reprompted {
-            self.draft.set("reject", "close", if got.closed { "the server then closed the connection" } else { "UNSURE: the connection stayed open, but no prompt came again" });
+            self.draft.set(
+                "reject",
+                "close",
+                if got.closed {
+                    "the server then closed the connection"
+                } else {
+                    "UNSURE: the connection stayed open, but no prompt came again"
+                },
+            );
         } else {
             self.draft.set(
                 "reject",
@@ -698,7 +784,7 @@ impl Probe {
     }
 
     /// Whether the draft can run the suite: the server's chat line was found.
-    pub fn usable(&self) -> Result<(), String> {
+    fn usable(&self) -> Result<(), String> {
         if self.chat.is_none() {
             return Err(format!(
                 "no user received a line with what {} wrote: the chat wording could not be \

@@ -145,7 +145,11 @@ pub fn run_all<T: Execute + Sync>(runs: &[T]) -> Vec<Outcome> {
 }
 
 /// `work` on every item, `parallel` at a time; the results in the items' order.
-pub fn pool<T: Sync, R: Send>(items: &[T], parallel: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+pub fn pool<T: Sync, R: Send>(
+    items: &[T],
+    parallel: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
