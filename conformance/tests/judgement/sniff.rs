@@ -437,7 +437,12 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         let same = if differences.is_empty() {
             format!("same ({})", pair[1].summary())
         } else {
-            format!("differ: {}", differences.join(", "))
+            format!(
+                "differ in {}: {}{}",
+                differences.len(),
+                differences[..differences.len().min(3)].join(", "),
+                if differences.len() > 3 { ", …" } else { "" }
+            )
         };
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
