@@ -79,11 +79,11 @@ impl Draft {
         self.general.push(comment.into());
     }
 
-    /// The keys with an `UNSURE:` comment.
-    pub fn unsure_keys(&self) -> Vec<&'static str> {
+    /// The keys with a comment starting with `prefix` (`UNSURE:`, `OBSERVED:`).
+    pub fn keys_noted(&self, prefix: &str) -> Vec<&'static str> {
         self.entries
             .iter()
-            .filter(|e| e.comments.iter().any(|c| c.starts_with("UNSURE:")))
+            .filter(|e| e.comments.iter().any(|c| c.starts_with(prefix)))
             .map(|e| e.key)
             .collect()
     }
@@ -147,7 +147,8 @@ mod tests {
         assert_eq!(profile.chat.source(), "[{user}] {text}");
         assert_eq!(profile.welcome.len(), 2);
         assert_eq!(profile.join.unwrap().source(), "{user} \"x\" \u{1b}");
-        assert_eq!(draft.unsure_keys(), ["join"]);
+        assert_eq!(draft.keys_noted("UNSURE:"), ["join"]);
+        assert_eq!(draft.keys_noted("OBSERVED:"), ["echo"]);
         assert!(text.contains("# OBSERVED: ana got"), "{text}");
     }
 }

@@ -120,9 +120,17 @@ pub async fn main(args: SniffArgs) -> i32 {
         eprintln!("sniff: {e}");
         return 2;
     }
-    let unsure = probe.draft.unsure_keys();
+    let unsure = probe.draft.keys_noted("UNSURE:");
     if !unsure.is_empty() {
         eprintln!("sniff: UNSURE about: {}", unsure.join(", "));
+    }
+    let observed = probe.draft.keys_noted("OBSERVED:");
+    if !observed.is_empty() {
+        eprintln!(
+            "sniff: OBSERVED behaviour the protocol forbids, kept at the protocol's value (the \
+             suite will fail it unless your assignment asks for it): {}",
+            observed.join(", ")
+        );
     }
     if args.no_check {
         return 0;
