@@ -1,8 +1,8 @@
 //! `conformance sniff`: drafts a profile by watching the server. A few users with
-//! distinctive names join, talk, try quit words and leave ([`probe`]); their names and texts
-//! are found in what each received, which gives the templates ([`infer`]); the result is a
-//! commented profile TOML ([`draft`]), checked by the core join, broadcast and leave tests
-//! ([`check`]).
+//! distinctive names join, talk, try quit words and leave (`probe`); their names and texts
+//! are found in what each received, which gives the templates (`infer`); the result is a
+//! commented profile TOML (`draft`), checked by the core join, broadcast and leave tests
+//! (`check`).
 //!
 //! Sniff learns wording, never excuses behaviour: where the server relaxes a requirement
 //! (echo, its own join or leave line, no leave line, a re-prompted bad name) the draft keeps
