@@ -62,7 +62,9 @@ pub enum Command {
     /// per test, types as a user would and watches the wire and the screen.
     Client(ClientArgs),
     /// Draft a profile by watching the server: a few users join, talk and leave, and what
-    /// each receives gives the wording. Prints the commented TOML; see `sniff --help`.
+    /// each receives gives the wording. Prints the commented TOML (progress and the verdict
+    /// of a quick check go to stderr). Exit 0: a usable draft; 1: the server's answers could
+    /// not be described; 2: the target could not be reached or started.
     Sniff(crate::sniff::SniffArgs),
     /// Grade a whole class: one folder per submission, each graded by a `grade` child
     /// process; then one HTML report (students × tests) and a CSV of the grades.
