@@ -53,6 +53,8 @@ pub struct Probe {
     strip: bool,
     /// A connection was accepted once.
     reached: bool,
+    /// A user has arrived already (and so whether the server sends a prompt is known).
+    arrived: bool,
     /// The first user's prompt text, as received.
     prompt: String,
     /// The templates learned, for telling lines apart in later steps.
@@ -84,6 +86,7 @@ impl Probe {
             framing: None,
             strip: false,
             reached: false,
+            arrived: false,
             prompt: String::new(),
             join: None,
             chat: None,
@@ -168,7 +171,14 @@ impl Probe {
             }
         };
         self.reached = true;
-        let before = conn.gather(self.waits).await;
+        // Once a first user got no prompt, no later one waits long for one.
+        let waits = if self.arrived && self.prompt.is_empty() {
+            self.waits.brief()
+        } else {
+            self.waits
+        };
+        self.arrived = true;
+        let before = conn.gather(waits).await;
         self.check(&before)?;
         if before.closed {
             return Err(Stop::CannotTell(format!(
