@@ -41,6 +41,7 @@ pub mod runner;
 pub mod scenario;
 pub mod session;
 pub mod sniff;
+pub mod suggest;
 pub(crate) mod sync;
 pub mod target;
 pub mod transcript;
