@@ -40,6 +40,7 @@ pub mod requirements;
 pub mod runner;
 pub mod scenario;
 pub mod session;
+pub mod sniff;
 pub mod suggest;
 pub(crate) mod sync;
 pub mod target;

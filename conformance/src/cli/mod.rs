@@ -38,6 +38,7 @@ pub use run::RunArgs;
     conformance --list\n  conformance --explain leave.rst_idle\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --grading grading.toml \
     --report human --report gradescope=results.json --report tap=report.tap\n  \
+    conformance sniff --server-cmd 'python3 server.py --port {port}' > my.toml   (drafts a profile)\n  \
     conformance load --users 200 --senders 20 --messages 500   (see `conformance load --help`)\n  \
     conformance client --client-cmd 'python3 cliente.py {host} {port}'   (see `conformance client --help`)
     conformance class submissions/ --server-cmd 'python3 {dir}/servidor.py --port {port}' \
@@ -64,6 +65,11 @@ pub enum Command {
     /// Test a chat *client*: the suite plays the server, runs the client on a terminal once
     /// per test, types as a user would and watches the wire and the screen.
     Client(ClientArgs),
+    /// Draft a profile by watching the server: a few users join, talk and leave, and what
+    /// each receives gives the wording. Prints the commented TOML (progress and the verdict
+    /// of a quick check go to stderr). Exit 0: a usable draft; 1: the server's answers could
+    /// not be described; 2: the target could not be reached or started.
+    Sniff(crate::sniff::SniffArgs),
     /// Grade a whole class: one folder per submission, each graded by a `grade` child
     /// process; then one HTML report (students × tests) and a CSV of the grades.
     Class(crate::class::ClassArgs),
@@ -86,6 +92,7 @@ pub fn main() -> i32 {
         Some(Command::Load(load)) => block_on(crate::load::main(load)),
         Some(Command::Run(run)) => block_on(run::main(run)),
         Some(Command::Client(client)) => block_on(client::main(client)),
+        Some(Command::Sniff(sniff)) => block_on(crate::sniff::main(sniff)),
         Some(Command::Class(class)) => block_on(crate::class::fanout::main(class)),
         Some(Command::Grade(grade)) => block_on(crate::class::grade::main(grade)),
         Some(Command::Merge(merge)) => crate::class::merge::main(&merge),

@@ -86,7 +86,7 @@ pub struct ReportArgs {
     pub grading: Option<PathBuf>,
 }
 
-fn parse_scale(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_scale(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(f) if (0.1..=100.0).contains(&f) => Ok(f),
         _ => Err(format!("`{text}` is not a factor between 0.1 and 100")),

@@ -18,14 +18,19 @@
 //!   client must pass strict, the faithful seed-style client core, and each bug planted in
 //!   `buggy_client.py` must fail the test named for it (see [`clients`]).
 //!
-//! Every server run is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
-//! the tests that caught it — on every run (`JUDGE=dialects` or `JUDGE=clients` judges one table only). A plain
+//! - **Sniff** (`conformance sniff`): the profile it drafts for each server of the corpus
+//!   means what the hand-written one does, and never makes a catalogued bug pass (see
+//!   [`sniff`]).
+//!
+//! Every judgement of a bug is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
+//! the tests that caught it — on every run (`JUDGE=dialects`, `JUDGE=clients` or `JUDGE=sniff` judges one table only). A plain
 //! `main` (harness = false) so the tables are printed.
 
 mod catalogue;
 mod clients;
 mod planted;
 mod run;
+mod sniff;
 
 use chat_test_support::root;
 
@@ -77,6 +82,7 @@ fn seed_run(args: &str, profile: &str, level: &'static str) -> Run {
         level,
         filters: Vec::new(),
         skip: false,
+        isolate: true,
     }
 }
 
@@ -101,6 +107,7 @@ fn fixture_run(
         level,
         filters: Vec::new(),
         skip: false,
+        isolate: true,
     }
 }
 
@@ -365,10 +372,15 @@ fn main() {
         wrong += judge_planted(&CLASSICS, bugs.clone());
     }
     if wanted("dialects") {
-        wrong += judge_planted(&DIALECTS, bugs);
+        wrong += judge_planted(&DIALECTS, bugs.clone());
     }
     if wanted("clients") {
         wrong += clients::judge();
+    }
+    // `JUDGE=sniff-all`: the sniff table with every planted bug, each run with its draft.
+    let sniff_all = only.as_deref() == Some("sniff-all");
+    if wanted("sniff") || sniff_all {
+        wrong += sniff::judge(&bugs, sniff_all);
     }
     if wrong == 0 {
         println!("\nevery server and client judged right");

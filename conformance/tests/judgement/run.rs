@@ -15,8 +15,9 @@ const PARALLEL: usize = 4;
 pub const SEED: &str = "20261126";
 
 /// What to run: a server command (`{port}` included), its profile, a level, and the
-/// `--filter`s that narrow it (none: every test of the level). Every run is `--isolate`: a fresh server per
-/// test, so a bug is credited to the tests about it, not to every test after the room broke.
+/// `--filter`s that narrow it (none: every test of the level). A judgement of a bug runs
+/// `--isolate`: a fresh server per test, so a bug is credited to the tests about it, not to
+/// every test after the room broke.
 pub struct Run {
     pub server_cmd: String,
     pub profile: String,
@@ -24,6 +25,8 @@ pub struct Run {
     pub filters: Vec<String>,
     /// Nothing to run: the outcome is empty (a baseline no bug needs).
     pub skip: bool,
+    /// A fresh server per test (`--isolate`); otherwise one server for the run.
+    pub isolate: bool,
 }
 
 /// One test's line of the report.
@@ -83,8 +86,11 @@ impl Execute for Run {
             };
         }
         let mut command = conformance();
+        if self.isolate {
+            command.arg("--isolate");
+        }
         command
-            .args(["--isolate", "--format", "json", "--seed", SEED])
+            .args(["--format", "json", "--seed", SEED])
             .args(["--level", self.level, "--profile", &self.profile])
             .args(["--server-cmd", &self.server_cmd]);
         for filter in &self.filters {
@@ -135,25 +141,34 @@ pub fn outcome_of(mut command: Command) -> Outcome {
 
 /// Runs every run, `PARALLEL` at a time; the outcomes in the runs' order.
 pub fn run_all<T: Execute + Sync>(runs: &[T]) -> Vec<Outcome> {
+    pool(runs, PARALLEL, T::execute)
+}
+
+/// `work` on every item, `parallel` at a time; the results in the items' order.
+pub fn pool<T: Sync, R: Send>(
+    items: &[T],
+    parallel: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
     let next = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<Option<Outcome>>> = Mutex::new(runs.iter().map(|_| None).collect());
+    let results: Mutex<Vec<Option<R>>> = Mutex::new(items.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..PARALLEL {
+        for _ in 0..parallel {
             scope.spawn(|| {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(run) = runs.get(i) else { break };
-                    let outcome = run.execute();
-                    outcomes.lock().unwrap()[i] = Some(outcome);
+                    let Some(item) = items.get(i) else { break };
+                    let result = work(item);
+                    results.lock().unwrap()[i] = Some(result);
                 }
             });
         }
     });
-    outcomes
+    results
         .into_inner()
         .unwrap()
         .into_iter()
-        .map(|o| o.expect("every run was executed"))
+        .map(|o| o.expect("every item was worked on"))
         .collect()
 }
 

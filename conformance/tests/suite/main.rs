@@ -30,6 +30,7 @@ mod recipes;
 mod reports;
 mod scenarios;
 mod servers;
+mod sniff;
 mod tap_reader;
 mod wild_report;
 mod wild_target;

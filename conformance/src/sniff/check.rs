@@ -1,0 +1,99 @@
+//! The quick check after drafting: the core join, broadcast and leave tests run with the
+//! draft, through the suite's own runner, and the verdict says whether the draft is good
+//! enough to run the suite, or which key to look at.
+
+use std::sync::Arc;
+
+use crate::cli::SuiteArgs;
+use crate::cli::run::run_suite;
+use crate::model::{Level, Status};
+use crate::profile::Profile;
+use crate::runner;
+use crate::target::TargetSpec;
+
+/// The tests of the quick check: the first of each core group a wrong key breaks.
+pub const QUICK_TESTS: &[&str] = &[
+    "join.single",
+    "join.not_to_self",
+    "broadcast.basic",
+    "broadcast.no_echo",
+    "leave.quit",
+    "leave.fin_idle",
+];
+
+/// The keys to look at when `test` fails.
+fn keys_for(test: &str) -> &'static str {
+    match test {
+        "leave.quit" => "quit, farewell, leave",
+        t if t.starts_with("join.") => "prompt, welcome, join",
+        t if t.starts_with("broadcast.") => "chat, send",
+        t if t.starts_with("leave.") => "leave",
+        _ => "framing",
+    }
+}
+
+/// The verdict of the quick check, one line per finding, for stderr.
+pub struct Checked {
+    /// Every quick test passed.
+    pub passed: bool,
+    /// What to say.
+    pub lines: Vec<String>,
+}
+
+/// Runs the quick check on the server of `spec` with `profile`.
+pub async fn quick_check(spec: &TargetSpec, profile: Profile, scale: f64) -> Checked {
+    let suite = SuiteArgs {
+        level: Level::Core,
+        filter: QUICK_TESTS.iter().map(|t| t.to_string()).collect(),
+        list: false,
+        explain: None,
+        timeout_ms: crate::cli::DEFAULT_TIMEOUT_MS,
+        timeout_scale: scale,
+        seed: None,
+        repeat: 1,
+    };
+    let tests = runner::in_run_order(runner::select(
+        crate::catalogue::all(),
+        Level::Core,
+        &suite.filter,
+    ))
+    .into_iter()
+    .filter(|t| QUICK_TESTS.contains(&t.id))
+    .collect::<Vec<_>>();
+    let report = run_suite(
+        spec,
+        &Arc::new(profile),
+        &suite,
+        false,
+        &tests,
+        |_, _, _| {},
+    )
+    .await;
+    let report = match report {
+        Ok(report) => report,
+        Err(e) => {
+            return Checked {
+                passed: false,
+                lines: vec![format!("the quick check could not run: {e}")],
+            };
+        }
+    };
+    let mut lines = Vec::new();
+    let mut passed = true;
+    for result in &report.results {
+        match &result.status {
+            Status::Fail(_) | Status::Intermittent(_) => {
+                passed = false;
+                lines.push(format!(
+                    "  FAIL {} ({}): look at {} — or the server has that bug",
+                    result.id,
+                    result.requirement,
+                    keys_for(&result.id)
+                ));
+            }
+            Status::Skip { reason, .. } => lines.push(format!("  skip {}: {reason}", result.id)),
+            Status::Pass { .. } => lines.push(format!("  pass {}", result.id)),
+        }
+    }
+    Checked { passed, lines }
+}

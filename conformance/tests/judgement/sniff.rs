@@ -1,0 +1,537 @@
+//! The sniff table (`JUDGE=sniff`): `conformance sniff` drafts a profile for every server of
+//! the corpus (the seed, line and chunk; the reference server; the dialect fixtures), and the
+//! draft is compared, as a parsed profile, with the hand-written one. Wording must match;
+//! a behaviour key (echo, the joiner's or quitter's own line, no join or leave lines, a
+//! re-prompted bad name) may differ only where the draft flags it with an `# OBSERVED:`
+//! comment. Core runs with either profile, and the JSON statuses are compared. At least
+//! 80 % of the corpus must draft without any wording difference.
+//!
+//! Then the same for every catalogued buggy server (each `--bug` of the seed, each bug
+//! planted in a dialect fixture): sniff drafts from the buggy server itself, and the tests
+//! that can catch the bug, run with that draft, must still fail — a draft never makes a
+//! planted bug pass. Last, hostile servers: sniff must give up with exit 1 or 2, in time.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use chat_test_support::root;
+use conformance::profile::Profile;
+
+use crate::catalogue::Bug;
+use crate::planted::Plan;
+use crate::run::{Catch, Outcome, Run, pool, run_all};
+use crate::{CLASSICS, DIALECTS, caught, fixture_run, runnable, seed_run};
+
+/// Sniffs at once: they mostly wait for what does not come.
+const SNIFF_PARALLEL: usize = 4;
+/// Longest a sniff of a hostile server may take.
+const HOSTILE_BOUND: Duration = Duration::from_secs(30);
+/// Share of the corpus whose drafts must have the hand-written wording.
+const EQUAL_SHARE: f64 = 0.8;
+
+/// A server to sniff, and what its draft is judged against.
+struct Case {
+    name: String,
+    /// The server, for `sniff` and the runs (`{port}` included).
+    server: Run,
+    /// A buggy server: the tests that must still fail with the draft, and at what level.
+    bug: Option<(Catch, Vec<String>, &'static str)>,
+}
+
+/// What `sniff` gave.
+struct Sniffed {
+    exit: Option<i32>,
+    text: String,
+    stderr: String,
+    took: Duration,
+}
+
+fn sniff(server_cmd: &str) -> Sniffed {
+    let started = Instant::now();
+    let out = crate::run::conformance()
+        .args(["sniff", "--no-check", "--server-cmd", server_cmd])
+        .output()
+        .expect("conformance sniff runs");
+    Sniffed {
+        exit: out.status.code(),
+        text: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        took: started.elapsed(),
+    }
+}
+
+/// Where a draft is kept, to be run with `--profile` and read by hand.
+fn draft_path(name: &str) -> PathBuf {
+    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sniff");
+    std::fs::create_dir_all(&folder).expect("the drafts' folder can be made");
+    folder.join(format!("{name}.toml"))
+}
+
+/// The keys on which two profiles differ, as parsed. A prompt is compared without its
+/// final newline (consumed either way: PROTOCOL.md §11).
+fn differing_keys(hand: &Profile, draft: &Profile) -> Vec<&'static str> {
+    let source =
+        |t: &Option<conformance::profile::Template>| t.as_ref().map(|t| t.source().to_string());
+    let sources = |ts: &[conformance::profile::Template]| {
+        ts.iter()
+            .map(|t| t.source().to_string())
+            .collect::<Vec<_>>()
+    };
+    let prompt = |p: &Profile| p.prompt.trim_end_matches(['\n', '\r']).to_string();
+    let checks: [(&'static str, bool); 16] = [
+        ("framing", hand.framing == draft.framing),
+        ("quit", source(&hand.quit) == source(&draft.quit)),
+        ("prompt", prompt(hand) == prompt(draft)),
+        ("welcome", sources(&hand.welcome) == sources(&draft.welcome)),
+        ("join", source(&hand.join) == source(&draft.join)),
+        ("leave", source(&hand.leave) == source(&draft.leave)),
+        ("chat", hand.chat.source() == draft.chat.source()),
+        ("send", hand.send.source() == draft.send.source()),
+        (
+            "echo",
+            hand.echo == draft.echo && source(&hand.own_echo) == source(&draft.own_echo),
+        ),
+        ("announce_self", hand.announce_self == draft.announce_self),
+        (
+            "farewell",
+            source(&hand.farewell) == source(&draft.farewell),
+        ),
+        ("leave_to_self", hand.leave_to_self == draft.leave_to_self),
+        ("error", hand.error.source() == draft.error.source()),
+        ("reject", hand.reject == draft.reject),
+        (
+            "ignore",
+            hand.ignore
+                .iter()
+                .map(|r| r.as_str())
+                .eq(draft.ignore.iter().map(|r| r.as_str())),
+        ),
+        ("strip_ansi", hand.strip_ansi == draft.strip_ansi),
+    ];
+    checks
+        .into_iter()
+        .filter(|(_, same)| !same)
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// Whether `key` is a behaviour the hand-written profile relaxes (so the draft keeps the
+/// protocol's value and must flag it).
+fn is_behaviour(key: &str, hand: &Profile) -> bool {
+    match key {
+        "echo" | "announce_self" | "leave_to_self" | "reject" => true,
+        "join" => hand.join.is_none(),
+        "quit" => hand.quit.is_none(),
+        "leave" => hand.leave.is_none(),
+        _ => false,
+    }
+}
+
+/// Whether the draft flags `key` with an `# OBSERVED:` comment naming the change.
+fn flagged(key: &str, text: &str) -> bool {
+    text.lines()
+        .any(|l| l.starts_with("# OBSERVED:") && l.contains(&format!("set {key} =")))
+}
+
+/// Test id → status of a run.
+fn statuses(outcome: &Outcome) -> BTreeMap<&str, &str> {
+    outcome
+        .tests
+        .iter()
+        .map(|t| (t.id.as_str(), t.status.as_str()))
+        .collect()
+}
+
+/// The tests whose status differs between two runs (or why a run had no report).
+fn status_differences(a: &Outcome, b: &Outcome) -> Vec<String> {
+    if let Some(problem) = a.problem.as_ref().or(b.problem.as_ref()) {
+        return vec![problem.clone()];
+    }
+    let (a, b) = (statuses(a), statuses(b));
+    let ids: std::collections::BTreeSet<&str> = a.keys().chain(b.keys()).copied().collect();
+    ids.into_iter()
+        .filter(|id| a.get(id) != b.get(id))
+        .map(|id| {
+            format!(
+                "{id}: {} → {}",
+                a.get(id).unwrap_or(&"-"),
+                b.get(id).unwrap_or(&"-")
+            )
+        })
+        .collect()
+}
+
+/// The corpus: every server with a hand-written profile.
+fn corpus() -> Vec<Case> {
+    let seed = |name: &str, args: &str, profile: &str| Case {
+        name: name.to_string(),
+        server: seed_run(args, profile, "core"),
+        bug: None,
+    };
+    let reference = format!(
+        "{} serve-reference --port {{port}}",
+        env!("CARGO_BIN_EXE_conformance")
+    );
+    let mut cases = vec![
+        seed("seed", "", "fixtures/profiles/seed.toml"),
+        seed(
+            "seed-chunk",
+            "--framing chunk",
+            "fixtures/profiles/seed-chunk.toml",
+        ),
+        Case {
+            name: "reference".into(),
+            server: Run {
+                server_cmd: reference,
+                profile: "fixtures/profiles/reference.toml".into(),
+                ..seed_run("", "", "core")
+            },
+            bug: None,
+        },
+    ];
+    for fixture in DIALECTS.fixtures {
+        let script = DIALECTS.source(fixture);
+        if runnable(&script) {
+            cases.push(Case {
+                name: fixture.to_string(),
+                server: fixture_run(&script, &DIALECTS, fixture, "core"),
+                bug: None,
+            });
+        }
+    }
+    cases
+}
+
+/// Every catalogued buggy server: each `--bug` of the seed; with `planted`, also each bug
+/// planted in a dialect or classic fixture.
+fn buggy(bugs: &[Bug], planted: bool) -> Vec<Case> {
+    let mut cases: Vec<Case> = bugs
+        .iter()
+        .map(|bug| Case {
+            name: format!("seed --bug {}", bug.name),
+            server: seed_run(
+                &format!("--bug {}", bug.name),
+                "fixtures/profiles/seed.toml",
+                bug.level,
+            ),
+            bug: Some((bug.catch.clone(), bug.filters(), bug.level)),
+        })
+        .collect();
+    if !planted {
+        return cases;
+    }
+    for corpus in [&DIALECTS, &CLASSICS] {
+        let corpus_bugs = corpus.bugs(bugs.to_vec());
+        for fixture in corpus.fixtures {
+            if !runnable(&corpus.source(fixture)) {
+                continue;
+            }
+            for (bug, plan) in corpus_bugs.iter().zip(corpus.plans(fixture, &corpus_bugs)) {
+                if let Plan::Patched(path) = plan {
+                    cases.push(Case {
+                        name: format!("{fixture} + {}", bug.name),
+                        server: fixture_run(&path, corpus, fixture, bug.level),
+                        bug: Some((bug.catch.clone(), bug.filters(), bug.level)),
+                    });
+                }
+            }
+        }
+    }
+    cases
+}
+
+/// The hostile servers, each a mode of `fixtures/hostile/hostile_server.py`.
+const HOSTILE: &[&str] = &[
+    "silent",
+    "close",
+    "garbage",
+    "flood",
+    "drip",
+    "refuse-after-first",
+];
+
+/// A case after sniffing: its draft, parsed, and how it differs from the hand-written profile.
+struct Judged<'a> {
+    case: &'a Case,
+    sniffed: Sniffed,
+    /// The draft's file, for `--profile`.
+    path: PathBuf,
+    /// The keys that differ, or why there is no draft.
+    keys: Result<Vec<&'static str>, String>,
+    hand: Profile,
+}
+
+impl Judged<'_> {
+    fn behaviour(&self, key: &str) -> bool {
+        is_behaviour(key, &self.hand)
+    }
+
+    /// A run of this case's server with `profile`, at its level, of `filters`.
+    fn run(&self, profile: String, filters: Vec<String>, isolate: bool) -> Run {
+        Run {
+            server_cmd: self.case.server.server_cmd.clone(),
+            profile,
+            level: self.case.server.level,
+            filters,
+            skip: false,
+            isolate,
+        }
+    }
+
+    fn draft_run(&self, filters: Vec<String>, isolate: bool) -> Run {
+        self.run(self.path.display().to_string(), filters, isolate)
+    }
+
+    fn hand_run(&self, filters: Vec<String>, isolate: bool) -> Run {
+        self.run(self.case.server.profile.clone(), filters, isolate)
+    }
+}
+
+fn judged(case: &Case, sniffed: Sniffed) -> Judged<'_> {
+    let path = draft_path(&case.name.replace([' ', '+'], "_"));
+    std::fs::write(&path, &sniffed.text).expect("the draft can be written");
+    let hand = Profile::load(&root().join(&case.server.profile).display().to_string())
+        .expect("the hand-written profile parses");
+    let keys = if sniffed.exit != Some(0) {
+        Err(format!("no draft: {}", one_line(&sniffed.stderr, "")))
+    } else {
+        Profile::parse("draft", &sniffed.text)
+            .map(|draft| differing_keys(&hand, &draft))
+            .map_err(|e| format!("the draft does not parse: {e}"))
+    };
+    Judged {
+        case,
+        sniffed,
+        path,
+        keys,
+        hand,
+    }
+}
+
+/// The sniff table; returns how many verdicts were wrong. `full`: the bugs planted in the
+/// dialect and classic fixtures too, and every buggy server run with its draft even when
+/// the draft is the hand-written profile (`JUDGE=sniff-all`).
+pub fn judge(bugs: &[Bug], full: bool) -> usize {
+    let started = Instant::now();
+    let corpus = corpus();
+    let buggy = buggy(bugs, full);
+    let hostile = root().join("fixtures/hostile/hostile_server.py");
+    let hostile_cmds: Vec<String> = HOSTILE
+        .iter()
+        .map(|mode| {
+            format!(
+                "python3 {} --mode {mode} --port {{port}}",
+                hostile.display()
+            )
+        })
+        .collect();
+    let cases: Vec<&Case> = corpus.iter().chain(&buggy).collect();
+    let sniffed = pool(&cases, SNIFF_PARALLEL, |case| {
+        sniff(&case.server.server_cmd)
+    });
+    let hostile_sniffed = pool(&hostile_cmds, SNIFF_PARALLEL, |cmd| sniff(cmd));
+    let judged: Vec<Judged> = cases
+        .iter()
+        .zip(sniffed)
+        .map(|(case, s)| judged(case, s))
+        .collect();
+    let (corpus_judged, buggy_judged) = judged.split_at(corpus.len());
+    let mut wrong = 0;
+    wrong += judge_corpus(corpus_judged);
+    wrong += judge_buggy(buggy_judged, full);
+    wrong += judge_hostile(&hostile_sniffed);
+    println!("\nsniff table: {:.0}s", started.elapsed().as_secs_f64());
+    wrong
+}
+
+/// Corpus: wording equal, behaviour flagged, core statuses equal with either profile (a
+/// difference is run again, one fresh server per test, before it counts).
+fn judge_corpus(judged: &[Judged]) -> usize {
+    let runs: Vec<Run> = judged
+        .iter()
+        .flat_map(|j| {
+            [
+                j.hand_run(Vec::new(), false),
+                j.draft_run(Vec::new(), false),
+            ]
+        })
+        .collect();
+    let outcomes = run_all(&runs);
+    let mut differences: Vec<Vec<String>> = outcomes
+        .chunks(2)
+        .map(|pair| status_differences(&pair[0], &pair[1]))
+        .collect();
+    // Differences where the profiles mean the same are run again, alone and isolated: a
+    // test that failed once under load must fail again to count.
+    let again: Vec<(usize, Vec<String>)> = judged
+        .iter()
+        .enumerate()
+        .filter(|(i, j)| j.keys.as_ref().is_ok_and(Vec::is_empty) && !differences[*i].is_empty())
+        .map(|(i, _)| {
+            (
+                i,
+                differences[i]
+                    .iter()
+                    .map(|d| d.split(':').next().unwrap_or_default().to_string())
+                    .collect(),
+            )
+        })
+        .collect();
+    let reruns: Vec<Run> = again
+        .iter()
+        .flat_map(|(i, ids)| {
+            [
+                judged[*i].hand_run(ids.clone(), true),
+                judged[*i].draft_run(ids.clone(), true),
+            ]
+        })
+        .collect();
+    for ((i, _), pair) in again.iter().zip(run_all(&reruns).chunks(2)) {
+        differences[*i] = status_differences(&pair[0], &pair[1]);
+    }
+    println!(
+        "\nProfiles drafted by `conformance sniff`, compared parsed with the hand-written ones; core run with each\n"
+    );
+    println!(
+        "{:<14} {:>6} {:<36} {:<8} core statuses, hand-written → draft",
+        "server", "sniff", "keys that differ (* behaviour)", "verdict"
+    );
+    let mut wrong = 0;
+    let mut equal = 0;
+    for ((j, pair), differences) in judged.iter().zip(outcomes.chunks(2)).zip(&differences) {
+        let (shown, ok) = match &j.keys {
+            Err(why) => (why.clone(), false),
+            Ok(keys) => {
+                let unflagged: Vec<&str> = keys
+                    .iter()
+                    .copied()
+                    .filter(|k| j.behaviour(k) && !flagged(k, &j.sniffed.text))
+                    .collect();
+                equal += usize::from(keys.iter().all(|k| j.behaviour(k)));
+                let shown: Vec<String> = keys
+                    .iter()
+                    .map(|k| {
+                        if j.behaviour(k) {
+                            format!("{k}*")
+                        } else {
+                            k.to_string()
+                        }
+                    })
+                    .collect();
+                let mut shown = if shown.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    shown.join(" ")
+                };
+                if !unflagged.is_empty() {
+                    shown.push_str(&format!(" UNFLAGGED: {}", unflagged.join(" ")));
+                }
+                // With the same meaning, core must agree.
+                (
+                    shown,
+                    unflagged.is_empty() && (!keys.is_empty() || differences.is_empty()),
+                )
+            }
+        };
+        let same = if differences.is_empty() {
+            format!("same ({})", pair[1].summary())
+        } else {
+            format!(
+                "differ in {}: {}{}",
+                differences.len(),
+                differences[..differences.len().min(3)].join(", "),
+                if differences.len() > 3 { ", …" } else { "" }
+            )
+        };
+        wrong += usize::from(!ok);
+        let mark = if ok { "ok" } else { "WRONG" };
+        println!(
+            "{:<14} {:>5.1}s {shown:<36} {mark:<8} {same}",
+            j.case.name,
+            j.sniffed.took.as_secs_f64()
+        );
+    }
+    let share = equal as f64 / judged.len().max(1) as f64;
+    let enough = share >= EQUAL_SHARE;
+    println!(
+        "\n{equal} of {} drafts have the hand-written wording, behaviour keys aside ({:.0} %, at least {:.0} % needed): {}",
+        judged.len(),
+        share * 100.0,
+        EQUAL_SHARE * 100.0,
+        if enough { "ok" } else { "WRONG" }
+    );
+    wrong + usize::from(!enough)
+}
+
+/// Buggy servers: the tests that can catch the bug, run with the draft, still fail. A draft
+/// that parses as the hand-written profile gives the run the seed and dialect tables judge
+/// already: it is run here only when `full`.
+fn judge_buggy(judged: &[Judged], full: bool) -> usize {
+    let to_run: Vec<&Judged> = judged
+        .iter()
+        .filter(|j| full || j.keys.as_ref().is_ok_and(|k| !k.is_empty()))
+        .collect();
+    let runs: Vec<Run> = to_run
+        .iter()
+        .map(|j| j.draft_run(j.case.bug.as_ref().expect("a buggy case").1.clone(), true))
+        .collect();
+    let mut outcomes = to_run
+        .iter()
+        .map(|j| j.case.name.as_str())
+        .zip(run_all(&runs))
+        .collect::<BTreeMap<_, _>>();
+    println!(
+        "\nBuggy servers: the tests that can catch the bug, run with the draft sniffed from the buggy server, must still fail\n"
+    );
+    let mut wrong = 0;
+    for j in judged {
+        let (catch, _, level) = j.case.bug.as_ref().expect("a buggy case");
+        let (ok, shown) = match (&j.keys, outcomes.remove(j.case.name.as_str())) {
+            (Err(why), _) => (false, why.clone()),
+            (Ok(_), Some(outcome)) => {
+                let verdict = caught(&outcome, |t| catch.covers(t));
+                (verdict.ok, verdict.shown)
+            }
+            (Ok(_), None) => (
+                true,
+                "draft = hand-written profile (its run is judged in the bug tables)".to_string(),
+            ),
+        };
+        wrong += usize::from(!ok);
+        let mark = if ok { "ok" } else { "WRONG" };
+        let keys = j.keys.as_ref().map(|k| k.join(" ")).unwrap_or_default();
+        println!(
+            "{:<30} {level:<7} {mark:<6} {:<18} {shown}",
+            j.case.name,
+            if keys.is_empty() { "-" } else { &keys }
+        );
+    }
+    wrong
+}
+
+/// Hostile servers: sniff gives up with exit 1 or 2, in time.
+fn judge_hostile(sniffed: &[Sniffed]) -> usize {
+    println!(
+        "\nHostile servers: sniff must give up (exit 1 or 2) within {}s\n",
+        HOSTILE_BOUND.as_secs()
+    );
+    let mut wrong = 0;
+    for (mode, sniffed) in HOSTILE.iter().zip(sniffed) {
+        let ok = matches!(sniffed.exit, Some(1 | 2)) && sniffed.took <= HOSTILE_BOUND;
+        wrong += usize::from(!ok);
+        let mark = if ok { "ok" } else { "WRONG" };
+        println!(
+            "{mode:<20} exit {:<4} {:>5.1}s {mark:<6} {}",
+            sniffed.exit.map_or("-".into(), |c| c.to_string()),
+            sniffed.took.as_secs_f64(),
+            one_line(&sniffed.stderr, "")
+        );
+    }
+    wrong
+}
+
+/// The last line of `stderr` (what sniff concluded), or `fallback`.
+fn one_line(stderr: &str, fallback: &str) -> String {
+    stderr.lines().last().unwrap_or(fallback).to_string()
+}
