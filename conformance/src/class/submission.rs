@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use crate::shell::quote as shell_quote;
+
 /// One student's submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
@@ -72,10 +74,6 @@ pub fn discover(dir: &Path) -> Result<Vec<Submission>, String> {
     Ok(found)
 }
 
-/// `text` as one shell word: in single quotes, each `'` written `'\''`.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
 
 #[cfg(test)]
 mod tests {

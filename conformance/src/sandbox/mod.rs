@@ -1,0 +1,53 @@
+//! Untrusted servers (students' submissions) run confined: `conformance class` and `grade`
+//! by default, `conformance run --server-cmd … --sandbox` when asked. Linux only; it needs
+//! root, bubblewrap (`bwrap`) and util-linux's `setpriv` and `prlimit`.
+//!
+//! Two layers, both bubblewrap:
+//! - [`network`]: the harness re-executes itself in a private network namespace
+//!   (`bwrap --unshare-net`: loopback only, brought up), so the server it starts shares the
+//!   harness's loopback and nothing else; a hard-coded port there collides with nothing.
+//! - [`jail`]: every command of the submission (its build and its server) runs as
+//!   `bwrap … -- setpriv … -- prlimit … -- sh -c CMD`: in a mount namespace of its own
+//!   whose system is read-only, where the teacher's files (the class folder, the reports
+//!   folder, the profile and `[grading]` file) are hidden, the submission's folder is a
+//!   private writable copy (bound at its own path) and a scratch folder is `HOME` and
+//!   `TMPDIR`; in a pid namespace of its own (when the server ends, or the harness dies,
+//!   every process it left is killed by the kernel); as a user id of its own
+//!   ([`jail::Jail::uid`], unique to the grading), without capabilities or setuid gains;
+//!   under the limits of [`limits`].
+//!
+//! What it prevents: any traffic off the machine (and to anything listening on the host's
+//! loopback), writes outside the submission's copy and its scratch folder, reading other
+//! submissions, their reports and the teacher's profile, fork bombs (a per-user process
+//! limit that binds, since the user is not root), unbounded memory, busy loops without end
+//! (CPU time), processes that outlive the grading.
+//!
+//! What it does not: the rest of the system stays readable where its permissions let
+//! anybody read it (a teacher's world-readable files elsewhere, e.g. in `/home`); there is
+//! no seccomp filter (every system call the kernel lets an unprivileged user make is
+//! allowed: kernel bugs are not contained); the memory bound is per process (RLIMIT_DATA),
+//! not per submission; CPU time is bounded per process, and the wall-clock bound is the
+//! grading's (`class --submission-timeout`); disk use inside the copy and the scratch
+//! folder (on the real disk) is not bounded.
+
+pub mod jail;
+pub mod limits;
+pub mod network;
+
+pub use jail::Jail;
+pub use network::{enter_private_network, probe};
+
+/// The first of the user ids the jailed commands run as: the grading's is this plus the
+/// harness's process id, so two gradings at once never share one (nor its process count).
+/// Far above the ids of people and of container sub-id ranges (100000-165535, by default).
+pub const UID_BASE: u32 = 1_500_000_000;
+
+/// The message of a sandbox that cannot be set up: why, and `without` (how to run
+/// unconfined: `give --no-sandbox`).
+pub fn unavailable(reason: &str, without: &str) -> String {
+    format!(
+        "the sandbox for untrusted servers cannot be set up: {reason}. It needs Linux, root, \
+         bubblewrap (`apt-get install bubblewrap`) and util-linux's setpriv and prlimit; or \
+         {without} to run them unconfined"
+    )
+}
