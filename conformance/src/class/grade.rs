@@ -142,10 +142,7 @@ async fn test(
     }
     let command = submission.fill(&options.server_cmd);
     let spec = match jail {
-        Some(jail) => TargetSpec::Sandboxed {
-            launch: jail.launch(&command),
-            command,
-        },
+        Some(jail) => jail.confine(command),
         None => TargetSpec::Command(command),
     };
     run_suite(

@@ -15,6 +15,7 @@ use super::UID_BASE;
 use super::limits::prlimit_args;
 use super::network::INSIDE;
 use crate::shell::quote;
+use crate::target::TargetSpec;
 
 /// One grading's jail: its user, its scratch folder, what it hides and the folder it shows.
 #[derive(Debug)]
@@ -70,6 +71,14 @@ impl Jail {
     /// The user (and group) id the jailed commands run as: unique to this grading.
     pub fn uid(&self) -> u32 {
         self.uid
+    }
+
+    /// The server started by `command` (a shell command with `{port}`), in the jail.
+    pub fn confine(&self, command: String) -> TargetSpec {
+        TargetSpec::Sandboxed {
+            launch: self.launch(&command),
+            command,
+        }
     }
 
     /// `command` (a shell command) as a shell command that runs it in the jail.
