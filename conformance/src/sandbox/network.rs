@@ -31,6 +31,10 @@ pub fn probe() -> Result<(), String> {
     if !is_root() {
         return Err("it runs the servers as a user of their own, which only root can".into());
     }
+    Command::new("bwrap")
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("`bwrap` could not be run ({e})"))?;
     let jail = Jail::new(&[])?;
     let mut args = outer_args();
     args.extend(["sh".into(), "-c".into(), jail.launch("true").into()]);
