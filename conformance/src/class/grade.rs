@@ -138,7 +138,12 @@ async fn test(
         let log = log_path(&options.out_dir, submission, "build");
         let bound = Duration::from_secs(options.build_timeout);
         let command = submission.fill(command);
-        build(&jail.map_or(command.clone(), |j| j.launch(&command)), bound, &log).await?;
+        build(
+            &jail.map_or(command.clone(), |j| j.launch(&command)),
+            bound,
+            &log,
+        )
+        .await?;
     }
     let command = submission.fill(&options.server_cmd);
     let spec = match jail {

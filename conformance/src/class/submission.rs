@@ -74,7 +74,6 @@ pub fn discover(dir: &Path) -> Result<Vec<Submission>, String> {
     Ok(found)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

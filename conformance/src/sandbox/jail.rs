@@ -62,7 +62,11 @@ impl Jail {
         let copy = self.scratch.join("folder");
         // -a keeps links as links: one that points out of the folder is followed, if at all,
         // inside the jail, as its user.
-        run(Command::new("cp").arg("-a").arg("--").arg(folder).arg(&copy))?;
+        run(Command::new("cp")
+            .arg("-a")
+            .arg("--")
+            .arg(folder)
+            .arg(&copy))?;
         self.give(&copy)?;
         self.folder = Some(folder.to_owned());
         Ok(self)
@@ -116,9 +120,25 @@ impl Jail {
         let (uid, id) = (self.uid.to_string(), self.uid.to_string());
         words.extend(
             [
-                "--setenv", "HOME", &home, "--setenv", "TMPDIR", &home, "--unsetenv", INSIDE,
-                "--", "setpriv", "--reuid", &uid, "--regid", &id, "--clear-groups",
-                "--no-new-privs", "--inh-caps=-all", "--bounding-set=-all", "--",
+                "--setenv",
+                "HOME",
+                &home,
+                "--setenv",
+                "TMPDIR",
+                &home,
+                "--unsetenv",
+                INSIDE,
+                "--",
+                "setpriv",
+                "--reuid",
+                &uid,
+                "--regid",
+                &id,
+                "--clear-groups",
+                "--no-new-privs",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--",
             ]
             .map(str::to_owned),
         );
@@ -131,7 +151,9 @@ impl Jail {
     /// jail's user, for it alone.
     fn give(&self, path: &Path) -> Result<(), String> {
         let owner = format!("{0}:{0}", self.uid);
-        run(Command::new("chown").args(["-R", "-h", &owner, "--"]).arg(path))?;
+        run(Command::new("chown")
+            .args(["-R", "-h", &owner, "--"])
+            .arg(path))?;
         run(Command::new("chmod").args(["700", "--"]).arg(path))
     }
 }

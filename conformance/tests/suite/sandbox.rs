@@ -166,7 +166,10 @@ fn run_sandbox_shows_the_server_loopback_only_and_tests_it_as_usual() {
             "--server-cmd",
             &format!("python3 {} --port {{port}}", seed.display()),
             "--profile",
-            &root().join("fixtures/class/teacher.toml").display().to_string(),
+            &root()
+                .join("fixtures/class/teacher.toml")
+                .display()
+                .to_string(),
             "--filter",
             "join.single",
             "--filter",
