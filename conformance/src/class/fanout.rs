@@ -206,8 +206,12 @@ async fn run_child(
         )),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
-            kill_group(child.id());
+            let id = child.id();
+            kill_group(id);
             let _ = child.wait().await;
+            if let Some(id) = id {
+                crate::sandbox::jail::remove_scratch_of(id);
+            }
             let problem = format!("its grading took over {}s and was ended", bound.as_secs());
             write_problem(options, teacher, submission, &problem).map(|_| ())
         }

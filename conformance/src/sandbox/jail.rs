@@ -3,7 +3,7 @@
 //! own unprivileged user ([`Jail::uid`], via `setpriv`), under the limits of
 //! [`super::limits`] (via `prlimit`).
 //!
-//! The jail's scratch folder (`TMP/conformance-jail-PID`, owned by that user, removed when
+//! The jail's scratch folder (`TMP/conformance-jail-ID`, ID the grading's, owned by that user, removed when
 //! the [`Jail`] is dropped) holds `home/`, the commands' `HOME` and `TMPDIR`, and
 //! `folder/`, a copy of the submission's folder bound at the folder's own path: the
 //! submission writes into its copy, never into the teacher's.
@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use super::UID_BASE;
 use super::limits::prlimit_args;
-use super::network::INSIDE;
+use super::network::{INSIDE, grading_id};
 use crate::shell::quote;
 use crate::target::TargetSpec;
 
@@ -34,8 +34,9 @@ impl Jail {
     ///
     /// The scratch folder cannot be made or given to the jail's user.
     pub fn new(hidden: &[&Path]) -> Result<Jail, String> {
-        let uid = UID_BASE + std::process::id();
-        let scratch = std::env::temp_dir().join(format!("conformance-jail-{}", std::process::id()));
+        let id = grading_id();
+        let uid = UID_BASE + id;
+        let scratch = scratch_of(id);
         let jail = Jail {
             uid,
             hidden: hidden
@@ -162,6 +163,17 @@ impl Drop for Jail {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.scratch);
     }
+}
+
+/// The scratch folder of grading `id`'s jail.
+fn scratch_of(id: u32) -> PathBuf {
+    std::env::temp_dir().join(format!("conformance-jail-{id}"))
+}
+
+/// Removes the scratch folder of grading `id`'s jail, if any: for a grading that was killed
+/// before it could (`id`: the process id of the `grade` that was killed).
+pub fn remove_scratch_of(id: u32) {
+    let _ = std::fs::remove_dir_all(scratch_of(id));
 }
 
 /// Runs `command` to its end.

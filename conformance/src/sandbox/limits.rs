@@ -17,7 +17,7 @@
 pub const PROCESSES: u64 = 128;
 /// Private writable memory of one process, in bytes (1 GiB).
 pub const DATA_BYTES: u64 = 1 << 30;
-/// CPU time of one process, in seconds (then SIGXCPU, and SIGKILL a second later).
+/// CPU time of one process, in seconds (soft and hard alike: then it is killed).
 pub const CPU_SECONDS: u64 = 120;
 /// Open files of one process (the suite's strict tests hold hundreds of connections).
 pub const OPEN_FILES: u64 = 4096;

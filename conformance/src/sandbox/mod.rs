@@ -6,6 +6,8 @@
 //! - [`network`]: the harness re-executes itself in a private network namespace
 //!   (`bwrap --unshare-net`: loopback only, brought up), so the server it starts shares the
 //!   harness's loopback and nothing else; a hard-coded port there collides with nothing.
+//!   It is a pid namespace too: a harness killed (a grading over its bound) takes every
+//!   process it started with it.
 //! - [`jail`]: every command of the submission (its build and its server) runs as
 //!   `bwrap … -- setpriv … -- prlimit … -- sh -c CMD`: in a mount namespace of its own
 //!   whose system is read-only, where the teacher's files (the class folder, the reports
@@ -37,8 +39,8 @@ pub mod network;
 pub use jail::Jail;
 pub use network::{enter_private_network, probe};
 
-/// The first of the user ids the jailed commands run as: the grading's is this plus the
-/// harness's process id, so two gradings at once never share one (nor its process count).
+/// The first of the user ids the jailed commands run as: the grading's is this plus its
+/// [`network::grading_id`], so two gradings at once never share one (nor its process count).
 /// Far above the ids of people and of container sub-id ranges (100000-165535, by default).
 pub const UID_BASE: u32 = 1_500_000_000;
 

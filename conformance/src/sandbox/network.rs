@@ -1,7 +1,10 @@
 //! The harness in a private network namespace: [`enter_private_network`] re-executes this
 //! program, with the same arguments, under `bwrap --unshare-net` (loopback only, up), so that
-//! the servers it starts and the harness share a loopback nothing else reaches. The
-//! re-executed program knows it is inside by [`INSIDE`] in its environment.
+//! the servers it starts and the harness share a loopback nothing else reaches. It is a pid
+//! namespace of its own too: when the harness is killed (a grading over its bound), the
+//! kernel kills everything it started, however detached. The re-executed program knows it
+//! is inside by [`INSIDE`] in its environment, which holds the grading's id
+//! ([`grading_id`]).
 //!
 //! [`probe`] checks, before anything runs, that the whole sandbox (both layers, the user
 //! switch and the limits) can be set up here, by running `true` in it.
@@ -11,12 +14,23 @@ use std::process::{Command, Stdio};
 
 use super::jail::Jail;
 
-/// The environment variable that tells the re-executed harness it is in the namespace.
+/// The environment variable that tells the re-executed harness it is in the namespace, and
+/// its [`grading_id`].
 pub const INSIDE: &str = "CONFORMANCE_SANDBOXED";
 
 /// Whether this process is the harness re-executed in its private network namespace.
 pub fn inside() -> bool {
-    std::env::var_os(INSIDE).is_some_and(|v| v == "1")
+    std::env::var(INSIDE).is_ok_and(|v| v.parse::<u32>().is_ok())
+}
+
+/// A number no other grading running now has: the process id, outside the namespaces, of
+/// the harness that entered them (inside, its own id is the same small number in every
+/// grading).
+pub fn grading_id() -> u32 {
+    std::env::var(INSIDE)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(std::process::id)
 }
 
 /// Checks that the sandbox can be set up: root, and `true` run through both layers.
@@ -76,22 +90,26 @@ pub fn enter_private_network() -> Result<(), String> {
     Err(format!("`bwrap` could not be executed ({error})"))
 }
 
-/// bwrap's options for the harness: the same files and devices, a private network, its
-/// death with its parent's, and [`INSIDE`] set; then the command.
+/// bwrap's options for the harness: the same files and devices, a private network, a pid
+/// namespace of its own (and its `/proc`), its death with its parent's, and [`INSIDE`] set
+/// to the [`grading_id`]; then the command.
 fn outer_args() -> Vec<OsString> {
-    [
+    let mut args: Vec<OsString> = [
         "--unshare-net",
+        "--unshare-pid",
         "--die-with-parent",
         "--dev-bind",
         "/",
         "/",
+        "--proc",
+        "/proc",
         "--setenv",
         INSIDE,
-        "1",
-        "--",
     ]
     .map(OsString::from)
-    .to_vec()
+    .to_vec();
+    args.extend([grading_id().to_string().into(), "--".into()]);
+    args
 }
 
 #[cfg(unix)]

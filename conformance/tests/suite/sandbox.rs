@@ -2,7 +2,8 @@
 //! graded by `conformance class` beside two well-behaved ones (`faithful` in Python, `java`),
 //! each contained and graded 0 with a problem that says what happened, while the
 //! well-behaved ones get every point; the disk and the process table checked afterwards;
-//! `run --sandbox`; and `class` refusing when no sandbox can be set up.
+//! a grading killed at its bound taking its server with it; `run --sandbox`; and `class`
+//! refusing when no sandbox can be set up.
 //!
 //! These tests need what the sandbox needs (Linux, root, bubblewrap: `.ci/run` installs
 //! it); where it is missing they fail, saying so.
@@ -199,4 +200,30 @@ fn class_refuses_without_a_sandbox_unless_told() {
     ] {
         assert!(stderr.contains(words), "{stderr}");
     }
+}
+
+#[test]
+fn a_grading_ended_at_its_bound_leaves_no_process_behind() {
+    let scratch = class_copy("sandbox-bound", Some(&["hangs"]));
+    // A compound command: its shell stays between the harness and the server, so only the
+    // grading's pid namespace can end the server when the harness is killed.
+    let output = conformance()
+        .arg("class")
+        .arg(scratch.join("class"))
+        .args(["--server-cmd", &format!("true; {SERVER_CMD}")])
+        .arg("--out-dir")
+        .arg(scratch.join("out"))
+        .args(["--submission-timeout", "2", "--filter", "join.single"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        problem(&scratch.join("out"), "hangs").contains("took over 2s and was ended"),
+        "{stderr}"
+    );
+    let server = scratch.join("class/hangs/servidor.py");
+    let left = left_running(&server.display().to_string());
+    assert!(left.is_empty(), "processes outlived the grading: {left:?}");
+    std::fs::remove_dir_all(&scratch).unwrap();
 }
