@@ -17,6 +17,9 @@ use super::network::{INSIDE, grading_id};
 use crate::shell::quote;
 use crate::target::TargetSpec;
 
+/// The size of the jail's `/dev/shm` (64 MiB), for bwrap.
+const SHM_BYTES: &str = "67108864";
+
 /// One grading's jail: its user, its scratch folder, what it hides and the folder it shows.
 #[derive(Debug)]
 pub struct Jail {
@@ -100,6 +103,13 @@ impl Jail {
             "/",
             "--dev",
             "/dev",
+            // POSIX shared memory and semaphores (Python's multiprocessing), bounded.
+            "--perms",
+            "1777",
+            "--size",
+            SHM_BYTES,
+            "--tmpfs",
+            "/dev/shm",
             "--proc",
             "/proc",
         ]

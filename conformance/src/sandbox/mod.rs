@@ -18,19 +18,25 @@
 //!   ([`jail::Jail::uid`], unique to the grading), without capabilities or setuid gains;
 //!   under the limits of [`limits`].
 //!
-//! What it prevents: any traffic off the machine (and to anything listening on the host's
-//! loopback), writes outside the submission's copy and its scratch folder, reading other
-//! submissions, their reports and the teacher's profile, fork bombs (a per-user process
-//! limit that binds, since the user is not root), unbounded memory, busy loops without end
-//! (CPU time), processes that outlive the grading.
+//! What it prevents: any traffic off the machine, and to anything listening on the host's
+//! loopback; writes anywhere but the submission's copy, its scratch folder and a private
+//! 64 MiB `/dev/shm`; reading the other submissions, the reports and the teacher's profile
+//! and `[grading]` file; fork bombs (a per-user process limit that binds, since the user is
+//! not root and is the grading's alone); unbounded memory; busy loops without end (CPU
+//! time); processes that outlive the grading (the pid namespaces: when the server ends, or
+//! the harness is killed, the kernel kills every process left in them); gaining privileges
+//! (no capabilities, `no_new_privs`: setuid programs do not raise it).
 //!
 //! What it does not: the rest of the system stays readable where its permissions let
 //! anybody read it (a teacher's world-readable files elsewhere, e.g. in `/home`); there is
-//! no seccomp filter (every system call the kernel lets an unprivileged user make is
-//! allowed: kernel bugs are not contained); the memory bound is per process (RLIMIT_DATA),
-//! not per submission; CPU time is bounded per process, and the wall-clock bound is the
-//! grading's (`class --submission-timeout`); disk use inside the copy and the scratch
-//! folder (on the real disk) is not bounded.
+//! no seccomp filter, so every system call the kernel lets an unprivileged user make is
+//! allowed (kernel bugs are not contained, and the server may create user namespaces of its
+//! own, whose powers reach only those namespaces); the memory bound is per process
+//! (RLIMIT_DATA), not per submission; CPU time is bounded per process, and the wall clock
+//! per grading only by `class --submission-timeout` (a plain `grade` or `run --sandbox` has
+//! the suite's own bounds); disk use in the copy and the scratch folder (on the real disk)
+//! is not bounded; the harness itself runs as root (in the namespaces): it only reads what
+//! the server sends, over TCP.
 
 pub mod jail;
 pub mod limits;
