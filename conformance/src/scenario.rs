@@ -404,11 +404,9 @@ pub async fn execute(mut s: Session, script: Arc<Script>) -> Outcome {
             "the scenario uses the quit word, and the profile has none".into(),
         ));
     }
-    let mut users: HashMap<String, User> = HashMap::new();
-    // Join order, for picking who sends a barrier's sentinel.
-    let mut order: Vec<String> = Vec::new();
+    let mut cast = Cast::default();
     for (line, step) in &script.steps {
-        if let Err(mut failure) = run_step(&mut s, &mut users, &mut order, step).await {
+        if let Err(mut failure) = run_step(&mut s, &mut cast, step).await {
             s.shared.transcript.freeze();
             // Say which step of which file failed.
             failure.expected = format!("{}:{line}: {}", script.source, failure.expected);
@@ -420,17 +418,43 @@ pub async fn execute(mut s: Session, script: Arc<Script>) -> Outcome {
     Ok(())
 }
 
-async fn run_step(
-    s: &mut Session,
-    users: &mut HashMap<String, User>,
-    order: &mut Vec<String>,
-    step: &Step,
-) -> Result<(), Failure> {
+/// The users of a running scenario.
+#[derive(Default)]
+struct Cast {
+    users: HashMap<String, User>,
+    /// Join order, for picking who sends a barrier's sentinel.
+    order: Vec<String>,
+    /// (observer, joiner): a `sees JOIN` the harness already settled while the first two
+    /// users joined without a welcome line ([`Session::settle_second_join`]).
+    settled: Vec<(String, String)>,
+    /// Whether the second join has happened (settled or not).
+    two_joined: bool,
+}
+
+async fn run_step(s: &mut Session, cast: &mut Cast, step: &Step) -> Result<(), Failure> {
+    let Cast {
+        users,
+        order,
+        settled,
+        two_joined,
+    } = cast;
     let wire = |name: &str| s.wire_name(name);
     match step {
         Step::Joins(u) => {
             let mut user = s.join(u).await?;
-            if s.profile().join.is_none() {
+            let second = !*two_joined && order.len() == 1;
+            *two_joined |= second;
+            if let [first] = order.as_slice()
+                && second
+                && s.second_join_unordered()
+            {
+                // Either of the first two may have heard of the other's join: the harness
+                // settles it, and `first sees JOIN u` has nothing left to wait for.
+                let first = first.clone();
+                let observer = users.get_mut(&first).expect("joined users are present");
+                s.settle_second_join(observer, &mut user).await?;
+                settled.push((first, u.clone()));
+            } else if s.profile().join.is_none() {
                 // No join lines: the joiner's sentinel reaches everyone present now, and
                 // the script's `sees JOIN` steps have nothing left to wait for.
                 let mut present: Vec<&mut User> = users
@@ -511,6 +535,9 @@ async fn run_step(
         // everyone present); without leave lines, `u sees LEAVE v` is the server closing v's
         // connection, if the script still holds it (as `Gone::seen_by`).
         Step::Sees(_, Expect::Join(_)) if s.profile().join.is_none() => {}
+        Step::Sees(u, Expect::Join(v)) if settled.contains(&(u.clone(), v.clone())) => {
+            settled.retain(|pair| *pair != (u.clone(), v.clone()));
+        }
         Step::Sees(_, Expect::Leave(v)) if s.profile().leave.is_none() => {
             if let Some(leaver) = users.get_mut(v) {
                 leaver.expect_closed().await?;

@@ -141,40 +141,8 @@ impl Session {
         let mut users: Vec<User> = Vec::with_capacity(scripts.len());
         for script in scripts {
             let mut user = self.join(script).await?;
-            if users.len() == 1
-                && self.profile().welcome.is_empty()
-                && self.profile().join.is_some()
-            {
-                // Without a welcome line nothing tells us the first user was registered
-                // before the second: accept either order of the first two joins (and here,
-                // the first one's join is expected, not tolerated).
-                user.allow_late_joins([]);
-                let first = &mut users[0];
-                let seen_by_first = Event::Join {
-                    user: user.wire.clone(),
-                };
-                let seen_by_second = Event::Join {
-                    user: first.wire.clone(),
-                };
-                let first_heard = tokio::select! {
-                    r = first.expect(&seen_by_first) => r.map(|()| true)?,
-                    r = user.expect(&seen_by_second) => r.map(|()| false)?,
-                };
-                // The other may hear of the first one's join too, late: both registered
-                // before either announcement went out (a server announcing outside its
-                // lock). A sentinel from the one who heard settles it.
-                let (heard, other, late) = if first_heard {
-                    (first, &mut user, seen_by_second)
-                } else {
-                    (&mut user, first, seen_by_first)
-                };
-                let mut rest = self.barrier(heard, &mut [&mut *other]).await?.remove(0);
-                if let Some(at) = rest.iter().position(|e| *e == late) {
-                    rest.remove(at);
-                }
-                let when = "while the first two users joined";
-                nothing_else(other, &rest, when)
-                    .map_err(|f| f.in_setup("the first two users join", "JOIN-2"))?;
+            if users.len() == 1 && self.second_join_unordered() {
+                self.settle_second_join(&mut users[0], &mut user).await?;
             } else {
                 let mut present: Vec<&mut User> = users.iter_mut().collect();
                 self.sees_join(&mut user, &mut present).await?;
@@ -182,6 +150,62 @@ impl Session {
             users.push(user);
         }
         Ok(users)
+    }
+
+    /// Joins a test's first user when the next step needs it registered (others join at
+    /// once, and it must hear them). A welcome line proves that by itself. Without one, a
+    /// witness, `testigo`, joins after it and the first two joins are settled
+    /// ([`Session::settle_second_join`]); the witness is returned, to stay silent in the
+    /// room while the test goes on.
+    pub async fn join_registered(&self, script: &str) -> Result<(User, Option<User>), Failure> {
+        let mut first = self.join(script).await?;
+        if !self.second_join_unordered() {
+            return Ok((first, None));
+        }
+        let mut witness = self.join("testigo").await?;
+        self.settle_second_join(&mut first, &mut witness).await?;
+        Ok((first, Some(witness)))
+    }
+
+    /// Whether the first two joins can arrive in either order: with join lines but no
+    /// welcome line, nothing tells us the first user was registered before the second
+    /// joined ([`Session::settle_second_join`]).
+    pub fn second_join_unordered(&self) -> bool {
+        self.profile().welcome.is_empty() && self.profile().join.is_some()
+    }
+
+    /// The second user joined (without a welcome line, [`Session::second_join_unordered`]):
+    /// accepts either order of the first two joins, one join line heard by one of them, and
+    /// expects it here rather than tolerating it. The other may hear of the first one's join
+    /// too, late: both registered before either announcement went out (a server announcing
+    /// outside its lock). A sentinel from the one who heard settles it.
+    pub async fn settle_second_join(
+        &self,
+        first: &mut User,
+        second: &mut User,
+    ) -> Result<(), Failure> {
+        second.allow_late_joins([]);
+        let seen_by_first = Event::Join {
+            user: second.wire.clone(),
+        };
+        let seen_by_second = Event::Join {
+            user: first.wire.clone(),
+        };
+        let first_heard = tokio::select! {
+            r = first.expect(&seen_by_first) => r.map(|()| true)?,
+            r = second.expect(&seen_by_second) => r.map(|()| false)?,
+        };
+        let (heard, other, late) = if first_heard {
+            (first, second, seen_by_second)
+        } else {
+            (second, first, seen_by_first)
+        };
+        let mut rest = self.barrier(heard, &mut [&mut *other]).await?.remove(0);
+        if let Some(at) = rest.iter().position(|e| *e == late) {
+            rest.remove(at);
+        }
+        nothing_else(other, &rest, "while the first two users joined")
+            .map_err(|f| f.in_setup("the first two users join", "JOIN-2"))
     }
 
     /// Connects `script`, sends its name and waits until every user in `present` has

@@ -110,7 +110,7 @@ fn churn() -> TestCase {
     .budget(Duration::from_secs(30))
     .run(|s| async move {
         const CYCLES: usize = 200;
-        let mut ana = s.join("ana").await?;
+        let (mut ana, _witness) = s.join_registered("ana").await?;
         let ways: Vec<Departure> = if s.profile().quit.is_some() {
             vec![Departure::Quit, Departure::Fin, Departure::Rst]
         } else {

@@ -82,7 +82,7 @@ fn simultaneous() -> TestCase {
          join is lost when two clients register together.",
     )
     .run(|s| async move {
-        let mut ana = s.join("ana").await?;
+        let (mut ana, _witness) = s.join_registered("ana").await?;
         let names: Vec<String> = (1..=8).map(|i| format!("u{i}")).collect();
         let joining = names.iter().map(|name| {
             let connect = s.connect(name);
