@@ -80,7 +80,7 @@ const SMALL_CLASS: [&str; 6] = [
 ];
 
 pub(super) const SERVER_CMD: &str = "python3 {dir}/servidor.py --port {port}";
-const BUILD_CMD: &str = "if ls {dir}/*.java >/dev/null 2>&1; then javac -J-XX:TieredStopAtLevel=1 \
+pub(super) const BUILD_CMD: &str = "if ls {dir}/*.java >/dev/null 2>&1; then javac -J-XX:TieredStopAtLevel=1 \
      -J-XX:+UseSerialGC -encoding UTF-8 -d {dir}/build {dir}/*.java; fi";
 
 /// A scratch copy of the fixture class (only `students`, if given) beside a copy of the seed
