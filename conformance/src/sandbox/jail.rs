@@ -11,9 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::UID_BASE;
+use super::identity::{INSIDE, UID_BASE, grading_id};
 use super::limits::prlimit_args;
-use super::network::{INSIDE, grading_id};
 use crate::shell::quote;
 use crate::target::TargetSpec;
 

@@ -38,17 +38,13 @@
 //! is not bounded; the harness itself runs as root (in the namespaces): it only reads what
 //! the server sends, over TCP.
 
+pub mod identity;
 pub mod jail;
 pub mod limits;
 pub mod network;
 
 pub use jail::Jail;
 pub use network::{enter_private_network, probe};
-
-/// The first of the user ids the jailed commands run as: the grading's is this plus its
-/// [`network::grading_id`], so two gradings at once never share one (nor its process count).
-/// Far above the ids of people and of container sub-id ranges (100000-165535, by default).
-pub const UID_BASE: u32 = 1_500_000_000;
 
 /// The message of a sandbox that cannot be set up: why, and `without` (how to run
 /// unconfined: `give --no-sandbox`).

@@ -4,7 +4,7 @@
 //! namespace of its own too: when the harness is killed (a grading over its bound), the
 //! kernel kills everything it started, however detached. The re-executed program knows it
 //! is inside by [`INSIDE`] in its environment, which holds the grading's id
-//! ([`grading_id`]).
+//! ([`grading_id`], see [`super::identity`]).
 //!
 //! [`probe`] checks, before anything runs, that the whole sandbox (both layers, the user
 //! switch and the limits) can be set up here, by running `true` in it.
@@ -12,26 +12,8 @@
 use std::ffi::OsString;
 use std::process::{Command, Stdio};
 
+use super::identity::{INSIDE, grading_id, inside};
 use super::jail::Jail;
-
-/// The environment variable that tells the re-executed harness it is in the namespace, and
-/// its [`grading_id`].
-pub const INSIDE: &str = "CONFORMANCE_SANDBOXED";
-
-/// Whether this process is the harness re-executed in its private network namespace.
-pub fn inside() -> bool {
-    std::env::var(INSIDE).is_ok_and(|v| v.parse::<u32>().is_ok())
-}
-
-/// A number no other grading running now has: the process id, outside the namespaces, of
-/// the harness that entered them (inside, its own id is the same small number in every
-/// grading).
-pub fn grading_id() -> u32 {
-    std::env::var(INSIDE)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(std::process::id)
-}
 
 /// Checks that the sandbox can be set up: root, and `true` run through both layers.
 ///
