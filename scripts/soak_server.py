@@ -67,6 +67,7 @@ NAME_TIMEOUT = 3         # the server's --name-timeout, seconds
 # readers' lives, twelve bursts per healthy user, twenty name timeouts. 15 s was measured
 # too short (RSS then rose 16-17 % more during the run, in steps, each a new peak).
 WARMUP = 6 * SLOW_LIFE
+SURGE = 40               # users of the warm-up's peak (surge()): the load alone stays below
 SETTLE = 15.0            # seconds the server gets to release what the churn left behind
 RSS_SLACK = 0.10         # end RSS may exceed the start after the warm-up by this fraction
 TIMEOUT = 10.0
@@ -228,6 +229,21 @@ def nameless(addr, stop, counter):
         sock.close()
 
 
+def surge(addr, n):
+    """The warm-up's peak: n users join at once while the load runs, each says a line, and all
+    leave together. The server's busiest moment (the most threads, buffers and queued lines
+    alive at once) is then behind the memory baseline, above what the load alone reaches."""
+    users = []
+    try:
+        for i in range(n):
+            users.append(join(addr, f"oleada{i}")[0])
+        for sock in users:
+            sock.sendall(b"de paso\n")
+    finally:
+        for sock in users:
+            sock.close()
+
+
 def check_delivery(healthy):
     """Lost, duplicated and out-of-order messages between healthy users."""
     lost = doubled = reordered = 0
@@ -317,7 +333,15 @@ def soak(pid, addr, args):
 
     # The warm-up: one full round of the same load, so that the allocator has grown to the
     # working set before memory is measured (see the top of this file).
-    run_load(pid, addr, healthy, args.warmup, interval, counter)
+    warm_peak = [cold]
+
+    def warm_sample(elapsed, now):
+        warm_peak[0] = tuple(max(a, b) for a, b in zip(warm_peak[0], now))
+
+    surging = threading.Timer(max(args.warmup - 5, 0), surge, args=(addr, SURGE))
+    surging.start()
+    run_load(pid, addr, healthy, args.warmup, interval, counter, warm_sample)
+    surging.join(timeout=TIMEOUT)
     start = settle(pid, healthy, "warm", cold)
     warm_counts = dict(counter)
 
@@ -342,15 +366,18 @@ def soak(pid, addr, args):
           f"connections {counter['nameless']} (warm-up: churn cycles "
           f"{warm_counts.get('a', 0) + warm_counts.get('b', 0)}, slow readers "
           f"{warm_counts.get('slow', 0)}, nameless {warm_counts.get('nameless', 0)})")
-    print(f"{'':10}{'cold':>10}{'start':>10}{'peak 1st half':>15}{'peak 2nd half':>15}"
+    print(f"{'':10}{'cold':>10}{'warm peak':>10}{'start':>10}{'peak 1st half':>15}{'peak 2nd half':>15}"
           f"{'end':>10}{'end/start':>11}")
     for i, what in enumerate(["threads", "fds", "RSS KiB"]):
-        print(f"{what:10}{cold[i]:>10}{start[i]:>10}{halves[0][i]:>15}{halves[1][i]:>15}"
+        print(f"{what:10}{cold[i]:>10}{warm_peak[0][i]:>10}{start[i]:>10}{halves[0][i]:>15}{halves[1][i]:>15}"
               f"{end[i]:>10}{end[i] / start[i]:>10.2f}x")
     print("(start: after the warm-up round; threads and fds must come back to cold, RSS to "
           f"within {RSS_SLACK:.0%} of start)")
     print("RSS KiB during the load: " + ", ".join(f"{t:.0f}s {rss}" for t, rss in timeline))
     print(f"messages lost {lost}, duplicated {doubled}, out of order {reordered}")
+    if max(halves[0][0], halves[1][0]) > warm_peak[0][0]:
+        print("note: the load went past the warm-up's peak of threads; a new peak may add "
+              "its step of memory")
 
     problems = errors[:]
     if lost or doubled or reordered:

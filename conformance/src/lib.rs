@@ -44,6 +44,7 @@ pub mod sandbox;
 pub mod scenario;
 pub mod session;
 pub mod shell;
+pub mod suggest;
 pub(crate) mod sync;
 pub mod target;
 pub mod transcript;

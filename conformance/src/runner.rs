@@ -456,6 +456,20 @@ pub fn not_run(test: &TestCase, reason: &str) -> TestResult {
     result
 }
 
+/// The result of a test of a higher level than the run's (a `level strict` scenario file in
+/// a core run): skipped, saying which level runs it.
+pub fn above_level<S>(test: &TestCase<S>, run: Level) -> TestResult {
+    let mut result = skeleton(test);
+    result.status = Status::Skip {
+        reason: format!(
+            "level {}: not run at --level {run} (run with --level {})",
+            test.level, test.level
+        ),
+        cause: SkipCause::Level,
+    };
+    result
+}
+
 /// The result of `test` when a `skip` rule of `profile` names it, or when the profile
 /// leaves its requirement out of the assignment (`join = ""`, `leave = ""`).
 fn skipped_by_profile(profile: &Profile, test: &TestCase) -> Option<TestResult> {

@@ -1,4 +1,4 @@
-//! The group-chat protocol, defined once: the reference wording, the limits, the text
+//! The group-chat protocol, defined once: the reference wording and error reasons, the limits, the text
 //! rules (what a valid name is, how control characters are neutralised), and the
 //! `listening on HOST:PORT` line the reference server announces its address with.
 //!
@@ -10,6 +10,7 @@
 
 pub mod limits;
 pub mod listening;
+pub mod reasons;
 pub mod text;
 pub mod wording;
 

@@ -33,7 +33,8 @@ pub fn neutralize_controls(text: &str) -> Cow<'_, str> {
     }
 }
 
-/// Why a proposed name was refused. `Display` gives the reason sent after `ERROR: `.
+/// Why a proposed name was refused. `Display` gives the reason sent after `ERROR: `, in
+/// Spanish like every line a chat user reads (PROTOCOL.md §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameError {
     /// INPUT-1: nothing left after trimming.
@@ -50,9 +51,11 @@ pub enum NameError {
 impl fmt::Display for NameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NameError::Empty => write!(f, "name must not be empty"),
-            NameError::TooLong { max } => write!(f, "name is longer than {max} characters"),
-            NameError::ControlCharacters => write!(f, "name must not contain control characters"),
+            NameError::Empty => write!(f, "el nombre no puede estar vacío"),
+            NameError::TooLong { max } => write!(f, "el nombre tiene más de {max} caracteres"),
+            NameError::ControlCharacters => {
+                write!(f, "el nombre no puede contener caracteres de control")
+            }
         }
     }
 }

@@ -9,9 +9,10 @@ use anyhow::Context as _;
 ///
 /// # Errors
 ///
-/// `cannot connect to HOST:PORT: REASON` when no address accepts the connection.
+/// `no se puede conectar a HOST:PORT: REASON` (Spanish, as everything a chat user reads) when no address accepts the connection.
 pub fn connect(host: &str, port: u16) -> anyhow::Result<TcpStream> {
-    TcpStream::connect((host, port)).with_context(|| format!("cannot connect to {host}:{port}"))
+    TcpStream::connect((host, port))
+        .with_context(|| format!("no se puede conectar a {host}:{port}"))
 }
 
 /// Writes `line` followed by `\n` in a single write, so the server gets the whole line (or

@@ -118,7 +118,7 @@ fn chat(
 ) -> anyhow::Result<Outcome> {
     let name = match &config.name {
         Some(name) => name.clone(),
-        None => match input::ask_name(lines).context("cannot read the user name")? {
+        None => match input::ask_name(lines).context("no se puede leer el nombre de usuario")? {
             Some(name) => name,
             None => return Ok(Outcome::NoName),
         },
@@ -129,9 +129,9 @@ fn chat(
     let ending = Arc::new(ending);
     let reader = stream
         .try_clone()
-        .context("cannot share the connection with the receiver thread")?;
+        .context("no se puede compartir la conexión con el hilo receptor")?;
     receiver::spawn(reader, screen, Arc::clone(&ending))
-        .context("cannot start the receiver thread")?;
+        .context("no se puede iniciar el hilo receptor")?;
 
     let mut sender = Sender { stream, ending };
     sender.send(&name);
@@ -148,7 +148,7 @@ fn chat(
     };
     // Leave properly even when standard input failed: the server still announces it.
     sender.quit();
-    read_result.context("cannot read standard input")?;
+    read_result.context("no se puede leer la entrada estándar")?;
     Ok(Outcome::Quit)
 }
 

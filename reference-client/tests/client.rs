@@ -63,7 +63,7 @@ mod cli {
         assert_eq!(stderr.lines().count(), 1, "stderr: {stderr:?}");
         assert!(
             stderr.starts_with(&format!(
-                "reference-client: cannot connect to 127.0.0.1:{port}: "
+                "reference-client: no se puede conectar a 127.0.0.1:{port}: "
             )),
             "stderr: {stderr:?}"
         );
@@ -215,12 +215,12 @@ mod server_close {
     fn server_closing_first_is_reported_with_status_1() {
         let server = FakeServer::start(|peer| {
             peer.expect_line("ana");
-            peer.send(b"ERROR: name 'ana' is already in use\n");
+            peer.send("ERROR: el nombre 'ana' ya está en uso\n".as_bytes());
         });
         let client = Running::named(&server, "ana");
         let finished = client.finish();
         assert_eq!(finished.status.code(), Some(1), "{finished:#?}");
-        assert_eq!(finished.stdout, ["ERROR: name 'ana' is already in use\n"]);
+        assert_eq!(finished.stdout, ["ERROR: el nombre 'ana' ya está en uso\n"]);
         assert_eq!(finished.stderr, "conexión cerrada por el servidor\n");
         assert_eq!(server.received(), "ana\n");
     }

@@ -10,8 +10,8 @@
 //! connections, and the worst one: the client waiting in the listen backlog would hang there,
 //! not knowing why. So one descriptor is kept in reserve (an open `/dev/null`); when accept
 //! fails for want of descriptors, the reserve is closed, the freed descriptor accepts the
-//! waiting client just long enough to tell it `ERROR: server is full (no file descriptors
-//! left)` and close it, and the reserve is taken back. Each round serves one waiting client,
+//! waiting client just long enough to tell it `ERROR: servidor lleno (no quedan descriptores
+//! de archivo)` and close it, and the reserve is taken back. Each round serves one waiting client,
 //! so the backlog is drained without spinning.
 
 use std::fs::File;
@@ -19,6 +19,8 @@ use std::io;
 use std::net::TcpListener;
 use std::thread;
 use std::time::{Duration, Instant};
+
+use chat_protocol::reasons;
 
 use crate::turn_away::turn_away;
 
@@ -78,7 +80,7 @@ impl AcceptErrors {
         }
         let shed = match listener.accept() {
             Ok((stream, _)) => {
-                turn_away(stream, "server is full (no file descriptors left)");
+                turn_away(stream, reasons::NO_FILE_DESCRIPTORS);
                 true
             }
             Err(_) => false,

@@ -4,7 +4,7 @@
 //! The loop is the seed's, with three differences, each for a reason and each in a module of
 //! its own:
 //! - `--max-clients` is enforced here, before any thread is started ([`slots`]): a connection
-//!   over the limit gets `ERROR: server is full (N clients)` and is closed on the spot
+//!   over the limit gets `ERROR: servidor lleno (N clientes)` and is closed on the spot
 //!   ([`turn_away`]), so a flood of connections cannot create a flood of threads (LIMIT-1).
 //! - Threads are named (`client-7`) and get a small stack ([`threads`]), since a thousand
 //!   clients means two thousand threads.
@@ -25,6 +25,8 @@
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
+
+use chat_protocol::reasons;
 
 use crate::accept_errors::AcceptErrors;
 use crate::client_handler::ClientHandler;
@@ -94,7 +96,7 @@ impl ChatServer {
         let _ = stream.set_nodelay(true);
         let Some(slot) = self.slots.try_acquire() else {
             let max = self.config.max_clients;
-            turn_away(stream, &format!("server is full ({max} clients)"));
+            turn_away(stream, &reasons::server_full(max));
             return;
         };
         let room = Arc::clone(&self.room);

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chat_protocol::{neutralize_controls, wording};
+use chat_protocol::{neutralize_controls, reasons, wording};
 
 use crate::config::Config;
 use crate::line_reader::{Line, LineReader};
@@ -97,8 +97,7 @@ impl ClientHandler {
         let outbox = Arc::new(Outbox::new(self.config.max_queue));
         let member = Member::new(self.id, Arc::clone(&outbox), Arc::clone(&self.stream));
         if let Err(NameInUse) = self.room.add(&name, member) {
-            let reason = format!("name '{name}' is already in use");
-            return self.refuse(&wording::error_line(&reason));
+            return self.refuse(&wording::error_line(&reasons::name_in_use(&name)));
         }
         let unframed = match framing {
             Framing::Lines => "",
@@ -203,8 +202,7 @@ impl ClientHandler {
                     false
                 }
                 Ok(Some(Line::TooLong)) => {
-                    let max = self.config.max_line;
-                    let reason = format!("line longer than {max} bytes was not sent");
+                    let reason = reasons::line_too_long(self.config.max_line);
                     // Full: our own queue overflowed, we are too slow.
                     outbox.push(encode(&wording::error_line(&reason))).is_err()
                 }

@@ -34,7 +34,7 @@ pub struct Config {
     #[arg(long, default_value_t = limits::DEFAULT_PORT)]
     pub port: u16,
 
-    /// Connections held at once, named or not; more are refused with `ERROR: server is full`
+    /// Connections held at once, named or not; more are refused with `ERROR: servidor lleno …`
     /// (LIMIT-1).
     #[arg(long, default_value_t = limits::DEFAULT_MAX_CLIENTS, value_parser = at_least_one)]
     pub max_clients: usize,

@@ -37,7 +37,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chat_protocol::{NameError, validate_name, wording};
+use chat_protocol::{NameError, reasons, validate_name, wording};
 
 use crate::config::Config;
 use crate::line_reader::{Line, LineReader};
@@ -192,7 +192,7 @@ pub fn read_name(
 fn no_name_reason(pending: usize, config: &Config, peer: SocketAddr) -> String {
     let secs = config.name_timeout_secs;
     if pending == 0 {
-        return format!("no name received within {secs} seconds");
+        return reasons::no_name_in_time(secs, 0);
     }
     let why = match config.unframed_after() {
         None => "unframed clients are not detected (--unframed-after 0)".to_owned(),
@@ -205,7 +205,7 @@ fn no_name_reason(pending: usize, config: &Config, peer: SocketAddr) -> String {
         "reference-server: {peer}: no name within {secs} s: {pending} bytes arrived without \
          a line end; {why}"
     );
-    format!("no name received within {secs} seconds ({pending} bytes arrived without a line end)")
+    reasons::no_name_in_time(secs, pending)
 }
 
 /// A socket read timeout shows up as `WouldBlock` on Unix and `TimedOut` on Windows.

@@ -42,12 +42,13 @@
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// One line ready to be sent, `\n` included, shared by every receiver of a broadcast:
-/// formatted once, never copied per receiver.
-pub type Bytes = Arc<[u8]>;
+/// formatted once, immutable and reference-counted, never copied per receiver (cloning a
+/// `Bytes` adds a reference).
+pub use bytes::Bytes;
 
 /// Turns a protocol line (without `\n`) into the bytes sent on the wire.
 pub fn encode(line: &str) -> Bytes {
@@ -62,7 +63,7 @@ pub fn encode_all(lines: &[impl AsRef<str>]) -> Bytes {
         bytes.extend_from_slice(line.as_ref().as_bytes());
         bytes.push(b'\n');
     }
-    bytes.into()
+    Bytes::from(bytes)
 }
 
 /// The high-water mark for a queue bounded by `max_bytes` (`--max-queue`): above it, senders
@@ -317,7 +318,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::mpsc;
+    use std::sync::{Arc, mpsc};
     use std::thread;
 
     #[test]

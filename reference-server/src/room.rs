@@ -172,7 +172,7 @@ impl Room {
                     .find(|m| m.id != id && m.outbox.is_congested());
                 match congested {
                     Some(member) => Err(Arc::clone(&member.outbox)),
-                    None => Ok(broadcast_locked(&mut members, Some(id), Arc::clone(&bytes))),
+                    None => Ok(broadcast_locked(&mut members, Some(id), bytes.clone())),
                 }
             };
             match after {
@@ -226,7 +226,7 @@ fn broadcast_locked(
     while let Some((except, line)) = pending.pop_front() {
         let mut too_slow = Vec::new();
         for (name, member) in members.iter().filter(|(_, m)| Some(m.id) != except) {
-            match member.outbox.enqueue(Arc::clone(&line)) {
+            match member.outbox.enqueue(line.clone()) {
                 Ok(Wake::Writer) => after.wake.push(Arc::clone(&member.outbox)),
                 Ok(Wake::Nobody) => {}
                 Err(_) => too_slow.push(name.clone()),

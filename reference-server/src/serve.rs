@@ -6,9 +6,10 @@
 //!
 //! The first line on stdout is exactly `listening on HOST:PORT` (with the real port when
 //! `--port 0`), flushed at once so scripts can read it (`chat_protocol::listening` writes it
-//! and parses it back); every log line goes to stderr.
+//! and parses it back); every log line goes to stderr, the address too unless stdout and
+//! stderr are both terminals (it would be printed twice on the same screen).
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::{self, ExitCode};
 
 use chat_protocol::listening;
@@ -46,7 +47,11 @@ pub fn serve(config: Config) -> ExitCode {
     let _ = writeln!(stdout, "{}", listening::line(addr));
     let _ = stdout.flush();
     drop(stdout);
-    log!("reference-server: listening on {addr}");
+    // In the log too, unless the log would print it on the same terminal a second time
+    // (`make run`).
+    if !(io::stdout().is_terminal() && io::stderr().is_terminal()) {
+        log!("reference-server: listening on {addr}");
+    }
 
     server.run()
 }

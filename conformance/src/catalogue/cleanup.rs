@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::support::{Departure, Gone, depart, nothing_else, polite};
 use crate::case::TestCase;
+use crate::check::Delivery;
 use crate::procfs::{ProcessStats, uncounted};
 use crate::session::Session;
 use crate::user::User;
@@ -14,7 +15,13 @@ use crate::wire::Event;
 
 /// The group, in the order the tests run.
 pub fn tests() -> Vec<TestCase> {
-    vec![name_reuse(), no_ghost(), churn(), resources()]
+    vec![
+        name_reuse(),
+        no_ghost(),
+        departures_mid_talk(),
+        churn(),
+        resources(),
+    ]
 }
 
 fn name_reuse() -> TestCase {
@@ -85,6 +92,92 @@ fn no_ghost() -> TestCase {
         let mut gone = depart(dani, Departure::Fin).await?;
         gone.seen_by(&mut [&mut ana, &mut carla]).await?;
         still_working(&mut s, &mut ana, &mut carla, "dani", Departure::Fin).await?;
+        Ok(())
+    })
+}
+
+/// How many users leave at once in [`departures_mid_talk`], and how many lines are said
+/// meanwhile: enough that the departures land while broadcasts are under way; fewer when
+/// each message is paced (chunk framing), which leaves a smaller window anyway.
+const LEAVING: usize = 40;
+const TALK: usize = 400;
+const TALK_PACED: usize = 30;
+
+fn departures_mid_talk() -> TestCase {
+    TestCase::core(
+        "cleanup.departures_mid_talk",
+        "CHAT-1",
+        "users leaving while another talks: whoever stays receives every line",
+    )
+    .steps(
+        "toño joins; forty users join, ten at a time, then olga (after them in any list the server \
+         keeps); toño says 400 lines (30, paced, under chunk framing) while the forty close their connections together; \
+         then a sentinel from toño: olga must have received all of them exactly once and in \
+         order, and each of the forty leaves exactly once (without leave lines, the server \
+         closes each of the forty instead).",
+    )
+    .causes(
+        "the broadcast walks the live client list without the lock (`for c in clientes:` \
+         while another handler runs `clientes.remove(c)`): each removal shifts the later \
+         clients one place down and the loop skips the one after the removed one, so a user \
+         who joined after those leaving loses lines. Walk a copy (`list(clientes)`) or hold \
+         the lock around the loop.",
+    )
+    .run(|s| async move {
+        let (mut tono, _witness) = s.join_registered("toño").await?;
+        // Ten at a time, as in churn: a listen backlog of 5 (socketserver's) is common.
+        let mut leaving = Vec::with_capacity(LEAVING);
+        for start in (1..=LEAVING).step_by(BATCH) {
+            let names: Vec<String> = (start..start + BATCH).map(|i| format!("d{i:02}")).collect();
+            let mut batch = join_batch(&s, &names).await?;
+            let what = format!("the joins of {}…{}", names[0], names[BATCH - 1]);
+            sees_joins(&s, &mut tono, &mut batch, &what).await?;
+            leaving.append(&mut batch);
+        }
+        let mut olga = s.join_seen_by("olga", &mut [&mut tono]).await?;
+        let mut delivery = Delivery::new(s.profile().echo);
+        let talk = if s.profile().pace_ms > 0 { TALK_PACED } else { TALK };
+        let texts: Vec<String> = (1..=talk).map(|k| format!("{}-{k:03}", tono.wire)).collect();
+        for text in &texts {
+            delivery.sent(&tono.wire, text);
+        }
+        let talk = async {
+            for text in &texts {
+                tono.say(text).await?;
+            }
+            Ok::<(), Failure>(())
+        };
+        let leave = futures::future::join_all(
+            leaving.into_iter().map(|user| depart(user, Departure::Fin)),
+        );
+        let (talked, departed) = tokio::join!(talk, leave);
+        talked?;
+        let mut gone = departed.into_iter().collect::<Result<Vec<Gone>, Verdict>>()?;
+        let mut before = s.barrier(&mut tono, &mut [&mut olga]).await?.remove(0);
+        // The leaves that came before the sentinel, then the rest.
+        let leaves: Vec<Event> = gone.iter().map(Event::leave).collect();
+        let (heard, chat): (Vec<Event>, Vec<Event>) =
+            before.drain(..).partition(|e| leaves.contains(e));
+        delivery.name(&olga.wire, &olga.name);
+        delivery.received(&olga.wire, chat);
+        delivery.judge(false)?;
+        if olga.profile().leave.is_some() {
+            let later: Vec<Event> = leaves.into_iter().filter(|e| !heard.contains(e)).collect();
+            let mut seen: Vec<String> = heard.iter().map(|e| olga.show(e)).collect();
+            seen.sort();
+            if seen.windows(2).any(|w| w[0] == w[1]) {
+                return Err(Failure::new(
+                    "olga receives each of the forty leaves exactly once",
+                    format!("olga received [{}]", seen.join(", ")),
+                )
+                .into());
+            }
+            expect_set(&mut olga, &later, "the rest of the forty leaves").await?;
+        } else {
+            for user in &mut gone {
+                user.seen_by(&mut []).await?;
+            }
+        }
         Ok(())
     })
 }

@@ -80,19 +80,16 @@ fn tail(log: &Path) -> String {
 mod tests {
     use super::*;
 
-    fn log(name: &str) -> std::path::PathBuf {
-        std::env::temp_dir().join(format!("class-build-{name}-{}.log", std::process::id()))
-    }
-
     #[tokio::test]
     async fn a_build_passes_or_says_why_not() {
-        let ok = log("ok");
+        let logs = tempfile::tempdir().unwrap();
+        let ok = logs.path().join("ok.log");
         assert_eq!(
             build("echo fine", Duration::from_secs(30), &ok).await,
             Ok(())
         );
         assert_eq!(std::fs::read_to_string(&ok).unwrap(), "fine\n");
-        let bad = log("bad");
+        let bad = logs.path().join("bad.log");
         let err = build(
             "echo one; echo 'Foo.java:3: error' >&2; exit 3",
             Duration::from_secs(30),
@@ -105,20 +102,17 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("\"Foo.java:3: error\""), "{err}");
-        for f in [ok, bad] {
-            std::fs::remove_file(f).unwrap();
-        }
     }
 
     #[tokio::test]
     async fn a_build_that_hangs_is_ended_at_its_bound() {
-        let hang = log("hang");
+        let logs = tempfile::tempdir().unwrap();
+        let hang = logs.path().join("hang.log");
         let started = std::time::Instant::now();
         let err = build("sleep 60 & sleep 60", Duration::from_secs(1), &hang)
             .await
             .unwrap_err();
         assert!(err.contains("took over 1s"), "{err}");
         assert!(started.elapsed() < Duration::from_secs(30));
-        std::fs::remove_file(hang).unwrap();
     }
 }

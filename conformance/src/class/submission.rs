@@ -98,7 +98,8 @@ mod tests {
 
     #[test]
     fn submissions_are_the_visible_folders_by_name() {
-        let root = std::env::temp_dir().join(format!("class-discover-{}", std::process::id()));
+        let scratch = tempfile::tempdir().unwrap();
+        let root = scratch.path().to_path_buf();
         for d in ["beto", "ana", ".git"] {
             std::fs::create_dir_all(root.join(d)).unwrap();
         }
@@ -109,7 +110,7 @@ mod tests {
             .map(|s| s.name)
             .collect();
         assert_eq!(names, ["ana", "beto"]);
-        std::fs::remove_dir_all(&root).unwrap();
+        scratch.close().unwrap();
         assert!(discover(&root).unwrap_err().contains("cannot read"));
     }
 }

@@ -90,36 +90,31 @@ mod tests {
         Teacher::load(&cli.options).unwrap()
     }
 
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("class-wording-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-
     #[test]
     fn no_own_profile_is_the_teachers() {
-        let dir = scratch("none");
-        let t = teacher(&dir);
-        let p = profile_for(&t, &dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let t = teacher(dir);
+        let p = profile_for(&t, dir).unwrap();
         assert!(Arc::ptr_eq(&p, &t.profile));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn own_wording_is_laid_over_the_teachers_and_keeps_its_skips() {
-        let dir = scratch("own");
-        let t = teacher(&dir);
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let t = teacher(dir);
         std::fs::write(dir.join(OWN_PROFILE), "chat = \"[{user}] {text}\"\n").unwrap();
-        let p = profile_for(&t, &dir).unwrap();
+        let p = profile_for(&t, dir).unwrap();
         assert!(p.name.ends_with("+ conformance.toml"), "{}", p.name);
         assert_eq!(p.skip.len(), 1, "the teacher's skip rules stay");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn skip_rules_and_grading_in_a_submission_are_refused() {
-        let dir = scratch("refused");
-        let t = teacher(&dir);
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
+        let t = teacher(dir);
         for (text, says) in [
             (
                 "skip = [{ id = \"leave\", reason = \"mine\" }]\n",
@@ -130,7 +125,7 @@ mod tests {
             ("jion = \"x\"\n", "jion"),
         ] {
             std::fs::write(dir.join(OWN_PROFILE), text).unwrap();
-            let err = profile_for(&t, &dir).unwrap_err();
+            let err = profile_for(&t, dir).unwrap_err();
             assert!(
                 err.starts_with("its own profile conformance.toml was refused"),
                 "{err}"
@@ -138,6 +133,5 @@ mod tests {
             assert!(err.contains(says), "{err}");
             assert!(!err.contains('\n'), "{err}");
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

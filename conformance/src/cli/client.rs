@@ -1,17 +1,16 @@
 //! `conformance client`: lists, explains or runs the client tests (see [`crate::client`])
 //! against a client command and writes the report, in every format of the server suite.
 
-use std::io::IsTerminal;
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
+use super::progress::Progress;
 use super::{listing, reports};
 use crate::client::catalogue::{self, ClientTest};
 use crate::client::runner::{self, ClientRun};
 use crate::grading::{Grading, Scores};
 use crate::model::RunReport;
 use crate::profile::Profile;
-use crate::report::Format;
 
 /// The options of `client`.
 #[derive(Debug, clap::Args)]
@@ -118,19 +117,10 @@ pub(super) async fn main(args: ClientArgs) -> i32 {
         seed,
         repeat: args.suite.repeat,
     };
-    let show_progress = std::io::stderr().is_terminal()
-        && reports::on_stdout(&specs).is_none_or(|f| f == Format::Human);
-    let total = selected.len();
+    let progress = Progress::new(selected.len(), &specs);
     let started = std::time::Instant::now();
-    let results = runner::run(&config, &selected, |i, test| {
-        if show_progress {
-            eprint!("\r\x1b[2K[{}/{}] {}", i + 1, total, test.id);
-        }
-    })
-    .await;
-    if show_progress {
-        eprint!("\r\x1b[2K");
-    }
+    let results = runner::run(&config, &selected, |i, test| progress.started(i, test.id)).await;
+    progress.finish();
     let report = RunReport {
         target: format!("client `{command}`"),
         profile: profile.name.clone(),

@@ -49,30 +49,56 @@ fn list<S>(tests: Vec<TestCase<S>>, profile: &Profile, filters: &[String]) {
     }
 }
 
-/// Prints the test `id`: its requirement in the profile's wording, what it does and the
-/// usual causes of failure. `Err` when no test has that id; `command` names the listing
-/// command for the message.
+/// Prints the tests `what` names: one test by its id, every test of a group (`leave`), or
+/// every test of a requirement (`LEAVE-1`, in any case): its requirement in the profile's
+/// wording, what it does and the usual causes of failure. `Err` when it names no test, with
+/// the closest id, group or requirement when one is near; `command` names the listing command
+/// for the message.
 fn explain<S>(
     tests: &[TestCase<S>],
-    id: &str,
+    what: &str,
     profile: &Profile,
     command: &str,
 ) -> Result<(), String> {
-    let t = tests
+    let named = explained(tests, what);
+    if named.is_empty() {
+        let names = tests.iter().flat_map(|t| [t.id, t.group(), t.requirement]);
+        let hint = crate::suggest::closest(what, names)
+            .map(|near| format!("; did you mean `{near}`?"))
+            .unwrap_or_default();
+        return Err(format!(
+            "no test has the id, group or requirement `{what}`{hint} (see `{command} --list`)"
+        ));
+    }
+    let text = named
         .iter()
-        .find(|t| t.id == id)
-        .ok_or_else(|| format!("no test has the id `{id}` (see `{command} --list`)"))?;
-    let text = format!(
-        "{} ({}) — {}\n\nRequirement:\n  {}\n\nWhat the test does:\n  {}\n\nUsual causes of \
-         failure:\n  {}\n",
-        t.id,
-        t.level,
-        t.title,
-        crate::requirements::line_in(t.requirement, &profile.wording()),
-        t.steps,
-        t.causes
-    );
+        .map(|t| {
+            format!(
+                "{} ({}) — {}\n\nRequirement:\n  {}\n\nWhat the test does:\n  {}\n\nUsual \
+                 causes of failure:\n  {}\n",
+                t.id,
+                t.level,
+                t.title,
+                crate::requirements::line_in(t.requirement, &profile.wording()),
+                t.steps,
+                t.causes
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     // A reader that stops reading ends it quietly.
     let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes());
     Ok(())
+}
+
+/// The tests `what` names: the test with that id; else the tests of that group, or of that
+/// requirement (case aside), in catalogue order.
+fn explained<'t, S>(tests: &'t [TestCase<S>], what: &str) -> Vec<&'t TestCase<S>> {
+    if let Some(t) = tests.iter().find(|t| t.id == what) {
+        return vec![t];
+    }
+    tests
+        .iter()
+        .filter(|t| t.group() == what || t.requirement.eq_ignore_ascii_case(what))
+        .collect()
 }

@@ -11,6 +11,7 @@
 mod client;
 mod listing;
 pub(crate) mod options;
+mod progress;
 mod reports;
 pub(crate) mod run;
 
@@ -27,7 +28,10 @@ pub use run::RunArgs;
 #[derive(Debug, Parser)]
 #[command(name = "conformance", version, about, long_about = None)]
 #[command(
-    after_help = "Exit codes: 0 all selected tests passed; 1 at least one failed; \
+    after_help = "Without --target or --server-cmd, the suite starts the built-in reference \
+    server on a free port and tests it. With --server-cmd (or the reference server) it also \
+    checks the server's threads and file descriptors after churn (CLEAN-4).\n\
+    Exit codes: 0 all selected tests passed; 1 at least one failed; \
     2 usage error, bad profile, or target unreachable.\n\
     Examples:\n  conformance --target 127.0.0.1:8070 --profile my-server.toml\n  \
     conformance --server-cmd 'python3 server.py --port {port}' --profile my-server.toml --level strict\n  \

@@ -27,8 +27,9 @@ pub struct SuiteArgs {
     /// List the tests (id, level, requirement, title) and exit.
     #[arg(long)]
     pub list: bool,
-    /// Explain one test: the requirement, what the test does, usual causes of failure.
-    #[arg(long, value_name = "ID")]
+    /// Explain a test (`leave.quit`), a group's tests (`leave`) or a requirement's
+    /// (`LEAVE-1`): the requirement, what each test does, usual causes of failure.
+    #[arg(long, value_name = "ID|GROUP|REQ")]
     pub explain: Option<String>,
     /// Bound of each single expectation, in milliseconds.
     #[arg(long, default_value_t = DEFAULT_TIMEOUT_MS, value_name = "MS",

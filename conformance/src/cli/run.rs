@@ -1,18 +1,17 @@
 //! `conformance run` (the default command): lists, explains or runs the selected tests
 //! against the target and writes the report.
 
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::options::{ReportArgs, SuiteArgs};
+use super::progress::Progress;
 use super::{listing, reports};
 use crate::case::TestCase;
 use crate::catalogue;
 use crate::grading::{Grading, Scores};
 use crate::model::{RunReport, TestResult};
 use crate::profile::Profile;
-use crate::report::Format;
 use crate::runner::{self, RunConfig};
 use crate::sandbox::{self, Jail};
 use crate::scenario::{self, Script};
@@ -164,6 +163,36 @@ pub(crate) async fn run_suite(
     })
 }
 
+/// The tests to run, in run order, and the scenario files' tests that `--filter` selects but
+/// `--level` leaves out: those are reported as skipped, with the level that runs them, rather
+/// than silently dropped (the catalogue's strict tests are simply not part of a core run).
+fn select(tests: Vec<TestCase>, args: &RunArgs) -> (Vec<TestCase>, Vec<TestCase>) {
+    let (selected, above_level): (Vec<_>, Vec<_>) =
+        runner::select(tests, crate::model::Level::Strict, &args.suite.filter)
+            .into_iter()
+            .partition(|t| t.level <= args.suite.level);
+    let above_level = if args.scenario.is_empty() {
+        Vec::new()
+    } else {
+        above_level
+    };
+    (runner::in_run_order(selected), above_level)
+}
+
+/// Why nothing runs: the filters match no test of the level, or (without `--filter`) the
+/// level has no test.
+fn nothing_selected(suite: &SuiteArgs) -> String {
+    if suite.filter.is_empty() {
+        format!("no test to run at level {}", suite.level)
+    } else {
+        format!(
+            "no test matches --filter {} at level {}",
+            suite.filter.join(" --filter "),
+            suite.level
+        )
+    }
+}
+
 /// Runs `conformance run`; returns the exit code.
 pub(super) async fn main(args: RunArgs) -> i32 {
     if args.sandbox
@@ -199,18 +228,11 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Ok(Err(e)) => return usage_error(e),
         Err(tests) => tests,
     };
-    let selected =
-        runner::in_run_order(runner::select(tests, args.suite.level, &args.suite.filter));
-    if selected.is_empty() {
-        return usage_error(format!(
-            "no test matches --filter {} at level {}",
-            args.suite.filter.join(" --filter "),
-            args.suite.level
-        ));
+    let (selected, above_level) = select(tests, &args);
+    if selected.is_empty() && above_level.is_empty() {
+        return usage_error(nothing_selected(&args.suite));
     }
-    let show_progress = std::io::stderr().is_terminal()
-        && reports::on_stdout(&specs).is_none_or(|f| f == Format::Human);
-    let total = selected.len();
+    let progress = Progress::new(selected.len(), &specs);
     let jail = match sandboxed(&args) {
         Ok(jail) => jail,
         Err(e) => return usage_error(e),
@@ -226,19 +248,20 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         args.isolate,
         &selected,
         |i, test, done| {
-            if show_progress {
-                progress_line(i, total, test, done);
+            if done.is_none() {
+                progress.started(i, test.id);
             }
         },
     )
     .await;
-    if show_progress {
-        eprint!("\r\x1b[2K");
-    }
-    let report = match report {
+    progress.finish();
+    let mut report = match report {
         Ok(report) => report,
         Err(e) => return usage_error(e),
     };
+    let level = args.suite.level;
+    let skipped = above_level.iter().map(|t| runner::above_level(t, level));
+    report.results.extend(skipped);
     let scores = Scores::of(&report, &grading);
     if let Err(e) = reports::write_all(&report, &scores, &specs) {
         return usage_error(e);
@@ -254,10 +277,4 @@ fn sandboxed(args: &RunArgs) -> Result<Option<Jail>, String> {
     let mut hidden = vec![Path::new(&args.server.profile)];
     hidden.extend(args.report.grading.as_deref());
     Jail::new(&hidden).map(Some)
-}
-
-fn progress_line(i: usize, total: usize, test: &TestCase, done: Option<&TestResult>) {
-    if done.is_none() {
-        eprint!("\r\x1b[2K[{}/{}] {}", i + 1, total, test.id);
-    }
 }

@@ -119,8 +119,8 @@ fn a_bad_table_names_the_key() {
 
 #[test]
 fn a_grading_file_holds_only_the_table_and_not_twice() {
-    let dir = std::env::temp_dir().join(format!("conformance-grading-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let own = dir.join("grading.toml");
     let profile = dir.join("profile.toml");
     let plain = dir.join("plain.toml");
@@ -159,7 +159,6 @@ fn a_grading_file_holds_only_the_table_and_not_twice() {
         .unwrap_err()
         .to_string();
     assert!(missing.starts_with("cannot read "), "{missing}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -8,6 +8,9 @@ use plotters::prelude::*;
 use super::report::LoadReport;
 
 const SIZE: (u32, u32) = (1000, 800);
+/// Room right of the plots: the last x label is centred on the right edge of the axis, and
+/// half of it would fall outside the picture ("99.999%").
+const RIGHT_MARGIN: u32 = 48;
 
 /// Writes the two plots of `report` to `path` as SVG.
 pub fn write_svg(report: &LoadReport, path: &Path) -> Result<(), String> {
@@ -33,6 +36,19 @@ fn ms(ns: u64) -> f64 {
     ns as f64 / 1e6
 }
 
+/// The upper plot's title: the load, as the run was asked for. (Not the target: a spawned
+/// server's address is a throwaway port.)
+fn title(report: &LoadReport) -> String {
+    let pace = match report.rate_per_sender {
+        Some(rate) => format!("{rate} msg/s each"),
+        None => "as fast as they can".to_owned(),
+    };
+    format!(
+        "{} users, {} senders at {pace} — latency over the run",
+        report.users, report.senders
+    )
+}
+
 /// Latency per time bin: one line for p50, p99 and max.
 fn over_time(report: &LoadReport, area: &Area<'_>) -> DrawResult {
     let bins: Vec<_> = report
@@ -42,13 +58,10 @@ fn over_time(report: &LoadReport, area: &Area<'_>) -> DrawResult {
         .collect();
     let end = bins.last().map_or(1.0, |b| b.at_s + 0.1);
     let top = bins.iter().map(|b| ms(b.max_ns)).fold(0.1, f64::max) * 1.05;
-    let title = format!(
-        "{}: {} users, {} senders — latency over the run",
-        report.target, report.users, report.senders
-    );
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
+        .caption(title(report), ("sans-serif", 18))
         .margin(12)
+        .margin_right(RIGHT_MARGIN)
         .x_label_area_size(36)
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..end, 0.0..top)?;
@@ -90,6 +103,7 @@ fn distribution(report: &LoadReport, area: &Area<'_>) -> DrawResult {
     let mut chart = ChartBuilder::on(area)
         .caption("latency distribution", ("sans-serif", 18))
         .margin(12)
+        .margin_right(RIGHT_MARGIN)
         .x_label_area_size(36)
         .y_label_area_size(60)
         .build_cartesian_2d(0.0..5.0, 0.0..top)?;

@@ -143,18 +143,20 @@ impl Recorder {
     }
 
     /// The latency distribution as (quantile, ns) points, dense towards the tail, for a
-    /// percentile plot.
+    /// percentile plot; the last point is (1, the maximum), the slowest delivery the report
+    /// gives, so the curve ends where the report says.
     pub fn distribution(&self) -> Vec<(f64, u64)> {
         let inner = self.lock();
         if inner.total.is_empty() {
             return Vec::new();
         }
         // q = 1 - 10^(-x) for x from 0 to 5 in small steps: 0, …, 90%, …, 99%, …, 99.999%.
-        (0..=250)
+        (0..250)
             .map(|i| {
                 let q = 1.0 - 10f64.powf(-(i as f64) / 50.0);
                 (q, inner.total.value_at_quantile(q))
             })
+            .chain([(1.0, inner.total.max())])
             .collect()
     }
 }
@@ -186,5 +188,7 @@ mod tests {
         let dist = r.distribution();
         assert_eq!(dist.first().map(|d| d.0), Some(0.0));
         assert!(dist.windows(2).all(|w| w[0].1 <= w[1].1));
+        let (_, max, _) = r.mean_max_count();
+        assert_eq!(dist.last(), Some(&(1.0, max)));
     }
 }

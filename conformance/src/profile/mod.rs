@@ -204,7 +204,8 @@ pub enum ProfileError {
     Syntax {
         /// The path as given with `--profile`.
         path: String,
-        /// The TOML parser's message, joined into one line.
+        /// The TOML parser's message, in its layout (the line, a caret under the fault), and
+        /// "did you mean `welcome`?" for a misspelt key.
         message: String,
     },
     /// A key's value is well-typed but unusable: a bad template or regex, a required
@@ -255,9 +256,17 @@ impl Profile {
 
     /// Parses and checks a profile from TOML text; `name` is used in errors and reports.
     pub fn parse(name: &str, text: &str) -> Result<Profile, ProfileError> {
-        let raw: RawProfile = toml::from_str(text).map_err(|e| ProfileError::Syntax {
-            path: name.to_string(),
-            message: e.to_string().trim_end().replace('\n', " "),
+        let raw: RawProfile = toml::from_str(text).map_err(|e| {
+            // The parser's own layout (the line, a caret under the key), and for a misspelt
+            // key the nearest one it expected.
+            let mut message = e.to_string().trim_end().to_owned();
+            if let Some(hint) = crate::suggest::unknown_field(e.message()) {
+                message = format!("{message}\n{hint}");
+            }
+            ProfileError::Syntax {
+                path: name.to_string(),
+                message,
+            }
         })?;
         Profile::compile(name, raw)
     }

@@ -1,7 +1,7 @@
 //! The JSON report: exactly one object, for scripts and graders.
 //!
 //! ```text
-//! {"target": str, "profile": str, "level": "core"|"strict", "seed": int, "duration_ms": int,
+//! {"conformance_version": str, "target": str, "profile": str, "level": "core"|"strict", "seed": int, "duration_ms": int,
 //!  "summary": {"passed": int, "failed": int, "skipped": int,
 //!              "intermittent": int (when > 0), "in_setup": int (when > 0)},
 //!  "score": {"points": num, "max": num},
@@ -21,7 +21,9 @@
 //! `intermittent`, `skipped` or `not run`. The same types read a report back
 //! ([`JsonReport::read`]), so a class report is built from exactly what each run wrote.
 //!
-//! The keys `target`, `profile`, `level`, `seed`, `summary` and, per test, `id`, `level`,
+//! `conformance_version` is the version of the suite that wrote the report (its package
+//! version, as `conformance --version` prints it), so a grade can be traced to the tests that
+//! gave it. The keys `target`, `profile`, `level`, `seed`, `summary` and, per test, `id`, `level`,
 //! `requirement`, `status`, `detail`, `duration_ms` are the stable interface; the others are
 //! extras that may grow but are never renamed.
 
@@ -35,9 +37,16 @@ use crate::model::{
     Attempts, Failed, Level, Mark, Phase, RunReport, Summary, TestResult, TranscriptLine,
 };
 
+/// The suite's version, as `conformance --version` prints it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// The JSON report: borrowed from a run when written, owned when read back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JsonReport<'a> {
+    /// The version of the suite that wrote the report; empty in a report read back from a
+    /// version that did not write it.
+    #[serde(default)]
+    pub conformance_version: Cow<'a, str>,
     /// The server as given: an address, or the command.
     pub target: Cow<'a, str>,
     /// The profile's name or path.
@@ -170,6 +179,7 @@ impl<'a> JsonReport<'a> {
     /// grades, if any.
     pub fn of(report: &'a RunReport, scores: &Scores, submission: Option<JsonSubmission>) -> Self {
         JsonReport {
+            conformance_version: Cow::Borrowed(VERSION),
             target: Cow::Borrowed(&report.target),
             profile: Cow::Borrowed(&report.profile),
             level: report.level,

@@ -102,7 +102,7 @@ mod tests {
             "ana se ha unido al chat",
             "ana ha salido del chat",
             "beto: hola",
-            "ERROR: name must not be empty",
+            "ERROR: el nombre no puede estar vacío",
         ] {
             assert_eq!(
                 not_a_chat_server(&profile, &[received(line)]),

@@ -6,11 +6,12 @@ use super::TargetSpec;
 /// Which server, and how it words things: shared by the suite and `conformance load`.
 #[derive(Debug, clap::Args)]
 pub struct ServerArgs {
-    /// The server is already running at HOST:PORT.
+    /// The server is already running at HOST:PORT. Without --target or --server-cmd, the
+    /// built-in reference server is started on a free port and tested.
     #[arg(long, value_name = "HOST:PORT", conflicts_with = "server_cmd")]
     pub target: Option<String>,
     /// Start the server with this shell command ({port} becomes a free port), and stop it
-    /// at the end; the suite also checks its threads and file descriptors after churn.
+    /// at the end (its output is quoted if it never listens).
     #[arg(long, value_name = "CMD")]
     pub server_cmd: Option<String>,
     /// The server's wording: a built-in name (`reference`) or a TOML file.

@@ -136,12 +136,11 @@ const TAKEN_THEN_LISTEN: &str = "if [ -e {marker} ]; then exec python3 -c 'impor
 
 #[tokio::test]
 async fn a_port_taken_by_another_program_is_not_the_server_which_gets_another_port() {
-    let marker = std::env::temp_dir().join(format!("conformance-taken-{}", std::process::id()));
-    let _ = std::fs::remove_file(&marker);
+    let scratch = tempfile::tempdir().unwrap();
+    let marker = scratch.path().join("taken");
     let command = TAKEN_THEN_LISTEN.replace("{marker}", &marker.display().to_string());
     let spec = TargetSpec::Command(command);
     let target = Target::start(&spec, Duration::from_secs(10)).await.unwrap();
-    let _ = std::fs::remove_file(&marker);
     // The listener found is the second start's own, not the detached one of the first.
     let Listening::At(_, inode) = listening_on(target.addr().port()) else {
         panic!("nothing listens on {}", target.addr());

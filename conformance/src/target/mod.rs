@@ -44,7 +44,7 @@ pub use reference::{SERVE_REFERENCE, this_executable_serves_the_reference};
 const ADDRESS_RESOLVE_BOUND: Duration = Duration::from_secs(5);
 /// How often a starting server's listening socket is looked for.
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
-/// Stderr lines quoted in one-line error messages.
+/// Output lines quoted in one-line error messages.
 const ERROR_STDERR_LINES: usize = 3;
 /// Stderr lines quoted by [`Target::has_exited`].
 const CRASH_STDERR_LINES: usize = 10;
@@ -125,10 +125,12 @@ pub enum TargetError {
         stderr: Vec<String>,
     },
     /// The server did not accept a connection in time.
+    /// Its own output is quoted: a server that says where it listens (`serving on
+    /// 0.0.0.0:9002`) shows at once that it ignored the port it was given.
     #[error(
         "`{command}` did not accept connections on port {port} within {:.1}s{}",
         .waited.as_secs_f64(),
-        quote_stderr(.stderr)
+        quote_output("; it printed", .output)
     )]
     StartTimeout {
         /// The command as given, with its `{port}` placeholder.
@@ -138,8 +140,8 @@ pub enum TargetError {
         /// How long the suite waited: the startup bound it was given (10 s ×
         /// `--timeout-scale` from the command line), or a little over it.
         waited: Duration,
-        /// The last lines it wrote to stderr.
-        stderr: Vec<String>,
+        /// The last lines it printed, stdout and stderr in the order they were read.
+        output: Vec<String>,
     },
     /// The server listens, but not on the port it was given: it ignores `{port}` (a port
     /// written into its code).
@@ -178,7 +180,13 @@ pub enum TargetError {
 
 /// `; stderr: "a" | "b"` with the last few lines, or nothing.
 fn quote_stderr(stderr: &[String]) -> String {
-    let lines: Vec<&String> = stderr.iter().filter(|l| !l.trim().is_empty()).collect();
+    quote_output("; stderr:", stderr)
+}
+
+/// The last non-blank lines of a server's output after `label`, each quoted, on one line;
+/// nothing when it printed nothing.
+fn quote_output(label: &str, output: &[String]) -> String {
+    let lines: Vec<&String> = output.iter().filter(|l| !l.trim().is_empty()).collect();
     if lines.is_empty() {
         return String::new();
     }
@@ -186,7 +194,7 @@ fn quote_stderr(stderr: &[String]) -> String {
         .iter()
         .map(|l| format!("{:?}", l.trim_end()))
         .collect();
-    format!("; stderr: {}", quoted.join(" | "))
+    format!("{label} {}", quoted.join(" | "))
 }
 
 /// The server under test, ready to accept connections.
@@ -477,7 +485,7 @@ fn start_timeout(template: &str, port: u16, started: Instant, process: &Process)
         command: template.to_owned(),
         port,
         waited: started.elapsed(),
-        stderr: process.stderr_tail(),
+        output: process.output_tail(ERROR_STDERR_LINES * 4),
     }
 }
 
@@ -595,6 +603,30 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(matches!(err, TargetError::StartTimeout { .. }), "{err}");
         assert!(err.to_string().contains("sleep 30 # {port}"), "{err}");
+    }
+
+    /// A server that listens elsewhere and says so: its own words are in the error, from
+    /// stdout as from stderr.
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_command_that_never_listens_is_quoted() {
+        let spec = TargetSpec::Command(
+            "echo 'serving on 0.0.0.0:9002'; echo 'port ignored' >&2; sleep 30 # {port}".to_owned(),
+        );
+        let err = Target::start(&spec, Duration::from_millis(500))
+            .await
+            .unwrap_err();
+        let TargetError::StartTimeout { output, .. } = &err else {
+            panic!("expected StartTimeout, got {err}");
+        };
+        // Two pipes, read side by side: either may come first.
+        let mut lines = output.clone();
+        lines.sort();
+        assert_eq!(lines, ["port ignored", "serving on 0.0.0.0:9002"]);
+        let message = err.to_string();
+        assert!(message.contains("; it printed \""), "{message}");
+        assert!(message.contains("\"serving on 0.0.0.0:9002\""), "{message}");
+        assert!(message.contains("\"port ignored\""), "{message}");
     }
 
     #[tokio::test]

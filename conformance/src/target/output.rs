@@ -40,6 +40,16 @@ impl OutputLog {
         self.next += 1;
     }
 
+    /// The last `n` lines kept, oldest first.
+    pub fn last(&self, n: usize) -> Vec<String> {
+        let skip = self.lines.len().saturating_sub(n);
+        self.lines
+            .iter()
+            .skip(skip)
+            .map(|(_, line)| line.clone())
+            .collect()
+    }
+
     /// Where the log is now.
     pub fn mark(&self) -> OutputMark {
         OutputMark(self.next)

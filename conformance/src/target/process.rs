@@ -108,6 +108,11 @@ impl Process {
         lock(&self.stderr).lines()
     }
 
+    /// The last `n` lines of stdout and stderr so far, in the order they were read.
+    pub(super) fn output_tail(&self, n: usize) -> Vec<String> {
+        lock(&self.output).last(n)
+    }
+
     /// Waits, briefly, for the output pipes to reach EOF so the tails hold everything the
     /// process wrote before it exited.
     pub(super) async fn settle_output(&mut self) {
@@ -273,15 +278,19 @@ fn terminate(child: &mut dyn ChildWrapper) {
 /// `cmd /C` on Windows (the command passed as written, without Rust's argument quoting).
 pub(super) fn shell_command(command: &str) -> Command {
     #[cfg(windows)]
-    {
+    let mut cmd = {
         let mut cmd = Command::new("cmd");
         cmd.arg("/C").raw_arg(command);
         cmd
-    }
+    };
     #[cfg(not(windows))]
-    {
+    let mut cmd = {
         let mut cmd = Command::new("sh");
         cmd.arg("-c").arg(shell_line(command));
         cmd
-    }
+    };
+    // Python buffers a pipe's output until exit: a server that prints where it listens, or
+    // the traceback of a handler thread, would say it only after the harness needed it.
+    cmd.env("PYTHONUNBUFFERED", "1");
+    cmd
 }

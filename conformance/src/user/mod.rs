@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::sync::{Semaphore, mpsc};
@@ -154,16 +154,7 @@ impl User {
         let (tx, inbox) = mpsc::channel(INBOX);
         let budget = Arc::new(Semaphore::new(INBOX_BYTES));
         let watch = Arc::new(Watch::default());
-        let reader = Reader {
-            decoder: decoder_for(&shared.profile, shared.lexicon.clone()),
-            classifier: Classifier::new(shared.profile.clone(), shared.roster.clone())
-                .for_receiver(wire),
-            shared: shared.clone(),
-            me: name.to_string(),
-            tx,
-            budget: Arc::clone(&budget),
-            watch: Arc::clone(&watch),
-        };
+        let reader = Reader::new(&shared, name, wire, tx, &budget, &watch);
         let reader = tokio::spawn(reader.run(read));
         let echoes = shared.profile.echo.then(OwnEchoes::default);
         Ok(User {
@@ -725,7 +716,30 @@ struct Reader {
 }
 
 impl Reader {
-    async fn run(mut self, mut read: tokio::net::tcp::OwnedReadHalf) {
+    /// The reader of user `name` (`wire` on the wire), delivering to `tx` within `budget`,
+    /// telling `watch` what it has read.
+    fn new(
+        shared: &Shared,
+        name: &str,
+        wire: &str,
+        tx: mpsc::Sender<(Incoming, u32)>,
+        budget: &Arc<Semaphore>,
+        watch: &Arc<Watch>,
+    ) -> Reader {
+        Reader {
+            decoder: decoder_for(&shared.profile, shared.lexicon.clone()),
+            classifier: Classifier::new(shared.profile.clone(), shared.roster.clone())
+                .for_receiver(wire),
+            shared: shared.clone(),
+            me: name.to_string(),
+            tx,
+            budget: Arc::clone(budget),
+            watch: Arc::clone(watch),
+        }
+    }
+
+    /// Reads `read` (the socket's read half; scripted reads in tests) to its end.
+    async fn run(mut self, mut read: impl AsyncRead + Unpin) {
         let mut buf = vec![0u8; 16 * 1024];
         let end = loop {
             let read = if self.decoder.has_pending() {

@@ -198,3 +198,60 @@ async fn a_barrier_sent_on_a_connection_the_server_closed_says_so() {
         failure.actual
     );
 }
+
+/// A reader and its decoder against scripted reads, no socket: lines split anywhere (in the
+/// middle of a multi-byte character too) and glued together come out whole and in order, a
+/// read error ends the stream as a broken connection, and nothing is delivered twice.
+#[tokio::test]
+async fn the_reader_reassembles_scripted_partial_reads_until_an_error() {
+    use std::io::{Error, ErrorKind};
+
+    use tokio::sync::{Semaphore, mpsc};
+
+    use super::{INBOX_BYTES, Incoming, Reader, Watch};
+
+    let profile = Arc::new(Profile::reference());
+    let timeouts = Timeouts {
+        expect: Duration::from_millis(300),
+        connect: Duration::from_secs(2),
+    };
+    let s = Session::new(profile, "127.0.0.1:9".parse().unwrap(), timeouts, 1);
+    let beto = s.declare("beto");
+    let carla = s.declare("carla");
+    let stream = format!(
+        "{beto} se ha unido al chat\n{beto}: ñandú 🙂\r\n{carla}: hola\n{beto} ha salido del chat\n"
+    );
+    let bytes = stream.as_bytes();
+    let smile = stream.find('🙂').unwrap();
+    let glued = stream.find(&format!("{carla}:")).unwrap() + 3;
+    let mock = tokio_test::io::Builder::new()
+        .read(&bytes[..5])
+        .read(&bytes[5..smile + 2])
+        .read(&bytes[smile + 2..glued])
+        .read(&bytes[glued..])
+        .read_error(Error::new(
+            ErrorKind::ConnectionReset,
+            "reset by the script",
+        ))
+        .build();
+    let (tx, mut rx) = mpsc::channel(16);
+    let budget = Arc::new(Semaphore::new(INBOX_BYTES));
+    let watch = Arc::new(Watch::default());
+    let reader = Reader::new(&s.shared, "ana", "ana", tx, &budget, &watch);
+    reader.run(mock).await;
+
+    let mut got = Vec::new();
+    while let Some((incoming, _)) = rx.recv().await {
+        got.push(incoming);
+    }
+    assert_eq!(
+        got,
+        [
+            Incoming::Event(Event::join(&beto)),
+            Incoming::Event(Event::chat(&beto, "ñandú 🙂")),
+            Incoming::Event(Event::chat(&carla, "hola")),
+            Incoming::Event(Event::leave(&beto)),
+            Incoming::Broken("reset by the script".to_owned()),
+        ]
+    );
+}

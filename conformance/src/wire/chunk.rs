@@ -8,12 +8,15 @@
 //! terminal parser, so a sequence split across reads is removed too): the expected messages
 //! are worded without them.
 
+use bytes::{Buf, BytesMut};
+
 use super::Lexicon;
 use super::{Decoder, MAX_MESSAGE, lossy};
 
 /// Splits a terminator-less stream using the messages the test expects.
 pub struct ChunkDecoder {
-    buf: Vec<u8>,
+    /// What has arrived and is not cut yet; a cut message leaves from the front in O(1).
+    buf: BytesMut,
     expected: Lexicon,
     prompt: Option<Vec<u8>>,
     /// Bytes of unknown text already dropped from the front of `buf` (a flood).
@@ -76,7 +79,7 @@ impl ChunkDecoder {
     /// A decoder that keeps at most `max` bytes of unknown text.
     pub fn with_limit(prompt: &str, expected: Lexicon, max: usize) -> Self {
         ChunkDecoder {
-            buf: Vec::new(),
+            buf: BytesMut::new(),
             expected,
             prompt: (!prompt.is_empty()).then(|| prompt.as_bytes().to_vec()),
             skipped: 0,
@@ -139,7 +142,7 @@ impl Decoder for ChunkDecoder {
                     break;
                 }
                 out.push(lossy(c));
-                self.buf.drain(..c.len());
+                self.buf.advance(c.len());
                 self.scanned = 1;
                 if self.prompt.as_deref() == Some(c.as_slice()) {
                     self.prompt = None;
@@ -156,7 +159,7 @@ impl Decoder for ChunkDecoder {
                 Some(at) => {
                     let message = self.unknown(at);
                     out.push(message);
-                    self.buf.drain(..at);
+                    self.buf.advance(at);
                     self.scanned = 1;
                 }
                 None => {
@@ -171,7 +174,7 @@ impl Decoder for ChunkDecoder {
             // A flood of unknown text: count it, keep only what may start a message.
             let drop = self.buf.len() - longest.min(self.buf.len());
             self.skipped += drop;
-            self.buf.drain(..drop);
+            self.buf.advance(drop);
             self.scanned = 1;
         }
         out

@@ -147,8 +147,8 @@ mod tests {
             "CHAT ana se ha unido al chat"
         );
         assert_eq!(
-            ev("ERROR: name must not be empty"),
-            "ERROR name must not be empty"
+            ev("ERROR: el nombre no puede estar vacío"),
+            "ERROR el nombre no puede estar vacío"
         );
         assert_eq!(
             ev("Bienvenido al chat, ana. Escribe 'salir' para salir."),

@@ -1,17 +1,20 @@
 //! Line framing: messages end with `\n`; a `\r` before it is dropped.
 
+use bytes::{Buf, Bytes, BytesMut};
+
 use super::{Decoder, lossy};
 
 /// Splits at newlines, with a bound on the length of one line.
 pub struct LineDecoder {
-    buf: Vec<u8>,
+    /// What has arrived and is not a whole line yet; cut lines leave from the front in O(1).
+    buf: BytesMut,
     /// Bytes of a line longer than the bound, being skipped up to its newline.
     skipping: usize,
     /// The server's prompt, still expected at the start of the stream (or of the next line).
-    prompt: Option<Vec<u8>>,
+    prompt: Option<Bytes>,
     /// The prompt may come again at the start of any line: a server that refuses a name by
-    /// asking again (`reject = "reprompt"`).
-    again: Option<Vec<u8>>,
+    /// asking again (`reject = "reprompt"`); shared with `prompt`, not copied.
+    again: Option<Bytes>,
     max: usize,
 }
 
@@ -19,9 +22,9 @@ impl LineDecoder {
     /// `prompt` is consumed once at the start of the stream if the server sends it.
     pub fn new(prompt: &str, max: usize) -> Self {
         LineDecoder {
-            buf: Vec::new(),
+            buf: BytesMut::new(),
             skipping: 0,
-            prompt: (!prompt.is_empty()).then(|| prompt.as_bytes().to_vec()),
+            prompt: (!prompt.is_empty()).then(|| Bytes::copy_from_slice(prompt.as_bytes())),
             again: None,
             max,
         }
@@ -83,7 +86,7 @@ impl Decoder for LineDecoder {
             }
             self.prompt.clone_from(&self.again);
         }
-        self.buf.drain(..start);
+        self.buf.advance(start);
         if self.buf.len() > self.max {
             self.skipping += self.buf.len();
             self.buf.clear();

@@ -85,10 +85,10 @@ pub(super) const BUILD_CMD: &str = "if ls {dir}/*.java >/dev/null 2>&1; then jav
 
 /// A scratch copy of the fixture class (only `students`, if given) beside a copy of the seed
 /// server its launchers run: `ROOT/class/*`, `ROOT/servers/seed_server.py`.
-pub(super) fn class_copy(name: &str, students: Option<&[&str]>) -> PathBuf {
-    let scratch =
-        std::env::temp_dir().join(format!("conformance-class-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&scratch);
+/// Removed when the returned directory is dropped, whether the test passed or not.
+pub(super) fn class_copy(students: Option<&[&str]>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path();
     let fixtures = root().join("fixtures");
     std::fs::create_dir_all(scratch.join("servers")).unwrap();
     std::fs::copy(
@@ -110,7 +110,7 @@ pub(super) fn class_copy(name: &str, students: Option<&[&str]>) -> PathBuf {
             }
         }
     }
-    scratch
+    dir
 }
 
 /// The options every grading of the class takes.
@@ -208,7 +208,8 @@ fn csv(path: &Path) -> String {
 
 #[test]
 fn the_fixture_class_is_graded_with_the_expected_matrix() {
-    let scratch = class_copy("full", None);
+    let dir = class_copy(None);
+    let scratch = dir.path().to_path_buf();
     let started = std::time::Instant::now();
     assert_eq!(class(&scratch, "out", &["--jobs", "2"]), Some(0));
     eprintln!(
@@ -258,12 +259,12 @@ fn the_fixture_class_is_graded_with_the_expected_matrix() {
             "the page must be self-contained: {external}"
         );
     }
-    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
 fn jobs_1_jobs_2_and_a_fan_out_with_merge_give_the_same_matrix() {
-    let scratch = class_copy("same", Some(&SMALL_CLASS));
+    let dir = class_copy(Some(&SMALL_CLASS));
+    let scratch = dir.path().to_path_buf();
     assert_eq!(class(&scratch, "jobs1", &["--jobs", "1"]), Some(0));
     assert_eq!(class(&scratch, "jobs2", &["--jobs", "2"]), Some(0));
     // The fan-out a CI matrix or a cluster does: separate `grade` processes, then `merge`;
@@ -303,12 +304,12 @@ fn jobs_1_jobs_2_and_a_fan_out_with_merge_give_the_same_matrix() {
     let grades = csv(&scratch.join("jobs1/grades.csv"));
     assert_eq!(grades, csv(&scratch.join("jobs2/grades.csv")));
     assert_eq!(grades, csv(&out.join("grades.csv")));
-    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
 fn a_graded_submission_is_not_graded_again_unless_asked() {
-    let scratch = class_copy("resume", Some(&["faithful", "awards-own-points"]));
+    let dir = class_copy(Some(&["faithful", "awards-own-points"]));
+    let scratch = dir.path().to_path_buf();
     assert_eq!(class(&scratch, "out", &[]), Some(0));
     let report = scratch.join("out/faithful.json");
     let first = std::fs::read_to_string(&report).unwrap();
@@ -328,12 +329,12 @@ fn a_graded_submission_is_not_graded_again_unless_asked() {
         first,
         "not regraded"
     );
-    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
 fn a_class_that_cannot_be_run_is_exit_2_and_says_why() {
-    let scratch = class_copy("bad", Some(&["faithful"]));
+    let dir = class_copy(Some(&["faithful"]));
+    let scratch = dir.path().to_path_buf();
     let run = |class_dir: PathBuf, profile: &str| {
         conformance()
             .arg("class")
@@ -378,5 +379,4 @@ fn a_class_that_cannot_be_run_is_exit_2_and_says_why() {
         .unwrap();
     assert_eq!(merged.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&merged.stderr).contains("not a conformance JSON report"));
-    std::fs::remove_dir_all(&scratch).unwrap();
 }

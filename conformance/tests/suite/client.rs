@@ -55,9 +55,8 @@ fn running_needs_a_client_command_and_a_sound_client_table() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--client-cmd"));
-    let dir = std::env::temp_dir().join(format!("client-profile-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let profile = dir.join("bad.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("bad.toml");
     std::fs::write(&profile, "[client]\nframing = \"lines\"\n").unwrap();
     conformance()
         .args(["client", "--client-cmd", "true", "--profile"])
@@ -72,7 +71,6 @@ fn running_needs_a_client_command_and_a_sound_client_table() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("matches no client test"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -100,9 +98,8 @@ fn listen_serves_a_client_hard_coded_to_a_port() {
 
 #[test]
 fn a_failing_client_is_reported_in_the_server_suites_formats() {
-    let dir = std::env::temp_dir().join(format!("client-reports-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (json, junit) = (dir.join("r.json"), dir.join("r.xml"));
+    let dir = tempfile::tempdir().unwrap();
+    let (json, junit) = (dir.path().join("r.json"), dir.path().join("r.xml"));
     let client = fixture_client("buggy_client.py", "--bug no-receiver ", "{host} {port}");
     conformance()
         .args(["client", "--client-cmd", &client, "--seed", "7"])
@@ -132,7 +129,6 @@ fn a_failing_client_is_reported_in_the_server_suites_formats() {
         xml.contains("<failure") && xml.contains("receive.idle"),
         "{xml}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -11,14 +11,6 @@ use serde_json::Value;
 use crate::support::{conformance, path, root, seed_server, stdout};
 use crate::tap_reader;
 
-/// A fresh directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("conformance-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 /// The seed server's profile with one test skipped by the teacher and a `[grading]` table.
 fn graded_profile(dir: &Path) -> PathBuf {
     let seed = std::fs::read_to_string(path("fixtures/profiles/seed.toml")).unwrap();
@@ -54,7 +46,8 @@ fn read_json(file: &Path) -> Value {
 
 #[test]
 fn every_format_from_one_run_agrees_on_failures_and_points() {
-    let dir = scratch("graders");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
     let profile = graded_profile(&dir);
     let file = |name: &str| dir.join(name);
     let report = |format: &str, name: &str| format!("{format}={}", file(name).display());
@@ -273,7 +266,6 @@ fn every_format_from_one_run_agrees_on_failures_and_points() {
     // The one-liner of the Classroom example hands it over base64-encoded, intact.
     let decoded = one_liner_output(&dir);
     assert_eq!(serde_json::from_str::<Value>(&decoded).unwrap(), classroom);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Points as the reports print them: `12.5`, `40`.
@@ -324,7 +316,8 @@ fn one_liner_output(dir: &Path) -> String {
 
 #[test]
 fn a_bad_grading_table_or_report_is_exit_2_naming_it() {
-    let dir = scratch("bad-grading");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().to_path_buf();
     let grading = dir.join("grading.toml");
     for (table, wanted) in [
         (
@@ -360,7 +353,6 @@ fn a_bad_grading_table_or_report_is_exit_2_naming_it() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -44,9 +44,8 @@ fn chat_1_a_small_run_against_the_reference_delivers_everything_exactly_once() {
 
 #[test]
 fn chat_1_a_paced_run_with_a_plot_reports_for_people_and_draws_svg() {
-    let dir = std::env::temp_dir().join(format!("conformance-load-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let svg = dir.join("latency.svg");
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("latency.svg");
     conformance()
         .args(["load", "--users", "6", "--senders", "2", "--messages", "10"])
         .args(["--rate", "200", "--plot", svg.to_str().unwrap()])
@@ -63,6 +62,52 @@ fn chat_1_a_paced_run_with_a_plot_reports_for_people_and_draws_svg() {
         &drawing[..80.min(drawing.len())]
     );
     assert!(drawing.contains("latency distribution"));
+    assert_plot_is_labelled_inside(&drawing);
+}
+
+/// The plot's title gives the load asked for (not the spawned server's throwaway port), and
+/// every horizontal label, centred on its x, ends inside the picture: the last percentile
+/// label (`99.999%`) was cut in half at the right edge.
+fn assert_plot_is_labelled_inside(svg: &str) {
+    let width: f64 = regex::Regex::new(r#"<svg[^>]* width="(\d+)""#)
+        .unwrap()
+        .captures(svg)
+        .expect("the picture's width")[1]
+        .parse()
+        .unwrap();
+    let text = regex::Regex::new(
+        r#"<text x="([\d.]+)"[^>]*text-anchor="middle"[^>]*font-size="([\d.]+)"[^>]*>\s*([^<]*?)\s*</text>"#,
+    )
+    .unwrap();
+    let labels: Vec<(f64, f64, String)> = text
+        .captures_iter(svg)
+        .map(|c| {
+            (
+                c[1].parse().unwrap(),
+                c[2].parse().unwrap(),
+                c[3].to_owned(),
+            )
+        })
+        .collect();
+    let title = &labels.first().expect("a title").2;
+    assert!(
+        title.contains("6 users, 2 senders at 200 msg/s each"),
+        "{title}"
+    );
+    assert!(
+        !svg.contains("127.0.0.1"),
+        "the title names the load, not the port"
+    );
+    assert!(labels.iter().any(|l| l.2 == "99.999%"), "{labels:?}");
+    for (x, size, label) in &labels {
+        // A glyph of a sans-serif font is at most about 0.6 em wide.
+        let half = label.chars().count() as f64 * size * 0.6 / 2.0;
+        assert!(
+            x + half <= width,
+            "`{label}` ends at {} of {width}",
+            x + half
+        );
+    }
 }
 
 /// A short run against the seed server with `--bug BUG` (exit code `code`): its report.
@@ -185,15 +230,14 @@ fn count(report: &Value, pointer: &str) -> u64 {
 fn chat_1_messages_relayed_without_their_sender_s_name_are_counted_exactly() {
     // recv_prefix.py relays each recv(1024) as it came, with the sender's name in front
     // once, and writes down each chunk it relayed: "LINES RECEIVERS COMPLETE".
-    let account = std::env::temp_dir().join(format!("recv-prefix-{}.txt", std::process::id()));
-    let _ = std::fs::remove_file(&account);
+    let dir = tempfile::tempdir().unwrap();
+    let account = dir.path().join("recv-prefix.txt");
     let report = wild_load(
         "recv_prefix",
         &format!("--account {}", account.display()),
         1,
     );
     let written = std::fs::read_to_string(&account).expect("the server wrote its account");
-    let _ = std::fs::remove_file(&account);
     let (mut named, mut nameless) = (0, 0);
     for chunk in written.lines() {
         let fields: Vec<u64> = chunk.split(' ').filter_map(|f| f.parse().ok()).collect();

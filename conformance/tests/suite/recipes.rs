@@ -24,15 +24,15 @@ fn text<'a>(yaml: &'a Yaml, what: &str) -> &'a str {
         .unwrap_or_else(|| panic!("{what} is not a string: {yaml:?}"))
 }
 
-/// A scratch folder with `count` submission folders under `submissions/`.
-fn class_of(name: &str, count: usize) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("conformance-recipe-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A scratch folder with `count` submission folders under `submissions/`, removed when
+/// dropped.
+fn class_of(count: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
     for i in 0..count {
-        std::fs::create_dir_all(dir.join(format!("submissions/student-{i:03}"))).unwrap();
+        let student = dir.path().join(format!("submissions/student-{i:03}"));
+        std::fs::create_dir_all(student).unwrap();
     }
-    std::fs::create_dir_all(dir.join("submissions/.git")).unwrap();
+    std::fs::create_dir_all(dir.path().join("submissions/.git")).unwrap();
     dir
 }
 
@@ -91,7 +91,8 @@ fn the_github_workflow_grades_every_submission_once_in_at_most_256_jobs() {
     let merge = run_of("merge", "Build the class report");
     assert!(merge.contains("conformance merge reports --html class.html --csv grades.csv"));
     // The plan, for a class of 450: 200 batches.
-    let class = class_of("github", 450);
+    let scratch = class_of(450);
+    let class = scratch.path().to_path_buf();
     let output = class.join("github-output");
     let plan = run_of("plan", "Deal the submissions into batches");
     let env = [
@@ -137,7 +138,6 @@ fn the_github_workflow_grades_every_submission_once_in_at_most_256_jobs() {
     }
     assert_eq!(graded.len(), 450);
     assert!(graded.values().all(|&n| n == 1));
-    std::fs::remove_dir_all(&class).unwrap();
 }
 
 #[test]
@@ -169,7 +169,8 @@ fn the_kubernetes_indexed_job_grades_submission_i_in_pod_i_then_merges() {
     );
     // Pod i grades the i-th submission in name order, with a stand-in for the suite; an
     // index past the end grades nothing.
-    let class = class_of("k8s", 12);
+    let scratch = class_of(12);
+    let class = scratch.path().to_path_buf();
     stand_in(&class);
     let script = script.replace("/class/", &format!("{}/", class.display()));
     let path = format!(
@@ -204,5 +205,4 @@ fn the_kubernetes_indexed_job_grades_submission_i_in_pod_i_then_merges() {
         merge_command[..3],
         ["conformance", "merge", "/class/reports"]
     );
-    std::fs::remove_dir_all(&class).unwrap();
 }

@@ -33,9 +33,8 @@ fn json_is_one_object_with_the_documented_schema() {
 
 #[test]
 fn junit_has_one_testcase_per_test_and_goes_to_the_output_file() {
-    let dir = std::env::temp_dir().join(format!("conformance-junit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("report.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("report.xml");
     let out = conformance()
         .args(["--format", "junit", "--filter", "broadcast.", "--output"])
         .arg(&file)

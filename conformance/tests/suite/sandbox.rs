@@ -53,8 +53,9 @@ const FILTERS: [&str; 3] = ["join.single", "broadcast.no_echo", "leave.quit"];
 const REAPED_WITHIN: Duration = Duration::from_secs(10);
 
 /// The fixture class's `faithful` and `java`, and every hostile student, in a scratch class.
-fn hostile_class() -> std::path::PathBuf {
-    let scratch = class_copy("sandbox", Some(&["faithful", "java"]));
+fn hostile_class() -> tempfile::TempDir {
+    let dir = class_copy(Some(&["faithful", "java"]));
+    let scratch = dir.path();
     for (student, _) in CONTAINED {
         let to = scratch.join("class").join(student);
         std::fs::create_dir_all(&to).unwrap();
@@ -64,7 +65,7 @@ fn hostile_class() -> std::path::PathBuf {
             std::fs::copy(&file, to.join(file.file_name().unwrap())).unwrap();
         }
     }
-    scratch
+    dir
 }
 
 /// The processes whose command line holds `text`.
@@ -111,7 +112,8 @@ fn problem(out: &Path, student: &str) -> String {
 
 #[test]
 fn hostile_submissions_are_contained_and_said_while_the_class_is_graded() {
-    let scratch = hostile_class();
+    let dir = hostile_class();
+    let scratch = dir.path();
     let escaped = [
         scratch.join("class/written-by-writes-outside.txt"),
         scratch.join("written-by-writes-outside.txt"),
@@ -172,7 +174,6 @@ fn hostile_submissions_are_contained_and_said_while_the_class_is_graded() {
     let outlived = scratch.join("class/outlives-the-run/servidor.py");
     let left = left_running(&outlived.display().to_string());
     assert!(left.is_empty(), "processes outlived the run: {left:?}");
-    std::fs::remove_dir_all(&scratch).unwrap();
 }
 
 #[test]
@@ -229,7 +230,8 @@ fn class_refuses_without_a_sandbox_unless_told() {
 
 #[test]
 fn a_grading_ended_at_its_bound_leaves_no_process_behind() {
-    let scratch = class_copy("sandbox-bound", Some(&["hangs"]));
+    let dir = class_copy(Some(&["hangs"]));
+    let scratch = dir.path();
     // A compound command: its shell stays between the harness and the server, so only the
     // grading's pid namespace can end the server when the harness is killed.
     let output = conformance()
@@ -250,5 +252,4 @@ fn a_grading_ended_at_its_bound_leaves_no_process_behind() {
     let server = scratch.join("class/hangs/servidor.py");
     let left = left_running(&server.display().to_string());
     assert!(left.is_empty(), "processes outlived the grading: {left:?}");
-    std::fs::remove_dir_all(&scratch).unwrap();
 }

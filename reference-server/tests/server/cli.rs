@@ -197,3 +197,63 @@ fn signals_sigterm_stops_a_server_whose_log_nobody_reads() {
     let mut rest = String::new();
     let _ = stdout.read_to_string(&mut rest);
 }
+
+/// On a terminal, as with `make run`, the address is printed once: the `listening on` line
+/// of stdout, not again by the log on the same screen. (With stderr elsewhere, the log has it.)
+#[cfg(unix)]
+#[test]
+fn on_a_terminal_the_address_is_printed_once() {
+    use std::io::{Read, Write};
+    use std::sync::mpsc;
+    use std::time::Instant;
+
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("open a pseudo-terminal");
+    let mut command = CommandBuilder::new(env!("CARGO_BIN_EXE_reference-server"));
+    command.args(["--port", "0"]);
+    let mut child = pair.slave.spawn_command(command).expect("start the server");
+    drop(pair.slave);
+    let mut reader = pair
+        .master
+        .try_clone_reader()
+        .expect("the terminal's output");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = [0_u8; 4096];
+        while let Ok(n @ 1..) = reader.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + TIMEOUT;
+    let mut screen = String::new();
+    let mut wait_for = |pattern: &str| {
+        while !screen.contains(pattern) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let chunk = rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no {pattern:?} on the terminal: {screen:?}"));
+            screen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        screen.clone()
+    };
+    let shown = wait_for("\n");
+    let line = shown.lines().next().unwrap_or_default().trim_end();
+    let addr = chat_protocol::listening::parse(line)
+        .unwrap_or_else(|| panic!("the first line is {line:?}"));
+    // A join, logged after the address would have been: the log has caught up.
+    let mut ana = std::net::TcpStream::connect(addr).expect("connect");
+    ana.write_all(b"ana\n").expect("send the name");
+    let shown = wait_for("ana joined");
+    let _ = child.kill();
+    assert_eq!(shown.matches("listening on").count(), 1, "{shown:?}");
+}

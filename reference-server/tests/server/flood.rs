@@ -78,7 +78,9 @@ fn ends_of(flood: Vec<TcpStream>) -> BTreeMap<String, usize> {
 fn told_why(ends: &BTreeMap<String, usize>, full: &str, n: usize) -> (usize, usize) {
     let count = |reason: &str| ends.get(&wording::error_line(reason)).copied().unwrap_or(0);
     let turned_away = count(full);
-    let timed_out = count(&format!("no name received within {NAME_TIMEOUT} seconds"));
+    let timed_out = count(&format!(
+        "no se ha recibido ningún nombre en {NAME_TIMEOUT} s"
+    ));
     assert_eq!(
         turned_away + timed_out,
         n,
@@ -105,11 +107,11 @@ fn limit_1_2_a_flood_of_nameless_connections_does_not_stop_the_room() {
     assert!(fds <= 100 + 16, "{fds} descriptors for 100 clients");
 
     let ends = ends_of(flood);
-    let (full, timed_out) = told_why(&ends, "server is full (100 clients)", n);
+    let (full, timed_out) = told_why(&ends, "servidor lleno (100 clientes)", n);
     // Held ones free their slots at the name timeout, so later ones may be held too.
     assert!(full > 0 && timed_out > 0, "{ends:?}");
 
-    let mut carla = join_when_freed(&server, "carla", "server is full (100 clients)");
+    let mut carla = join_when_freed(&server, "carla", "servidor lleno (100 clientes)");
     ana.expect_line(&wording::join_line("carla"));
     bob.expect_line(&wording::join_line("carla"));
     barrier_all(&mut carla, &mut [&mut ana, &mut bob]);
@@ -130,14 +132,18 @@ fn limit_1_running_out_of_file_descriptors_is_survived() {
     let ends = ends_of(flood);
     let spent = cpu_time(server.pid()).saturating_sub(cpu_before);
     let waited = started.elapsed();
-    let (shed, _) = told_why(&ends, "server is full (no file descriptors left)", 300);
+    let (shed, _) = told_why(
+        &ends,
+        "servidor lleno (no quedan descriptores de archivo)",
+        300,
+    );
     assert!(shed >= 200, "{ends:?}");
     assert!(
         spent.as_secs_f64() <= waited.as_secs_f64() * IDLE_CORES + 0.2,
         "the server used {spent:?} of CPU in {waited:?} while out of descriptors: a busy loop?"
     );
 
-    let full = "server is full (no file descriptors left)";
+    let full = "servidor lleno (no quedan descriptores de archivo)";
     let mut carla = join_when_freed(&server, "carla", full);
     ana.expect_line(&wording::join_line("carla"));
     bob.expect_line(&wording::join_line("carla"));

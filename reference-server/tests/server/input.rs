@@ -29,7 +29,7 @@ fn input_1_blank_names_are_refused() {
     let server = Server::start();
     let mut ana = with_observer(&server);
     for raw in [&b"   \n"[..], b"\t\r\n", b"\n", b"\r\n"] {
-        refused_name(&server, &mut ana, raw, "name must not be empty");
+        refused_name(&server, &mut ana, raw, "el nombre no puede estar vacío");
     }
 }
 
@@ -42,7 +42,7 @@ fn input_2_duplicate_name_is_refused() {
     for raw in [&b"bob\n"[..], b"  bob \r\n"] {
         let mut dup = server.connect();
         dup.send_raw(raw);
-        dup.expect_refused("name 'bob' is already in use");
+        dup.expect_refused("el nombre 'bob' ya está en uso");
     }
     barrier_each_way(&mut bob, &mut ana);
 }
@@ -57,14 +57,14 @@ fn input_3_long_names_are_refused() {
         &server,
         &mut ana,
         too_long.as_bytes(),
-        "name is longer than 32 characters",
+        "el nombre tiene más de 32 caracteres",
     );
     let huge = format!("{}\n", "y".repeat(20_000));
     refused_name(
         &server,
         &mut ana,
         huge.as_bytes(),
-        "name is longer than 32 characters",
+        "el nombre tiene más de 32 caracteres",
     );
     let max = "ñ".repeat(32);
     let mut ok = server.join_seen_by(&max, &mut [&mut ana]);
@@ -80,7 +80,7 @@ fn input_3_max_name_option() {
         &server,
         &mut ana,
         b"pedro\n",
-        "name is longer than 4 characters",
+        "el nombre tiene más de 4 caracteres",
     );
     let _juan = server.join("juan");
 }
@@ -104,7 +104,7 @@ fn input_4_control_characters_in_names_are_refused() {
             &server,
             &mut ana,
             raw.as_bytes(),
-            "name must not contain control characters",
+            "el nombre no puede contener caracteres de control",
         );
     }
 }
@@ -117,7 +117,7 @@ fn input_5_over_long_line_is_refused_and_connection_stays() {
     let [mut ana, mut bob] = server.room(["ana", "bob"]);
 
     bob.send_line(&"z".repeat(4097));
-    bob.expect_error("line longer than 4096 bytes was not sent");
+    bob.expect_error("línea de más de 4096 bytes: no se ha enviado");
     barrier(&mut bob, &mut ana); // ana got nothing
 
     let exact = "w".repeat(4096);
@@ -133,7 +133,7 @@ fn input_5_max_line_option() {
     let server = Server::start_with(&["--max-line", "10"]);
     let [mut ana, mut bob] = server.room(["ana", "bob"]);
     bob.send_line("12345678901");
-    bob.expect_error("line longer than 10 bytes was not sent");
+    bob.expect_error("línea de más de 10 bytes: no se ha enviado");
     bob.say_to("1234567890", &mut [&mut ana]);
 }
 
@@ -160,7 +160,7 @@ fn input_5_megabytes_without_newline() {
     streamer.join().expect("streamer thread");
 
     // bob gets ana's lines and exactly one error, interleaved in some order.
-    let error = wording::error_line("line longer than 4096 bytes was not sent");
+    let error = wording::error_line("línea de más de 4096 bytes: no se ha enviado");
     let mut got = Vec::new();
     for _ in 0..=chat.len() {
         got.push(bob.next_line());

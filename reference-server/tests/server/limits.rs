@@ -6,7 +6,7 @@ use chat_protocol::wording;
 
 use crate::support::{Server, TIMEOUT, TestClient, barrier, barrier_each_way};
 
-/// LIMIT-1: with `--max-clients 2`, a third connection gets `ERROR: server is full` and is
+/// LIMIT-1: with `--max-clients 2`, a third connection gets `ERROR: servidor lleno …` and is
 /// closed; the two present are unaffected.
 #[test]
 fn limit_1_third_client_is_turned_away() {
@@ -14,10 +14,10 @@ fn limit_1_third_client_is_turned_away() {
     let [mut ana, mut bob] = server.room(["ana", "bob"]);
 
     let mut third = server.connect();
-    third.expect_refused("server is full (2 clients)");
+    third.expect_refused("servidor lleno (2 clientes)");
     let mut eager = server.connect();
     eager.send_line("eve"); // sends its name before reading: still a clean refusal
-    eager.expect_refused("server is full (2 clients)");
+    eager.expect_refused("servidor lleno (2 clientes)");
 
     barrier_each_way(&mut ana, &mut bob);
 }
@@ -30,7 +30,7 @@ fn limit_1_unnamed_connections_count_and_slots_are_freed() {
     let mut ana = server.join("ana");
     let silent = server.connect();
     let mut third = server.connect();
-    third.expect_refused("server is full (2 clients)");
+    third.expect_refused("servidor lleno (2 clientes)");
 
     silent.close();
     // The slot is freed when the silent client's handler has ended: retry, bounded.
@@ -42,7 +42,7 @@ fn limit_1_unnamed_connections_count_and_slots_are_freed() {
         if first == wording::welcome_line("bob") {
             break bob;
         }
-        assert_eq!(first, wording::error_line("server is full (2 clients)"));
+        assert_eq!(first, wording::error_line("servidor lleno (2 clientes)"));
         assert!(Instant::now() < deadline, "the slot was never freed");
         std::thread::yield_now();
     };
@@ -61,7 +61,7 @@ fn limit_2_with_the_detection_on_only_silence_times_out() {
     partial.send_raw(b"an");
     partial.send_raw(b"a");
     partial.expect_line(&wording::welcome_line("ana"));
-    silent.expect_refused("no name received within 1 seconds");
+    silent.expect_refused("no se ha recibido ningún nombre en 1 s");
     let mut beto = server.join_seen_by("beto", &mut [&mut partial]);
     barrier_each_way(&mut partial, &mut beto);
 }
@@ -76,9 +76,10 @@ fn limit_2_with_the_detection_off_a_partial_name_is_told_its_bytes() {
     let mut partial = server.connect();
     partial.send_raw(b"an");
     partial.send_raw(b"a");
-    silent.expect_refused("no name received within 1 seconds");
-    partial
-        .expect_refused("no name received within 1 seconds (3 bytes arrived without a line end)");
+    silent.expect_refused("no se ha recibido ningún nombre en 1 s");
+    partial.expect_refused(
+        "no se ha recibido ningún nombre en 1 s (llegaron 3 bytes sin fin de línea)",
+    );
     let logged = server
         .log()
         .wait_for(&["3 bytes arrived without a line end"], TIMEOUT);
@@ -92,8 +93,9 @@ fn limit_2_a_quiet_time_past_the_name_timeout_never_unframes() {
     let server = Server::start_with(&["--name-timeout", "1", "--unframed-after", "5000"]);
     let mut partial = server.connect();
     partial.send_raw(b"ana");
-    partial
-        .expect_refused("no name received within 1 seconds (3 bytes arrived without a line end)");
+    partial.expect_refused(
+        "no se ha recibido ningún nombre en 1 s (llegaron 3 bytes sin fin de línea)",
+    );
     let logged = server
         .log()
         .wait_for(&["3 bytes arrived without a line end"], TIMEOUT);
@@ -111,7 +113,7 @@ fn scale_2_idle_users_are_kept_past_the_name_timeout() {
     let server = Server::start_with(&["--name-timeout", "1"]);
     let [mut ana, mut bob] = server.room(["ana", "bob"]);
     let mut silent = server.connect();
-    silent.expect_refused("no name received within 1 seconds");
+    silent.expect_refused("no se ha recibido ningún nombre en 1 s");
     barrier_each_way(&mut ana, &mut bob);
 }
 

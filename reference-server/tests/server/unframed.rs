@@ -72,7 +72,7 @@ fn frame_5_input_5_6_an_unframed_client_s_bad_messages() {
     beto.expect_line(&wording::join_line("ana"));
 
     ana.send_raw(&[b'x'; 101]);
-    ana.expect_error("line longer than 100 bytes was not sent");
+    ana.expect_error("línea de más de 100 bytes: no se ha enviado");
     ana.send_raw(b"a\xffb");
     beto.expect_line(&wording::chat_line("ana", "a\u{FFFD}b"));
     ana.send_raw(b"uno\ndos");
