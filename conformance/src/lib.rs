@@ -15,7 +15,10 @@
 //! - [`load`]: `conformance load`, the load generator and its measurements;
 //! - [`client`]: `conformance client`, the suite for chat clients (the harness plays the
 //!   server; the client runs on a pseudo-terminal);
+//! - [`sniff`]: `conformance sniff`, a profile drafted by watching a server;
 //! - [`target`]: the server under test (an address, a command, or the reference server);
+//! - [`sandbox`]: untrusted servers confined: a private network, a read-only system, an
+//!   unprivileged user of their own, limits, their whole process tree ended;
 //! - [`model`]: results; [`requirements`]: PROTOCOL.md, embedded.
 
 #![warn(missing_docs)]
@@ -38,8 +41,10 @@ pub mod profile;
 pub mod report;
 pub mod requirements;
 pub mod runner;
+pub mod sandbox;
 pub mod scenario;
 pub mod session;
+pub mod shell;
 pub mod sniff;
 pub mod suggest;
 pub(crate) mod sync;

@@ -54,6 +54,11 @@ pub async fn main(args: ClassArgs) -> i32 {
         Ok(t) => t,
         Err(e) => return tool_error(e),
     };
+    if !options.no_sandbox
+        && let Err(e) = crate::sandbox::probe()
+    {
+        return tool_error(crate::sandbox::unavailable(&e, "give --no-sandbox"));
+    }
     let submissions = match discover(&args.dir) {
         Ok(s) => s,
         Err(e) => return tool_error(e),
@@ -160,8 +165,8 @@ fn progress_bar(total: usize, done: usize) -> ProgressBar {
 }
 
 /// The command that grades one submission: this program's `grade`, with the class's
-/// options. The one place a sandbox would wrap (`bwrap … -- conformance grade …`): the
-/// harness then lives beside the server, in its namespace.
+/// options. Unless `--no-sandbox`, that `grade` re-executes itself in a private network
+/// namespace and jails the submission's commands (see [`crate::sandbox`]).
 pub fn grade_command(exe: &Path, options: &GradeOptions, submission: &Submission) -> Command {
     let mut command = Command::new(exe);
     command
@@ -201,8 +206,12 @@ async fn run_child(
         )),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
-            kill_group(child.id());
+            let id = child.id();
+            kill_group(id);
             let _ = child.wait().await;
+            if let Some(id) = id {
+                crate::sandbox::jail::remove_scratch_of(id);
+            }
             let problem = format!("its grading took over {}s and was ended", bound.as_secs());
             write_problem(options, teacher, submission, &problem).map(|_| ())
         }

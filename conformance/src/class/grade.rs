@@ -18,6 +18,7 @@ use crate::grading::Scores;
 use crate::model::RunReport;
 use crate::report::{JsonReport, JsonSubmission};
 use crate::runner;
+use crate::sandbox::{self, Jail};
 use crate::target::TargetSpec;
 
 /// The options of `conformance grade`.
@@ -41,6 +42,11 @@ pub struct Graded {
 
 /// Runs `conformance grade`; returns the exit code.
 pub async fn main(args: GradeArgs) -> i32 {
+    if !args.options.no_sandbox
+        && let Err(e) = sandbox::enter_private_network()
+    {
+        return tool_error(sandbox::unavailable(&e, "give --no-sandbox"));
+    }
     let teacher = match Teacher::load(&args.options) {
         Ok(t) => t,
         Err(e) => return tool_error(e),
@@ -76,7 +82,15 @@ pub async fn grade(
 ) -> Result<Graded, String> {
     std::fs::create_dir_all(&options.out_dir)
         .map_err(|e| format!("cannot create {}: {e}", options.out_dir.display()))?;
-    match test(options, teacher, submission).await {
+    let jail = if options.no_sandbox {
+        None
+    } else {
+        let class_dir = submission.dir.parent().unwrap_or(&submission.dir);
+        let hidden = options.teachers_paths(class_dir);
+        let hidden: Vec<&Path> = hidden.iter().map(PathBuf::as_path).collect();
+        Some(Jail::new(&hidden).and_then(|j| j.with_folder(&submission.dir))?)
+    };
+    match test(options, teacher, submission, jail.as_ref()).await {
         Ok(report) => write(options, teacher, submission, &report, None),
         Err(problem) => write_problem(options, teacher, submission, &problem),
     }
@@ -111,19 +125,31 @@ pub fn write_problem(
     )
 }
 
-/// The suite run on the submission, or why it could not be.
+/// The suite run on the submission (its build and server in `jail`, if any), or why it
+/// could not be.
 async fn test(
     options: &GradeOptions,
     teacher: &Teacher,
     submission: &Submission,
+    jail: Option<&Jail>,
 ) -> Result<RunReport, String> {
     let profile = wording::profile_for(teacher, &submission.dir)?;
     if let Some(command) = &options.build_cmd {
         let log = log_path(&options.out_dir, submission, "build");
         let bound = Duration::from_secs(options.build_timeout);
-        build(&submission.fill(command), bound, &log).await?;
+        let command = submission.fill(command);
+        build(
+            &jail.map_or(command.clone(), |j| j.launch(&command)),
+            bound,
+            &log,
+        )
+        .await?;
     }
-    let spec = TargetSpec::Command(submission.fill(&options.server_cmd));
+    let command = submission.fill(&options.server_cmd);
+    let spec = match jail {
+        Some(jail) => jail.confine(command),
+        None => TargetSpec::Command(command),
+    };
     run_suite(
         &spec,
         &profile,

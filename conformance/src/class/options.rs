@@ -2,7 +2,7 @@
 //! `[grading]` table, checked once ([`Teacher`]).
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::case::TestCase;
@@ -41,9 +41,27 @@ pub struct GradeOptions {
     /// The folder of the per-submission reports (`NAME.json`, and logs).
     #[arg(long, default_value = "class-reports", value_name = "DIR")]
     pub out_dir: PathBuf,
+    /// Run the submissions unconfined. By default each grading runs in a private network
+    /// namespace and each submission's build and server in a jail: a read-only system
+    /// without the teacher's files, a user of its own, limits on processes, memory, CPU
+    /// time and open files (Linux, as root, with bubblewrap; see the README's "Grading a
+    /// class"). Only for code you trust.
+    #[arg(long)]
+    pub no_sandbox: bool,
 }
 
 impl GradeOptions {
+    /// The teacher's folders and files a submission must not see: the class folder (every
+    /// other submission), the reports folder, the profile and `[grading]` files.
+    pub fn teachers_paths(&self, class_dir: &Path) -> Vec<PathBuf> {
+        let mut paths = vec![class_dir.to_owned(), self.out_dir.clone()];
+        if !crate::profile::BUILT_IN.contains(&self.profile.as_str()) {
+            paths.push(PathBuf::from(&self.profile));
+        }
+        paths.extend(self.grading.clone());
+        paths
+    }
+
     /// These options as `grade` takes them, for a child process.
     pub fn to_args(&self) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--server-cmd".into(), self.server_cmd.clone().into()];
@@ -69,6 +87,9 @@ impl GradeOptions {
         ]);
         if let Some(grading) = &self.grading {
             args.extend(["--grading".into(), grading.into()]);
+        }
+        if self.no_sandbox {
+            args.push("--no-sandbox".into());
         }
         if let Some(seed) = suite.seed {
             args.extend(["--seed".into(), seed.to_string().into()]);

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub use crate::shell::quote as shell_quote;
+
 /// One student's submission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Submission {
@@ -70,11 +72,6 @@ pub fn discover(dir: &Path) -> Result<Vec<Submission>, String> {
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
-}
-
-/// `text` as one shell word: in single quotes, each `'` written `'\''`.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 #[cfg(test)]

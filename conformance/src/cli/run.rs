@@ -13,6 +13,7 @@ use crate::grading::{Grading, Scores};
 use crate::model::{RunReport, TestResult};
 use crate::profile::Profile;
 use crate::runner::{self, RunConfig};
+use crate::sandbox::{self, Jail};
 use crate::scenario::{self, Script};
 use crate::target::{ServerArgs, Target, TargetError, TargetSpec};
 
@@ -34,6 +35,11 @@ pub struct RunArgs {
     /// server), so a bug that breaks the room for good fails only the tests about it.
     #[arg(long, conflicts_with = "target")]
     pub isolate: bool,
+    /// Run the server (--server-cmd) in the sandbox for untrusted code, as `conformance class`
+    /// does: this run in a private network namespace, the server in a jail (a read-only
+    /// system, a user of its own, limits). Linux, as root, with bubblewrap.
+    #[arg(long, requires = "server_cmd", conflicts_with = "target")]
+    pub sandbox: bool,
     /// Run the scenarios in FILE (the step format of fixtures/scenarios/) instead of the
     /// built-in catalogue. May be repeated.
     #[arg(long, value_name = "FILE")]
@@ -189,6 +195,11 @@ fn nothing_selected(suite: &SuiteArgs) -> String {
 
 /// Runs `conformance run`; returns the exit code.
 pub(super) async fn main(args: RunArgs) -> i32 {
+    if args.sandbox
+        && let Err(e) = sandbox::enter_private_network()
+    {
+        return usage_error(sandbox::unavailable(&e, "leave out --sandbox"));
+    }
     let tests = match load_tests(&args) {
         Ok(t) => t,
         Err(e) => return usage_error(e),
@@ -222,8 +233,16 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         return usage_error(nothing_selected(&args.suite));
     }
     let progress = Progress::new(selected.len(), &specs);
+    let jail = match sandboxed(&args) {
+        Ok(jail) => jail,
+        Err(e) => return usage_error(e),
+    };
+    let spec = match (&jail, args.server.spec()) {
+        (Some(jail), TargetSpec::Command(command)) => jail.confine(command),
+        (_, spec) => spec,
+    };
     let report = run_suite(
-        &args.server.spec(),
+        &spec,
         &profile,
         &args.suite,
         args.isolate,
@@ -248,4 +267,14 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         return usage_error(e);
     }
     if report.all_passed() { 0 } else { 1 }
+}
+
+/// With `--sandbox`, the jail of the server, hiding the profile and `[grading]` files.
+fn sandboxed(args: &RunArgs) -> Result<Option<Jail>, String> {
+    if !args.sandbox {
+        return Ok(None);
+    }
+    let mut hidden = vec![Path::new(&args.server.profile)];
+    hidden.extend(args.report.grading.as_deref());
+    Jail::new(&hidden).map(Some)
 }

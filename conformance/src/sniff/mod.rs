@@ -193,6 +193,7 @@ fn label(spec: &TargetSpec) -> String {
     match spec {
         TargetSpec::Address(a) => a.clone(),
         TargetSpec::Command(c) => format!("`{c}`"),
+        TargetSpec::Sandboxed { command, .. } => format!("`{command}` (sandboxed)"),
         TargetSpec::Reference => "the reference server".into(),
     }
 }

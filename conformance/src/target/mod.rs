@@ -56,6 +56,15 @@ pub enum TargetSpec {
     Address(String),
     /// A shell command that starts the server; every `{port}` is replaced by a free port.
     Command(String),
+    /// A shell command started through a launcher that confines it (the sandbox, see
+    /// [`crate::sandbox`]): `command` as given, for reports and messages, and `launch`, the
+    /// command spawned, with the same `{port}`.
+    Sandboxed {
+        /// The command as given.
+        command: String,
+        /// The command that runs it confined.
+        launch: String,
+    },
     /// The workspace's reference server, run by this executable in its hidden
     /// `serve-reference` mode (see [`SERVE_REFERENCE`]).
     Reference,
@@ -213,7 +222,10 @@ impl Target {
     pub async fn start(spec: &TargetSpec, startup: Duration) -> Result<Target, TargetError> {
         match spec {
             TargetSpec::Address(address) => start_address(address, startup).await,
-            TargetSpec::Command(command) => start_command(command, startup).await,
+            TargetSpec::Command(command) => start_command(command, command, startup).await,
+            TargetSpec::Sandboxed { command, launch } => {
+                start_command(command, launch, startup).await
+            }
             TargetSpec::Reference => start_reference(startup).await,
         }
     }
@@ -369,7 +381,12 @@ async fn start_address(address: &str, startup: Duration) -> Result<Target, Targe
 /// [`PORT_ATTEMPTS`] times. Where those tables cannot be read (not Linux), the target is
 /// returned at once, not yet [seen listening](Target::seen_listening): the first test user's
 /// connect then retries until the port accepts, within the startup bound.
-async fn start_command(template: &str, startup: Duration) -> Result<Target, TargetError> {
+/// `launch` is what is spawned: `template` itself, or `template` run by a launcher.
+async fn start_command(
+    template: &str,
+    launch: &str,
+    startup: Duration,
+) -> Result<Target, TargetError> {
     if !template.contains("{port}") {
         return Err(TargetError::NoPortPlaceholder {
             command: template.to_owned(),
@@ -378,7 +395,7 @@ async fn start_command(template: &str, startup: Duration) -> Result<Target, Targ
     let started = Instant::now();
     let mut attempt = 1;
     loop {
-        match start_on_free_port(template, started, startup).await? {
+        match start_on_free_port(template, launch, started, startup).await? {
             Started::Ready(target) => return Ok(*target),
             Started::PortTaken(error) if attempt >= PORT_ATTEMPTS => return Err(error),
             Started::PortTaken(_) => attempt += 1,
@@ -398,11 +415,12 @@ enum Started {
 
 async fn start_on_free_port(
     template: &str,
+    launch: &str,
     started: Instant,
     startup: Duration,
 ) -> Result<Started, TargetError> {
     let port = free_port().map_err(|e| TargetError::NoFreePort(e.to_string()))?;
-    let command = template.replace("{port}", &port.to_string());
+    let command = launch.replace("{port}", &port.to_string());
     let mut process = Process::spawn(template, shell_command(&command), true)?;
     loop {
         let listening = listening_on(port);

@@ -131,12 +131,13 @@ impl Process {
     }
 
     /// The process whose stats describe the server: the spawned one, or for a compound
-    /// command the single process its shell runs.
+    /// command the single process its shell runs (through the sandbox's launchers too).
     pub(super) fn server_pid(&self) -> u32 {
         let mut pid = self.pid;
-        for _ in 0..4 {
-            let is_shell = proc_comm(pid)
-                .is_some_and(|c| matches!(c.as_str(), "sh" | "dash" | "bash" | "cmd.exe"));
+        for _ in 0..8 {
+            let is_shell = proc_comm(pid).is_some_and(|c| {
+                matches!(c.as_str(), "sh" | "dash" | "bash" | "cmd.exe" | "bwrap")
+            });
             if !is_shell {
                 break;
             }

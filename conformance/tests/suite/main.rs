@@ -4,6 +4,7 @@
 //! - `client`: `conformance client`: its options, `--listen`, its reports;
 //! - `recipes`: the class-grading recipes of `examples/class/` (GitHub Actions, Kubernetes);
 //! - `reports`: the JSON and JUnit formats of real runs;
+//! - `sandbox`: hostile submissions (`fixtures/sandbox/`) contained, `run --sandbox`;
 //! - `graders`: every format from one run, Gradescope, Classroom and TAP held to their
 //!   published shapes, the `[grading]` table's points; `tap_reader`, a strict TAP 14 reader;
 //! - `servers`: the reference server passes strict (the fixtures: see `tests/judgement.rs`);
@@ -28,6 +29,7 @@ mod load;
 mod make;
 mod recipes;
 mod reports;
+mod sandbox;
 mod scenarios;
 mod servers;
 mod sniff;
