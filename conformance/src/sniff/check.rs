@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::cli::SuiteArgs;
+use crate::cli::options::{DEFAULT_TIMEOUT_MS, SuiteArgs};
 use crate::cli::run::run_suite;
 use crate::model::{Level, Status};
 use crate::profile::Profile;
@@ -47,7 +47,7 @@ pub async fn quick_check(spec: &TargetSpec, profile: Profile, scale: f64) -> Che
         filter: QUICK_TESTS.iter().map(|t| t.to_string()).collect(),
         list: false,
         explain: None,
-        timeout_ms: crate::cli::DEFAULT_TIMEOUT_MS,
+        timeout_ms: DEFAULT_TIMEOUT_MS,
         timeout_scale: scale,
         seed: None,
         repeat: 1,
