@@ -20,11 +20,13 @@
 
 pub mod imports;
 mod paths;
+mod ports;
 mod server_log;
 mod server_process;
 mod tools;
 
 pub use paths::{reference_client_binary, reference_server_binary, root, workspace_binary};
+pub use ports::vacant_port;
 pub use server_log::ServerLog;
 pub use server_process::{START_TIMEOUT, ServerProcess};
 pub use tools::javac_present;

@@ -1,6 +1,5 @@
 //! The command-line contract: scripts and CI rely on exactly these behaviours.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use predicates::prelude::*;
@@ -215,11 +214,7 @@ fn a_misspelt_profile_key_gets_did_you_mean() {
 #[test]
 fn an_unreachable_target_exits_2_quickly_with_one_line() {
     // A port that was free a moment ago: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = chat_test_support::vacant_port();
     let started = Instant::now();
     let out = conformance()
         .args(["--target", &format!("127.0.0.1:{port}")])

@@ -3,8 +3,6 @@
 //! server suite's formats. Which clients it passes and which bugs it catches is the client
 //! table of `tests/judgement/clients.rs`.
 
-use std::net::TcpListener;
-
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -75,10 +73,7 @@ fn running_needs_a_client_command_and_a_sound_client_table() {
 
 #[test]
 fn listen_serves_a_client_hard_coded_to_a_port() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .unwrap()
-        .port();
+    let port = chat_test_support::vacant_port();
     // The client is given the port here, as if it were written into its source.
     let client = fixture_client("seed_client.py", "", &format!("127.0.0.1 {port}"));
     conformance()

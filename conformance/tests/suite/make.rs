@@ -2,7 +2,6 @@
 //! code, so its last line must say what that code meant. Make runs the `conformance` binary
 //! under test (`CONFORMANCE_BIN=`) and builds nothing (`CARGO=true`).
 
-use std::net::TcpListener;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
@@ -58,11 +57,7 @@ fn a_failing_make_conformance_says_the_suite_found_failures() {
 #[test]
 fn a_make_conformance_that_cannot_run_says_so() {
     // A port that was free a moment ago: nothing listens there.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = chat_test_support::vacant_port();
     let output = make_conformance(&[format!("TARGET=127.0.0.1:{port}")]);
     assert!(!output.status.success());
     assert!(

@@ -2,7 +2,6 @@
 //! quick check's verdict on stderr, exit 2 for a target that is not there. The drafts
 //! themselves are judged against the hand-written profiles by the judgement's sniff table.
 
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 use conformance::profile::Profile;
@@ -36,11 +35,7 @@ fn a_draft_goes_to_its_file_and_the_verdict_to_stderr() {
 
 #[test]
 fn an_unreachable_target_exits_2_with_nothing_on_stdout() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = chat_test_support::vacant_port();
     let started = Instant::now();
     conformance()
         .args(["sniff", "--target", &format!("127.0.0.1:{port}")])

@@ -13,8 +13,6 @@
 //! Each test runs the real binary against a fixture with its own profile and states the
 //! verdict it must get: exit code, the failing tests, and the words a teacher reads.
 
-use std::net::TcpListener;
-
 use crate::support::{conformance, ids_with, json_run, stdout, test, tests, wild_server};
 
 /// Before issue 10 the harness's probe connection (connect, close at once) killed this
@@ -52,11 +50,7 @@ fn a_server_reading_names_in_its_accept_loop_fails_only_the_early_leaver_tests()
 /// the same one-line usage error as before (exit 2), naming the address.
 #[test]
 fn an_address_where_nothing_listens_is_exit_2_decided_by_the_first_connect() {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = chat_test_support::vacant_port();
     let output = conformance()
         .args(["--target", &format!("127.0.0.1:{port}")])
         .output()
