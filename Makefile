@@ -77,8 +77,22 @@ docs:
 rust-version:
 	python3 scripts/check_rust_version.py
 
+# The judgement (conformance/tests/judgement, several minutes) mostly waits on the servers
+# it starts, so it runs beside the other tests, as its built binary (a second `cargo test`
+# would wait for the first one's lock); its tables are printed after the other tests.
+JUDGEMENT_LOG = $(TARGET_DIR)/judgement.log
 unit:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --no-run --quiet
+	@bin=$$(python3 scripts/test_binary.py judgement $(CARGO) test -p conformance --test judgement) || exit 2; \
+	(cd conformance && "$$bin") > $(JUDGEMENT_LOG) 2>&1 & judge=$$!; \
+	$(CARGO) test --workspace --exclude conformance \
+	  && $(CARGO) test -p conformance --lib --bins --test suite \
+	  && $(CARGO) test -p conformance --doc; rest=$$?; \
+	wait $$judge; judged=$$?; \
+	echo "--- the judgement (conformance/tests/judgement), run beside the tests above:"; \
+	cat $(JUDGEMENT_LOG); \
+	echo "--- the judgement exited $$judged"; \
+	[ $$rest -eq 0 ] && [ $$judged -eq 0 ]
 
 fixtures-smoke:
 	python3 fixtures/servers/smoke_test.py
