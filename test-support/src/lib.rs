@@ -29,4 +29,4 @@ pub use paths::{reference_client_binary, reference_server_binary, root, workspac
 pub use ports::vacant_port;
 pub use server_log::ServerLog;
 pub use server_process::{START_TIMEOUT, ServerProcess};
-pub use tools::javac_present;
+pub use tools::{javac_present, sandbox_present};
