@@ -64,6 +64,16 @@ impl Draft {
         entry.comments.push(comment.into());
     }
 
+    /// Sets `key` to `value`, keeping its comments.
+    pub fn set_value(&mut self, key: &'static str, value: impl Into<Value>) {
+        self.entry(key).value = value.into();
+    }
+
+    /// Whether `key` has been set.
+    pub fn has(&self, key: &str) -> bool {
+        self.entries.iter().any(|e| e.key == key)
+    }
+
     /// Adds a comment to `key` (which must be set, now or later).
     pub fn note(&mut self, key: &'static str, comment: impl Into<String>) {
         self.entry(key).comments.push(comment.into());
@@ -77,6 +87,15 @@ impl Draft {
     /// A comment about the whole profile.
     pub fn general(&mut self, comment: impl Into<String>) {
         self.general.push(comment.into());
+    }
+
+    /// Whether some comment of the draft quotes `text` already.
+    pub fn quotes(&self, text: &str) -> bool {
+        let quoted = format!("{text:?}");
+        self.general
+            .iter()
+            .chain(self.entries.iter().flat_map(|e| &e.comments))
+            .any(|c| c.contains(&quoted))
     }
 
     /// The keys with a comment starting with `prefix` (`UNSURE:`, `OBSERVED:`).
@@ -107,7 +126,12 @@ impl Draft {
     }
 }
 
-/// `text` as comment lines (`# …`), one per line of it, control characters shown escaped.
+/// Width of the draft's comment lines, `# ` included.
+const COMMENT_WIDTH: usize = 92;
+
+/// `text` as comment lines (`# …`), one per line of it, wrapped at [`COMMENT_WIDTH`],
+/// control characters shown escaped. A comment's continuation lines are indented, so that
+/// where one comment ends and the next begins stays visible.
 fn push_comment(out: &mut String, text: &str) {
     for line in text.lines() {
         let shown: String = line
@@ -120,8 +144,14 @@ fn push_comment(out: &mut String, text: &str) {
                 }
             })
             .collect();
-        out.push_str(format!("# {shown}").trim_end());
-        out.push('\n');
+        let options = textwrap::Options::new(COMMENT_WIDTH)
+            .initial_indent("# ")
+            .subsequent_indent("#   ")
+            .break_words(false);
+        for wrapped in textwrap::wrap(&shown, options) {
+            out.push_str(wrapped.trim_end());
+            out.push('\n');
+        }
     }
 }
 
@@ -150,5 +180,13 @@ mod tests {
         assert_eq!(draft.keys_noted("UNSURE:"), ["join"]);
         assert_eq!(draft.keys_noted("OBSERVED:"), ["echo"]);
         assert!(text.contains("# OBSERVED: ana got"), "{text}");
+        let long = "word ".repeat(40);
+        let mut draft = Draft::default();
+        draft.set("chat", "{user}: {text}", long.trim());
+        let text = draft.to_toml(&[]);
+        let comments: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+        assert!(comments.len() > 1, "{text}");
+        assert!(comments.iter().all(|l| l.len() <= COMMENT_WIDTH), "{text}");
+        assert!(comments[1].starts_with("#   word"), "{text}");
     }
 }

@@ -156,7 +156,9 @@ pub async fn main(args: SniffArgs) -> i32 {
     0
 }
 
-/// Probes the room, then (after a restart of a spawned server) the fragile steps.
+/// Probes the room, then (after a restart of a spawned server) the fragile steps. The draft
+/// is made from the room: when the fragile steps cannot finish (the server broke, refused
+/// or flooded), what they saw is a finding of the draft, never a reason to give it up.
 async fn probe_all(spec: &TargetSpec, args: &SniffArgs) -> Result<Probe, Stop> {
     let start = |spec: &TargetSpec| {
         let spec = spec.clone();
@@ -170,21 +172,26 @@ async fn probe_all(spec: &TargetSpec, args: &SniffArgs) -> Result<Probe, Stop> {
     let target = start(spec).await?;
     let mut probe = Probe::new(target.addr(), args.waits());
     let room = probe.room().await;
-    let restart = !matches!(spec, TargetSpec::Address(_));
-    let target = if restart && room.is_ok() {
-        target.stop().await;
-        let target = start(spec).await?;
-        probe.moved_to(target.addr());
-        target
-    } else {
-        target
-    };
-    let fragile = match room {
-        Ok(()) => probe.fragile().await,
-        Err(stop) => Err(stop),
-    };
     target.stop().await;
-    fragile?;
+    room?;
+    let fragile = if matches!(spec, TargetSpec::Address(_)) {
+        probe.fragile().await
+    } else {
+        match start(spec).await {
+            Ok(target) => {
+                probe.moved_to(target.addr());
+                let fragile = probe.fragile().await;
+                target.stop().await;
+                fragile
+            }
+            Err(Stop::Unreachable(why) | Stop::CannotTell(why)) => Err(Stop::CannotTell(format!(
+                "the server did not start a second time: {why}"
+            ))),
+        }
+    };
+    if let Err(Stop::Unreachable(why) | Stop::CannotTell(why)) = fragile {
+        probe.fragile_stopped(&why);
+    }
     probe.finish();
     Ok(probe)
 }

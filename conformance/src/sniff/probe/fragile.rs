@@ -60,6 +60,26 @@ impl Probe {
         Ok(())
     }
 
+    /// The fragile steps stopped because of `why`: the draft keeps what the room showed, says
+    /// what happened, and keeps the protocol's `error` and `reject` where no refusal was seen.
+    pub fn fragile_stopped(&mut self, why: &str) {
+        self.draft.general(format!(
+            "UNSURE: the steps that can hurt a fragile server (a close before the name, a taken \
+             name, a reset) stopped: {why}. The keys below were learned before them; the suite's \
+             tests of those steps (JOIN-7, INPUT-2, LEAVE-2) will say what breaks"
+        ));
+        if !self.draft.has("error") {
+            self.draft.set(
+                "error",
+                format!("{}{{reason}}", chat_protocol::wording::ERROR_PREFIX),
+                "UNSURE: no refusal was seen (the steps that can hurt the server stopped)",
+            );
+        }
+        if !self.draft.has("reject") {
+            self.draft.set("reject", "close", "UNSURE: see error");
+        }
+    }
+
     fn learn_reject(&mut self, got: &Gathered, holder_saw: &[String], name: &str) {
         let lines = self.msgs(got);
         let prompt = self.prompt.trim();

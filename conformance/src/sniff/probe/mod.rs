@@ -9,6 +9,7 @@
 
 mod arrival;
 mod departure;
+mod extra;
 mod fragile;
 mod talk;
 
@@ -61,6 +62,10 @@ pub struct Probe {
     join: Option<String>,
     chat: Option<String>,
     leave: Option<String>,
+    /// Everything the room's users received, for the lines no key describes (`extra`).
+    heard: Vec<Gathered>,
+    /// The room's steps are running: what arrives is kept in `heard`.
+    listening: bool,
     /// The profile being drafted.
     pub draft: Draft,
 }
@@ -91,6 +96,8 @@ impl Probe {
             join: None,
             chat: None,
             leave: None,
+            heard: Vec::new(),
+            listening: false,
             draft: Draft::default(),
         }
     }
@@ -100,8 +107,9 @@ impl Probe {
         self.addr = addr;
     }
 
-    /// Stops on a flood; notes escapes.
+    /// Stops on a flood; notes escapes; keeps what the room's users received.
     fn check(&mut self, got: &Gathered) -> Result<(), Stop> {
+        self.hear(got);
         if got.flooded {
             return Err(Stop::CannotTell(format!(
                 "the server sent more than {} KiB at once without a pause: a flood, not a chat \
@@ -109,8 +117,15 @@ impl Probe {
                 GATHER_CAP / 1024
             )));
         }
-        self.strip |= has_escapes(&got.reads);
         Ok(())
+    }
+
+    /// Keeps what a user of the room received, and notes escapes.
+    fn hear(&mut self, got: &Gathered) {
+        self.strip |= has_escapes(&got.reads);
+        if self.listening && !got.flooded {
+            self.heard.push(got.clone());
+        }
     }
 
     /// The messages of `got` in the framing seen so far (lines until one is seen).
@@ -200,6 +215,14 @@ impl Probe {
 
     /// The gentle steps: three users join, one talks, quit words are tried, one closes.
     pub async fn room(&mut self) -> Result<(), Stop> {
+        self.listening = true;
+        let room = self.room_steps().await;
+        self.listening = false;
+        room
+    }
+
+    /// The steps of [`Probe::room`].
+    async fn room_steps(&mut self) -> Result<(), Stop> {
         let [a_name, b_name, c_name] = NAMES;
         let (mut a, prompt) = self.arrive(a_name).await?;
         self.prompt = prompt;
@@ -257,7 +280,7 @@ impl Probe {
             ));
             return None;
         }
-        self.strip |= has_escapes(&seen.reads);
+        self.hear(&seen);
         Some(seen)
     }
 
@@ -279,6 +302,7 @@ impl Probe {
                 "no terminal escape sequence was received"
             },
         );
+        self.learn_ignore();
     }
 
     /// Whether the draft can run the suite: the server's chat line was found.

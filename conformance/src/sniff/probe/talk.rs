@@ -80,13 +80,12 @@ impl Probe {
                     )
                 },
             );
-            if let Some((only, _)) = &text_only {
+            if let Some((only, seen)) = &text_only {
                 self.draft.unsure(
                     "chat",
                     format!(
-                        "the server relays the text as written (plain text came as {}): \
-                         chat = {} with send = \"{{text}}\" would describe it too",
-                        q(only),
+                        "the server relays the text as written ({seen}): chat = {} with send \
+                         = \"{{text}}\" would describe it too",
                         q(only)
                     ),
                 );
