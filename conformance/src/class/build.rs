@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::process::Command;
 
-use super::group::kill_group;
+use super::group::{kill_group, own_group};
 
 /// Lines of the build's output quoted when it fails.
 const TAIL_LINES: usize = 5;
@@ -29,14 +29,14 @@ pub async fn build(command: &str, bound: Duration, log: &Path) -> Result<(), Str
     let err_file = file
         .try_clone()
         .map_err(|e| format!("cannot write the build log {}: {e}", log.display()))?;
-    let mut child = Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(command)
         .stdin(Stdio::null())
         .stdout(Stdio::from(file))
         .stderr(Stdio::from(err_file))
-        .process_group(0)
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    let mut child = own_group(&mut sh)
         .spawn()
         .map_err(|e| format!("the build `{command}` could not start: {e}"))?;
     let status = match tokio::time::timeout(bound, child.wait()).await {
@@ -44,7 +44,7 @@ pub async fn build(command: &str, bound: Duration, log: &Path) -> Result<(), Str
         Ok(Ok(status)) => format!("({status})"),
         Ok(Err(e)) => format!("({e})"),
         Err(_) => {
-            kill_group(child.id());
+            kill_group(&mut child);
             let _ = child.wait().await;
             format!("(it took over {}s)", bound.as_secs())
         }

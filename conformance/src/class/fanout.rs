@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tokio::process::Command;
 
 use super::grade::{log_path, write_problem};
-use super::group::kill_group;
+use super::group::{kill_group, own_group};
 use super::matrix::{Matrix, points, read_report};
 use super::merge::write_class_report;
 use super::options::{GradeOptions, Teacher};
@@ -190,12 +190,13 @@ async fn run_child(
     let log = std::fs::File::create(&log_file)
         .and_then(|f| Ok((f.try_clone()?, f)))
         .map_err(|e| format!("cannot write {}: {e}", log_file.display()))?;
-    let mut child = grade_command(exe, options, submission)
+    let mut command = grade_command(exe, options, submission);
+    command
         .stdin(Stdio::null())
         .stdout(Stdio::from(log.0))
         .stderr(Stdio::from(log.1))
-        .process_group(0)
-        .kill_on_drop(true)
+        .kill_on_drop(true);
+    let mut child = own_group(&mut command)
         .spawn()
         .map_err(|e| format!("cannot start `{} grade`: {e}", exe.display()))?;
     match tokio::time::timeout(bound, child.wait()).await {
@@ -207,7 +208,7 @@ async fn run_child(
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => {
             let id = child.id();
-            kill_group(id);
+            kill_group(&mut child);
             let _ = child.wait().await;
             if let Some(id) = id {
                 crate::sandbox::jail::remove_scratch_of(id);
