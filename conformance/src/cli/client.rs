@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
+use super::listing::{self, Ready};
 use super::options::{ReportArgs, SuiteArgs};
 use super::progress::Progress;
-use super::{listing, reports};
+use super::reports;
 use crate::client::catalogue::{self, ClientTest};
 use crate::client::runner::{self, ClientRun};
 use crate::grading::{Grading, Scores};
@@ -71,30 +72,27 @@ fn check_names(profile: &Profile, grading: &Grading, tests: &[ClientTest]) -> Re
 
 /// Runs `conformance client`; returns the exit code.
 pub(super) async fn main(args: ClientArgs) -> i32 {
-    let tests = catalogue::all();
-    let profile = match Profile::load(&args.profile) {
-        Ok(p) => Arc::new(p),
-        Err(e) => return usage_error(e),
-    };
-    let grading = match Grading::load(&args.profile, args.report.grading.as_deref()) {
-        Ok(g) => g,
-        Err(e) => return usage_error(e),
-    };
-    if let Err(e) = check_names(&profile, &grading, &tests) {
-        return usage_error(e);
-    }
-    let specs = match reports::resolve(
-        args.report.format,
-        args.report.output.as_ref(),
-        &args.report.report,
-    ) {
-        Ok(specs) => specs,
-        Err(e) => return usage_error(e),
-    };
-    let tests = match listing::answer(&args.suite, tests, &profile, "conformance client") {
-        Ok(Ok(())) => return 0,
-        Ok(Err(e)) => return usage_error(e),
-        Err(tests) => tests,
+    let ready = listing::prologue(
+        "conformance client",
+        &args.profile,
+        &args.suite,
+        &args.report,
+        catalogue::all(),
+        |profile, tests| {
+            let grading = Grading::load(&args.profile, args.report.grading.as_deref())
+                .map_err(|e| e.to_string())?;
+            check_names(profile, &grading, tests)?;
+            Ok(grading)
+        },
+    );
+    let Ready {
+        tests,
+        profile,
+        grading,
+        specs,
+    } = match ready {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     let Some(command) = args.client_cmd.clone() else {
         return usage_error("--client-cmd is required to run the tests");

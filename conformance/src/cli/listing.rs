@@ -1,14 +1,67 @@
-//! `--list` and `--explain`, for any catalogue: the server suite's and the client suite's.
+//! `--list` and `--explain`, for any catalogue: the server suite's and the client suite's;
+//! and the [`prologue`] that `run` and `client` share before them.
 
+use std::sync::Arc;
+
+use super::options::{ReportArgs, SuiteArgs};
+use super::reports::{self, ReportSpec};
 use crate::case::TestCase;
+use crate::grading::Grading;
 use crate::model::Level;
 use crate::profile::Profile;
 use crate::runner;
 
-/// Answers `--list` or `--explain` when `suite` asks for one: `Ok(exit code)`. Otherwise
+/// What a run needs once the [`prologue`] has passed: the tests (not yet selected), the
+/// profile, the `[grading]` table and the reports to write.
+pub(super) struct Ready<S> {
+    pub tests: Vec<TestCase<S>>,
+    pub profile: Arc<Profile>,
+    pub grading: Grading,
+    pub specs: Vec<ReportSpec>,
+}
+
+/// The steps `run` and `client` take before their tests, in this order: load the profile
+/// `profile`; load and check its `[grading]` table with `grading` (which also checks that
+/// the profile's skip rules name tests of `tests`, in each suite's own words and order);
+/// resolve the reports `report` asks for; answer `--list` or `--explain` when `suite` asks
+/// for one.
+///
+/// `Ok` hands everything back for the run. `Err(exit code)` ends the command: 0 when it
+/// answered `--list` or `--explain`, 2 after saying why on standard error, as
+/// `COMMAND: message` (`command` also names the listing command in messages).
+pub(super) fn prologue<S>(
+    command: &str,
+    profile: &str,
+    suite: &SuiteArgs,
+    report: &ReportArgs,
+    tests: Vec<TestCase<S>>,
+    grading: impl FnOnce(&Profile, &[TestCase<S>]) -> Result<Grading, String>,
+) -> Result<Ready<S>, i32> {
+    let fail = |message: String| {
+        eprintln!("{command}: {message}");
+        2
+    };
+    let profile = Profile::load(profile).map_err(|e| fail(e.to_string()))?;
+    let grading = grading(&profile, &tests).map_err(fail)?;
+    let specs =
+        reports::resolve(report.format, report.output.as_ref(), &report.report).map_err(fail)?;
+    match answer(suite, tests, &profile, command) {
+        Ok(Ok(())) => Err(0),
+        Ok(Err(e)) => Err(fail(e)),
+        Err(tests) => Ok(Ready {
+            tests,
+            profile: Arc::new(profile),
+            grading,
+            specs,
+        }),
+    }
+}
+
+/// Answers `--list` or `--explain` when `suite` asks for one: `Ok(Ok(()))` when it printed
+/// the answer, `Ok(Err(message))` when `--explain` names no test. Otherwise `Err(tests)`
 /// hands `tests` back, for the run. `command` names the command in messages.
-pub(super) fn answer<S>(
-    suite: &super::options::SuiteArgs,
+fn answer<S>(
+    suite: &SuiteArgs,
     tests: Vec<TestCase<S>>,
     profile: &Profile,
     command: &str,

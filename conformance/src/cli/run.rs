@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::listing::{self, Ready};
 use super::options::{ReportArgs, SuiteArgs};
 use super::progress::Progress;
-use super::{listing, reports};
+use super::reports;
 use crate::case::TestCase;
 use crate::catalogue;
 use crate::grading::{Grading, Scores};
@@ -204,29 +205,25 @@ pub(super) async fn main(args: RunArgs) -> i32 {
         Ok(t) => t,
         Err(e) => return usage_error(e),
     };
-    let profile = match Profile::load(&args.server.profile) {
-        Ok(p) => Arc::new(p),
-        Err(e) => return usage_error(e),
-    };
-    if let Err(e) = check_skip_rules(&profile, &tests) {
-        return usage_error(e);
-    }
-    let grading = match load_grading(&args.server.profile, args.report.grading.as_deref(), &tests) {
-        Ok(g) => g,
-        Err(e) => return usage_error(e),
-    };
-    let specs = match reports::resolve(
-        args.report.format,
-        args.report.output.as_ref(),
-        &args.report.report,
-    ) {
-        Ok(specs) => specs,
-        Err(e) => return usage_error(e),
-    };
-    let tests = match listing::answer(&args.suite, tests, &profile, "conformance") {
-        Ok(Ok(())) => return 0,
-        Ok(Err(e)) => return usage_error(e),
-        Err(tests) => tests,
+    let ready = listing::prologue(
+        "conformance",
+        &args.server.profile,
+        &args.suite,
+        &args.report,
+        tests,
+        |profile, tests| {
+            check_skip_rules(profile, tests)?;
+            load_grading(&args.server.profile, args.report.grading.as_deref(), tests)
+        },
+    );
+    let Ready {
+        tests,
+        profile,
+        grading,
+        specs,
+    } = match ready {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     let (selected, above_level) = select(tests, &args);
     if selected.is_empty() && above_level.is_empty() {
