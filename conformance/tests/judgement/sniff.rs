@@ -454,7 +454,7 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         "\nProfiles drafted by `conformance sniff`, compared parsed with the hand-written ones; core run with each\n"
     );
     println!(
-        "{:<14} {:>6} {:<36} {:<8} core statuses, hand-written → draft",
+        "{:<17} {:>6} {:<36} {:<8} core statuses, hand-written → draft",
         "server", "sniff", "keys that differ (* behaviour)", "verdict"
     );
     let mut wrong = 0;
@@ -505,7 +505,7 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
         println!(
-            "{:<14} {:>5.1}s {shown:<36} {mark:<8} {same}",
+            "{:<17} {:>5.1}s {shown:<36} {mark:<8} {same}",
             j.case.name,
             j.sniffed.took.as_secs_f64()
         );
