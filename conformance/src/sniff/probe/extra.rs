@@ -15,7 +15,7 @@ use std::sync::Arc;
 use toml::Value;
 
 use super::{NAMES, Probe, QUIT_WORDS, TEXTS, q};
-use crate::profile::{Framing, Profile, Template};
+use crate::profile::{Framing, Profile};
 use crate::sniff::infer::messages;
 use crate::wire::{Classifier, Event, Roster};
 
