@@ -40,8 +40,14 @@ pub struct Checked {
     pub lines: Vec<String>,
 }
 
-/// Runs the quick check on the server of `spec` with `profile`.
-pub async fn quick_check(spec: &TargetSpec, profile: Profile, scale: f64) -> Checked {
+/// Runs the quick check on the server of `spec` with `profile`, whose draft marked the
+/// keys `observed` as a behaviour the protocol forbids (a likely cause of a failure).
+pub async fn quick_check(
+    spec: &TargetSpec,
+    profile: Profile,
+    scale: f64,
+    observed: &[&str],
+) -> Checked {
     let suite = SuiteArgs {
         level: Level::Core,
         filter: QUICK_TESTS.iter().map(|t| t.to_string()).collect(),
@@ -82,13 +88,24 @@ pub async fn quick_check(spec: &TargetSpec, profile: Profile, scale: f64) -> Che
     let mut passed = true;
     for result in &report.results {
         match &result.status {
-            Status::Fail(_) | Status::Intermittent(_) => {
+            Status::Fail(failed) | Status::Intermittent(failed) => {
                 passed = false;
+                let first = |text: &str| text.lines().next().unwrap_or_default().to_string();
                 lines.push(format!(
-                    "  FAIL {} ({}): look at {} — or the server has that bug",
+                    "  FAIL {} ({}): expected {}; actual: {}",
                     result.id,
                     result.requirement,
-                    keys_for(&result.id)
+                    first(&failed.expected),
+                    first(&failed.actual)
+                ));
+                lines.push(format!(
+                    "       look at {} — or the server has that bug{}",
+                    keys_for(&result.id),
+                    if observed.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (the draft OBSERVED: {})", observed.join(", "))
+                    }
                 ));
             }
             Status::Skip { reason, .. } => lines.push(format!("  skip {}: {reason}", result.id)),

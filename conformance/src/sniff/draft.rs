@@ -147,7 +147,9 @@ fn push_comment(out: &mut String, text: &str) {
         let options = textwrap::Options::new(COMMENT_WIDTH)
             .initial_indent("# ")
             .subsequent_indent("#   ")
-            .break_words(false);
+            .break_words(false)
+            // `CHAT-2`, `--port`: requirement ids and options stay whole.
+            .word_splitter(textwrap::WordSplitter::NoHyphenation);
         for wrapped in textwrap::wrap(&shown, options) {
             out.push_str(wrapped.trim_end());
             out.push('\n');
@@ -188,5 +190,11 @@ mod tests {
         assert!(comments.len() > 1, "{text}");
         assert!(comments.iter().all(|l| l.len() <= COMMENT_WIDTH), "{text}");
         assert!(comments[1].starts_with("#   word"), "{text}");
+        // A requirement id at the end of a line is not split at its hyphen.
+        let mut draft = Draft::default();
+        let id_at_edge = format!("{} (CHAT-2)", "x".repeat(COMMENT_WIDTH - 10));
+        draft.set("echo", false, id_at_edge);
+        let text = draft.to_toml(&[]);
+        assert!(text.contains("#   (CHAT-2)\n"), "{text}");
     }
 }

@@ -139,7 +139,7 @@ pub async fn main(args: SniffArgs) -> i32 {
         "sniff: quick check with the draft ({})",
         QUICK_TESTS.join(", ")
     );
-    let checked = check::quick_check(&spec, profile, args.timeout_scale).await;
+    let checked = check::quick_check(&spec, profile, args.timeout_scale, &observed).await;
     for line in &checked.lines {
         eprintln!("{line}");
     }

@@ -7,9 +7,14 @@ use crate::profile::Profile;
 /// Removes every ECMA-48 escape sequence — CSI (`ESC [ … final`: colours, `ESC [2K`,
 /// cursor moves), OSC (`ESC ] … BEL/ST`: titles), and two-byte escapes (`ESC 7`, `ESC 8`) —
 /// for profiles with `strip_ansi`. A terminal parser does it (`strip-ansi-escapes`, built
-/// on `vte`), not a pattern of ours.
+/// on `vte`), not a pattern of ours. Tabs are kept: the parser drops them with the other C0
+/// controls (strip-ansi-escapes issue #20), and a tab in a chat line is text (CHAT-3), not
+/// an escape.
 pub fn strip_ansi(text: &str) -> String {
-    strip_ansi_escapes::strip_str(text)
+    text.split('\t')
+        .map(strip_ansi_escapes::strip_str)
+        .collect::<Vec<_>>()
+        .join("\t")
 }
 
 /// Classifies messages for one test: knows the profile and which users belong to the test.
@@ -189,6 +194,10 @@ mod tests {
             "\u{1b}7\u{1b}[F\u{1b}[2K\u{1b}[31mana: hola\u{1b}[0m\u{1b}8\u{1b}]0;chat\u{7}";
         assert_eq!(strip_ansi(wrapped), "ana: hola");
         assert_eq!(strip_ansi("sin escapes: ñandú 🙂"), "sin escapes: ñandú 🙂");
+        assert_eq!(
+            strip_ansi("\x1b[1mana\x1b[0m: tab\taquí\t"),
+            "ana: tab\taquí\t"
+        );
     }
 
     #[test]

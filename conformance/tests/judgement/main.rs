@@ -22,9 +22,11 @@
 //!   means what the hand-written one does, and never makes a catalogued bug pass (see
 //!   [`sniff`]).
 //!
-//! Every judgement of a bug is `--isolate` (a fresh server per test). Prints the sensitivity tables — bug →
-//! the tests that caught it — on every run (`JUDGE=dialects`, `JUDGE=clients` or `JUDGE=sniff` judges one table only). A plain
-//! `main` (harness = false) so the tables are printed.
+//! Every judgement of a bug is `--isolate` (a fresh server per test). Prints the
+//! sensitivity tables — bug → the tests that caught it — on every run (`JUDGE=seed`,
+//! `classic`, `dialects`, `clients` or `sniff` judges one table only; `JUDGE=sniff-all` is
+//! the sniff table with every planted bug). A plain `main` (harness = false) so the tables
+//! are printed.
 
 mod catalogue;
 mod clients;

@@ -8,10 +8,11 @@
 //! is not made twice). At least 80 % of the corpus must draft without any wording
 //! difference.
 //!
-//! Then the same for every catalogued buggy server (each `--bug` of the seed, each bug
-//! planted in a dialect fixture): sniff drafts from the buggy server itself, and the tests
+//! Then every catalogued buggy server (each `--bug` of the seed, each bug planted in a
+//! dialect or classic fixture): sniff drafts from the buggy server itself, and the tests
 //! that can catch the bug, run with that draft, must still fail — a draft never makes a
-//! planted bug pass. Last, hostile servers and a server that is no chat server: sniff must
+//! planted bug pass. A draft that parses as the hand-written profile gives the run the bug
+//! tables judge already; `JUDGE=sniff-all` makes it again anyway. Last, hostile servers and a server that is no chat server: sniff must
 //! give up with exit 1 or 2, in time.
 
 use std::collections::BTreeMap;
@@ -268,9 +269,9 @@ fn corpus() -> Vec<Case> {
     cases
 }
 
-/// Every catalogued buggy server: each `--bug` of the seed; with `planted`, also each bug
-/// planted in a dialect or classic fixture.
-fn buggy(bugs: &[Bug], planted: bool) -> Vec<Case> {
+/// Every catalogued buggy server: each `--bug` of the seed and each bug planted in a dialect
+/// or classic fixture.
+fn buggy(bugs: &[Bug]) -> Vec<Case> {
     let mut cases: Vec<Case> = bugs
         .iter()
         .map(|bug| Case {
@@ -283,9 +284,6 @@ fn buggy(bugs: &[Bug], planted: bool) -> Vec<Case> {
             bug: Some((bug.catch.clone(), bug.filters(), bug.level)),
         })
         .collect();
-    if !planted {
-        return cases;
-    }
     for corpus in [&DIALECTS, &CLASSICS] {
         let corpus_bugs = corpus.bugs(bugs.to_vec());
         for fixture in corpus.fixtures {
@@ -379,13 +377,12 @@ fn judged(case: &Case, sniffed: Sniffed) -> Judged<'_> {
     }
 }
 
-/// The sniff table; returns how many verdicts were wrong. `full`: the bugs planted in the
-/// dialect and classic fixtures too, and every buggy server run with its draft even when
-/// the draft is the hand-written profile (`JUDGE=sniff-all`).
+/// The sniff table; returns how many verdicts were wrong. `full`: every buggy server run
+/// with its draft even when the draft is the hand-written profile (`JUDGE=sniff-all`).
 pub fn judge(bugs: &[Bug], full: bool) -> usize {
     let started = Instant::now();
     let corpus = corpus();
-    let buggy = buggy(bugs, full);
+    let buggy = buggy(bugs);
     let hostile = root().join("fixtures/hostile/hostile_server.py");
     let hostile_cmds: Vec<String> = HOSTILE
         .iter()
@@ -454,7 +451,7 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         "\nProfiles drafted by `conformance sniff`, compared parsed with the hand-written ones; core run with each\n"
     );
     println!(
-        "{:<14} {:>6} {:<36} {:<8} core statuses, hand-written → draft",
+        "{:<17} {:>6} {:<36} {:<8} core statuses, hand-written → draft",
         "server", "sniff", "keys that differ (* behaviour)", "verdict"
     );
     let mut wrong = 0;
@@ -505,7 +502,7 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
         println!(
-            "{:<14} {:>5.1}s {shown:<36} {mark:<8} {same}",
+            "{:<17} {:>5.1}s {shown:<36} {mark:<8} {same}",
             j.case.name,
             j.sniffed.took.as_secs_f64()
         );

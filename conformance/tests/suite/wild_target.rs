@@ -8,12 +8,13 @@
 //!   the first test user's connect;
 //! - what a spawned server prints during a failing test (a traceback) is shown with it;
 //! - a target that is not a chat server gets one short verdict;
+//! - a server that colours its lines passes once its profile strips the escapes, tabs kept;
 //! - `--repeat N` tells a race (intermittent) from a failure on every attempt.
 //!
 //! Each test runs the real binary against a fixture with its own profile and states the
 //! verdict it must get: exit code, the failing tests, and the words a teacher reads.
 
-use crate::support::{conformance, ids_with, json_run, stdout, test, tests, wild_server};
+use crate::support::{conformance, ids_with, json_run, path, stdout, test, tests, wild_server};
 
 /// Before issue 10 the harness's probe connection (connect, close at once) killed this
 /// server before the first test, and every test failed. Now it fails exactly the tests
@@ -143,6 +144,29 @@ fn a_target_that_is_not_a_chat_server_gets_one_short_verdict() {
         )),
         "{text}"
     );
+}
+
+/// `status_lines.py` greys out a status line after every chat line; described in full
+/// (`strip_ansi`, the status line in `ignore`) it passes everything. Stripping the escapes
+/// keeps the tab of `broadcast.intact_text`: the terminal parser underneath drops tabs with
+/// the escapes, and this server failed CHAT-3 for it.
+#[test]
+fn a_server_that_colours_its_lines_passes_once_described_with_its_tabs_intact() {
+    let [cmd, server, _, _] = wild_server("status_lines", "");
+    let output = conformance()
+        .args([cmd, server])
+        .args([
+            "--profile",
+            &path("fixtures/wild/status_lines.described.toml"),
+        ])
+        .args(["--format", "json", "--seed", "1"])
+        .output()
+        .expect("conformance runs");
+    let text = stdout(&output);
+    let report: serde_json::Value = serde_json::from_str(&text).expect("a JSON report");
+    assert_eq!(ids_with(&report, "fail"), Vec::<String>::new(), "{text}");
+    assert_eq!(test(&report, "broadcast.intact_text")["status"], "pass");
+    assert_eq!(output.status.code(), Some(0), "{text}");
 }
 
 /// `racy_every_other.py --mode double-leave` doubles the leave of every even connection.

@@ -6,14 +6,16 @@
 //! digits generalised. A line that does name a user or a text stays for the suite to judge,
 //! with an `UNSURE:` comment unless another comment quotes it already (an echo, the
 //! joiner's own join): it may be a bug's (a torn or doubled line), and sniff never excuses
-//! behaviour.
+//! behaviour. With one message per write, a template that begins or ends with a space looks
+//! like the first piece of a torn line: it is marked `UNSURE:`, and then no stray line is
+//! skipped (it may be the rest).
 
 use std::sync::Arc;
 
 use toml::Value;
 
 use super::{NAMES, Probe, QUIT_WORDS, TEXTS, q};
-use crate::profile::Profile;
+use crate::profile::{Framing, Profile};
 use crate::sniff::infer::messages;
 use crate::wire::{Classifier, Event, Roster};
 
@@ -24,6 +26,7 @@ impl Probe {
         let Ok(profile) = Profile::parse("draft", &self.draft.to_toml(&[])) else {
             return;
         };
+        let split = self.flag_split_templates(&profile);
         let unplaced = self.unplaced(&profile);
         if unplaced.is_empty() {
             return;
@@ -39,7 +42,8 @@ impl Probe {
             let about_the_chat = NAMES.iter().chain(&TEXTS).any(|value| line.contains(value));
             let hides_a_line = regex::Regex::new(&format!("^(?:{pattern})$"))
                 .map_or(true, |re| known.iter().any(|k| re.is_match(k)));
-            if about_the_chat || hides_a_line {
+            // Beside a template that looks torn, a stray line may be its rest: not skipped.
+            if about_the_chat || hides_a_line || split {
                 if self.draft.quotes(&line) {
                     continue; // said already, as the behaviour or wording it shows
                 }
@@ -69,6 +73,25 @@ impl Probe {
                 Value::Array(patterns.into_iter().map(Value::String).collect()),
             );
         }
+    }
+
+    /// Each template of [`split_templates`] gets an `UNSURE:` comment; returns whether
+    /// there was one.
+    fn flag_split_templates(&mut self, profile: &Profile) -> bool {
+        let split = split_templates(profile);
+        for (key, source) in &split {
+            self.draft.unsure(
+                key,
+                format!(
+                    "{} begins or ends with a space: with one message per write, that is how \
+                     a line written in two pieces arrives (a torn line, FRAME-3). If the \
+                     message after it is its rest, the server must write the line whole; \
+                     the suite will fail it",
+                    q(source)
+                ),
+            );
+        }
+        !split.is_empty()
     }
 
     /// The distinct messages of the room the classifier cannot place with `profile`.
@@ -104,6 +127,27 @@ impl Probe {
         }
         unplaced
     }
+}
+
+/// With one message per write, a template that begins or ends with a space is what a line
+/// written in two pieces looks like (`"{user} "`, then `"se desconectó"`): a torn line
+/// (FRAME-3) drafted as wording. Those templates, by key.
+fn split_templates(profile: &Profile) -> Vec<(&'static str, String)> {
+    if profile.framing != Framing::Chunk {
+        return Vec::new();
+    }
+    [
+        ("join", profile.join.as_ref()),
+        ("leave", profile.leave.as_ref()),
+        ("chat", Some(&profile.chat)),
+        ("echo", profile.own_echo.as_ref()),
+        ("farewell", profile.farewell.as_ref()),
+    ]
+    .into_iter()
+    .chain(profile.welcome.iter().map(|w| ("welcome", Some(w))))
+    .filter_map(|(key, template)| Some((key, template?.source().to_string())))
+    .filter(|(_, source)| !source.is_empty() && source.trim() != source)
+    .collect()
 }
 
 /// Every line the profile's templates give for the probe's users and texts: an `ignore`
@@ -146,7 +190,23 @@ fn generalised(line: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::generalised;
+    use super::{Profile, generalised, split_templates};
+
+    #[test]
+    fn a_template_with_an_edge_space_looks_torn_only_one_message_per_write() {
+        let wording =
+            "leave = \"{user} \"\nchat = \"{user}: {text}\"\nwelcome = [\" hola\", \"x\"]";
+        let chunk = Profile::parse("d", &format!("framing = \"chunk\"\n{wording}")).unwrap();
+        assert_eq!(
+            split_templates(&chunk),
+            [
+                ("leave", "{user} ".to_string()),
+                ("welcome", " hola".to_string())
+            ]
+        );
+        let line = Profile::parse("d", wording).unwrap();
+        assert_eq!(split_templates(&line), []);
+    }
 
     #[test]
     fn digits_are_generalised_and_the_rest_escaped() {

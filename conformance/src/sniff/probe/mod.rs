@@ -82,6 +82,29 @@ fn q(line: &str) -> String {
     format!("{line:?}")
 }
 
+/// Lines shown of what a server sent before it closed.
+const PARTING_SHOWN: usize = 3;
+
+/// What a server said before it closed, for a message: nothing, or its first lines, with a
+/// word about HTTP where the reply is an HTTP server's (a wrong port, most of the time).
+fn parting(lines: &[String]) -> String {
+    let Some(first) = lines.first() else {
+        return "without a word".into();
+    };
+    let shown = lines[..lines.len().min(PARTING_SHOWN)].join(" / ");
+    let more = match lines.len().saturating_sub(PARTING_SHOWN) {
+        0 => String::new(),
+        1 => " and 1 more line".into(),
+        n => format!(" and {n} more lines"),
+    };
+    let http = if first.starts_with("HTTP/") {
+        ": that is an HTTP server's answer, not a chat server's (is it the right port?)"
+    } else {
+        ""
+    };
+    format!("having sent {}{more}{http}", q(&shown))
+}
+
 impl Probe {
     /// A probe of the server at `addr`, waiting as `waits` says.
     pub fn new(addr: SocketAddr, waits: Waits) -> Probe {
@@ -230,8 +253,8 @@ impl Probe {
         self.check(&welcome_a)?;
         if welcome_a.closed {
             return Err(Stop::CannotTell(format!(
-                "the server closed {a_name}'s connection right after its name {}",
-                q(&self.msgs(&welcome_a).join(" / "))
+                "the server closed {a_name}'s connection right after its name, {}",
+                parting(&self.msgs(&welcome_a))
             )));
         }
         let (mut b, prompt_b) = self.arrive(b_name).await?;
@@ -315,5 +338,32 @@ impl Probe {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parting;
+
+    fn lines(n: usize, first: &str) -> Vec<String> {
+        std::iter::once(first.to_string())
+            .chain((1..n).map(|i| format!("line {i}")))
+            .collect()
+    }
+
+    #[test]
+    fn a_parting_shows_its_first_lines_and_counts_the_rest() {
+        assert_eq!(parting(&[]), "without a word");
+        assert_eq!(parting(&lines(1, "bye")), "having sent \"bye\"");
+        assert_eq!(
+            parting(&lines(4, "bye")),
+            "having sent \"bye / line 1 / line 2\" and 1 more line"
+        );
+        let http = parting(&lines(20, "HTTP/1.0 200 OK"));
+        assert!(http.contains("and 17 more lines"), "{http}");
+        assert!(
+            http.ends_with("not a chat server's (is it the right port?)"),
+            "{http}"
+        );
     }
 }
