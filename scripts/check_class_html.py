@@ -49,6 +49,9 @@ def main():
     args = parser.parse_args()
     binary = chromium()
     work = Path(args.keep or tempfile.mkdtemp(prefix="check-class-html-"))
+    # mkdtemp makes it 0700: a jail would then see the submission alone, not the servers/
+    # beside class/ that the fixture students run.
+    work.chmod(0o755)
     shutil.rmtree(work / "class", ignore_errors=True)
     (work / "servers").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "fixtures/servers/seed_server.py", work / "servers")

@@ -6,7 +6,9 @@
 //! The jail's scratch folder (`TMP/conformance-jail-ID`, ID the grading's, owned by that user, removed when
 //! the [`Jail`] is dropped) holds `home/`, the commands' `HOME` and `TMPDIR`, and
 //! `folder/`, a copy of the submission's folder bound at the folder's own path: the
-//! submission writes into its copy, never into the teacher's.
+//! submission writes into its copy, never into the teacher's. Where a folder above it is
+//! closed to other users (a `0700` home or temporary folder), the jail sees an empty one in
+//! its place, holding only the submission: the jail's user could not reach it otherwise.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -122,6 +124,9 @@ impl Jail {
                 words.extend(["--ro-bind".to_owned(), "/dev/null".to_owned(), path]);
             }
         }
+        if let Some(folder) = &self.folder {
+            words.extend(open_way(folder));
+        }
         words.extend(["--bind".to_owned(), scratch.clone(), scratch.clone()]);
         if let Some(folder) = &self.folder {
             let copy = self.scratch.join("folder").to_string_lossy().into_owned();
@@ -203,5 +208,98 @@ fn run(command: &mut Command) -> Result<(), String> {
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         ))
+    }
+}
+
+/// bwrap's arguments that let the jail's user reach `folder` when a folder above it is
+/// closed to others: an empty, open folder in the place of the outermost closed one, and
+/// open folders down to `folder`'s parent, where the submission alone is bound (bwrap would
+/// make them `0700`).
+fn open_way(folder: &Path) -> Vec<String> {
+    let Some(closed) = closed_ancestor(folder) else {
+        return Vec::new();
+    };
+    let Ok(folder) = folder.canonicalize() else {
+        return Vec::new();
+    };
+    let mut way: Vec<&Path> = folder
+        .ancestors()
+        .skip(1)
+        .take_while(|dir| *dir != closed)
+        .collect();
+    way.reverse();
+    let mut words = vec![
+        "--perms".to_owned(),
+        "0755".to_owned(),
+        "--tmpfs".to_owned(),
+        closed.to_string_lossy().into_owned(),
+    ];
+    for dir in way {
+        words.extend(["--perms".to_owned(), "0755".to_owned(), "--dir".to_owned()]);
+        words.push(dir.to_string_lossy().into_owned());
+    }
+    words
+}
+
+/// The outermost folder above `folder` that other users cannot pass through (no `x` for
+/// others: a `0700` home or temporary folder), if any.
+#[cfg(unix)]
+fn closed_ancestor(folder: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = folder.canonicalize().ok()?;
+    let above: Vec<&Path> = folder.ancestors().skip(1).collect();
+    above
+        .into_iter()
+        .rev()
+        .find(|dir| std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o001 == 0))
+        .map(Path::to_path_buf)
+}
+
+/// No such folders to mend where there is no jail.
+#[cfg(not(unix))]
+fn closed_ancestor(_: &Path) -> Option<PathBuf> {
+    None
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::{closed_ancestor, open_way};
+
+    #[test]
+    fn the_outermost_folder_closed_to_others_is_found() {
+        let top = tempfile::tempdir().expect("a temporary folder");
+        let mode = |p: &std::path::Path, mode| {
+            std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).unwrap()
+        };
+        let outer = top.path().join("outer");
+        let inner = outer.join("inner");
+        let submission = inner.join("ana");
+        std::fs::create_dir_all(&submission).unwrap();
+        mode(top.path(), 0o755);
+        // What is closed above the temporary folder already (usually nothing).
+        let above = closed_ancestor(&outer);
+        mode(&outer, 0o700);
+        mode(&inner, 0o700);
+        // The outermost is mended: the inner one is inside the empty folder put there.
+        let outer = outer.canonicalize().unwrap();
+        assert_eq!(
+            closed_ancestor(&submission),
+            above.clone().or(Some(outer.clone()))
+        );
+        if above.is_none() {
+            let inner = inner.canonicalize().unwrap().display().to_string();
+            let outer = outer.display().to_string();
+            assert_eq!(
+                open_way(&submission),
+                [
+                    "--perms", "0755", "--tmpfs", &outer, "--perms", "0755", "--dir", &inner
+                ]
+            );
+        }
+        mode(&outer, 0o755);
+        mode(&inner, 0o755);
+        assert_eq!(closed_ancestor(&submission), above);
     }
 }

@@ -12,7 +12,8 @@
 //!   `bwrap … -- setpriv … -- prlimit … -- sh -c CMD`: in a mount namespace of its own
 //!   whose system is read-only, where the teacher's files (the class folder, the reports
 //!   folder, the profile and `[grading]` file) are hidden, the submission's folder is a
-//!   private writable copy (bound at its own path) and a scratch folder is `HOME` and
+//!   private writable copy (bound at its own path, through an open, empty folder in the
+//!   place of any folder above it closed to others) and a scratch folder is `HOME` and
 //!   `TMPDIR`; in a pid namespace of its own (when the server ends, or the harness dies,
 //!   every process it left is killed by the kernel); as a user id of its own
 //!   ([`jail::Jail::uid`], unique to the grading), without capabilities or setuid gains;

@@ -2,8 +2,8 @@
 //! graded by `conformance class` beside two well-behaved ones (`faithful` in Python, `java`),
 //! each contained and graded 0 with a problem that says what happened, while the
 //! well-behaved ones get every point; the disk and the process table checked afterwards;
-//! a grading killed at its bound taking its server with it; `run --sandbox`; and `class`
-//! refusing when no sandbox can be set up.
+//! a grading killed at its bound taking its server with it; `run --sandbox`; a class under a
+//! folder closed to other users; and `class` refusing when no sandbox can be set up.
 //!
 //! These tests need what the sandbox needs (Linux, root, bubblewrap: `.ci/run` installs
 //! it); where it is missing they are skipped, saying so, except under `CI=true`.
@@ -264,4 +264,43 @@ fn a_grading_ended_at_its_bound_leaves_no_process_behind() {
     let server = scratch.join("class/hangs/servidor.py");
     let left = left_running(&server.display().to_string());
     assert!(left.is_empty(), "processes outlived the grading: {left:?}");
+}
+
+/// A class under a folder closed to other users (`mkdtemp`'s `0700`, a home folder): the
+/// jail's user cannot pass through it, so the jail shows an open, empty folder in its place
+/// holding the submission alone. Before, every student failed to start with "Permission
+/// denied" on its own `servidor.py`.
+#[test]
+fn a_class_under_a_folder_closed_to_others_is_graded() {
+    use std::os::unix::fs::PermissionsExt;
+    if !chat_test_support::sandbox_present() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let closed = dir.path().join("closed");
+    let student = closed.join("class/solo");
+    std::fs::create_dir_all(&student).unwrap();
+    std::fs::copy(
+        root().join("fixtures/servers/seed_server.py"),
+        student.join("servidor.py"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let output = conformance()
+        .arg("class")
+        .arg(closed.join("class"))
+        .args(["--server-cmd", SERVER_CMD, "--filter", "join.single"])
+        .arg("--profile")
+        .arg(root().join("fixtures/class/teacher.toml"))
+        .arg("--out-dir")
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        matrix(&dir.path().join("out")).get("solo"),
+        Some(&(".".to_string(), 100.0)),
+        "{stderr}"
+    );
 }
