@@ -182,7 +182,7 @@ fn numbers(report: &RunReport) -> Vec<String> {
         .collect()
 }
 
-/// The results grouped by their [`group_of`] id, groups in order of first appearance and
+/// The results grouped by their [`group_of`](crate::model::group_of) id, groups in order of first appearance and
 /// tests in run order within a group.
 fn groups(report: &RunReport) -> Vec<(&str, Vec<&TestResult>)> {
     let mut groups: Vec<(&str, Vec<&TestResult>)> = Vec::new();

@@ -1,5 +1,5 @@
 //! How a user waits for what a test expects: for one event, holding back those the
-//! protocol lets come first (see [`unordered`](super::unordered)) for later reads; and, with
+//! protocol lets come first (see [`super::unordered`]) for later reads; and, with
 //! an echoing profile, for its own lines to come back (see [`echoes`](super::echoes)).
 
 use super::{Incoming, MAX_BEFORE_BARRIER, User, describe_end, unordered};
