@@ -373,6 +373,7 @@ async fn run_one(
     let transcript = session.shared.transcript.clone();
     let received = Arc::clone(&session.shared.received);
     let notes = Arc::clone(&session.shared.notes);
+    let echoed = Arc::clone(&session.shared.echoed);
     let roster = session.shared.roster.clone();
     let cpu = target.pid().and_then(CpuWatch::start);
     let budget = test.budget.mul_f64(config.scale);
@@ -440,8 +441,27 @@ async fn run_one(
     failed.phase = phase;
     failed.transcript = transcript.lines_until(raised);
     failed.notes.extend(cpu.and_then(|c| c.note()));
+    failed.notes.extend(echo_note(test, &echoed));
     result.status = Status::Fail(Box::new(failed));
     (result, received)
+}
+
+/// The requirement an echo breaks, and the test about it.
+const NO_ECHO: (&str, &str) = ("CHAT-2", "broadcast.no_echo");
+
+/// For a test about another requirement that failed where a user received its own line
+/// back: a note naming the echo, which may be all that failed (an echoing server fails
+/// joins, leaves and cleanup tests on its echoes; the student should fix it first).
+fn echo_note(test: &TestCase, echoed: &std::sync::Mutex<Option<String>>) -> Option<String> {
+    let (requirement, test_id) = NO_ECHO;
+    if test.requirement == requirement {
+        return None;
+    }
+    let echo = crate::sync::lock(echoed).take()?;
+    Some(format!(
+        "{echo}: the server echoes, which {requirement} forbids ({test_id}); this failure may \
+         be only that echo: fix it first"
+    ))
 }
 
 /// A passing result for `test`, to be filled in.

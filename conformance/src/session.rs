@@ -51,6 +51,7 @@ impl Session {
                 notes: Arc::default(),
                 connect_until: None,
                 retired: Arc::default(),
+                echoed: Arc::default(),
             },
             rng,
             tag,

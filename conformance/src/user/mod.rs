@@ -710,6 +710,8 @@ struct Reader {
     classifier: Classifier,
     shared: Shared,
     me: String,
+    /// `me` on the wire, e.g. `ana_qxkz`: a chat line from it is its own, come back.
+    wire: String,
     tx: mpsc::Sender<(Incoming, u32)>,
     budget: Arc<Semaphore>,
     watch: Arc<Watch>,
@@ -732,6 +734,7 @@ impl Reader {
                 .for_receiver(wire),
             shared: shared.clone(),
             me: name.to_string(),
+            wire: wire.to_string(),
             tx,
             budget: Arc::clone(budget),
             watch: Arc::clone(watch),
@@ -791,6 +794,21 @@ impl Reader {
         let _ = self.tx.send((end, 0)).await;
     }
 
+    /// Remembers the first of its own chat lines this user received back, when the profile
+    /// says the server does not echo ([`Shared::echoed`]).
+    fn note_echo(&self, event: &Event, message: &str) {
+        let own = matches!(event, Event::Chat { user, .. } if *user == self.wire);
+        if own && !self.shared.profile.echo {
+            crate::sync::lock(&self.shared.echoed).get_or_insert_with(|| {
+                format!(
+                    "{} received its own {} back",
+                    self.me,
+                    crate::wire::quoted(&self.shared.roster.normalise(message))
+                )
+            });
+        }
+    }
+
     /// Records one message and hands its event to the test; false once the test is gone.
     /// A line about a user of an earlier test is recorded only; one about a name no
     /// simulated user has (`None salió`) is recorded marked as unattributed, and delivered.
@@ -816,6 +834,7 @@ impl Reader {
         if owner == Owner::AnotherTest {
             return true; // a user of an earlier test, still leaving
         }
+        self.note_echo(&event, &message);
         // Wait for room in the inbox's byte budget: while the test does not take events,
         // this reader stops reading and the server's writes back up.
         let cost = message.len().clamp(1, INBOX_BYTES);

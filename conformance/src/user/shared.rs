@@ -52,4 +52,8 @@ pub struct Shared {
     /// lines says hello until everyone present heard one): a copy arriving later is
     /// dropped, never taken for a message.
     pub retired: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// The first of its own lines a user received back when the profile says the server
+    /// does not echo (`ana received its own "[ana] hola" back`): a failure filed under
+    /// another requirement may be only that echo (CHAT-2), and its report says so.
+    pub echoed: Arc<std::sync::Mutex<Option<String>>>,
 }

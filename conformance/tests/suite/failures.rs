@@ -54,3 +54,55 @@ fn an_echoing_server_gets_a_report_that_names_the_bug() {
         insta::assert_snapshot!(report);
     });
 }
+
+/// The seed's failing tests with `--bug BUG`, as (id, actual) from the JSON report.
+fn failures(bug: &str, filters: &[&str]) -> Vec<(String, String)> {
+    let mut command = conformance();
+    command
+        .args(["--server-cmd", &seed_server(&format!("--bug {bug}"))])
+        .args(["--profile", &path("fixtures/profiles/seed.toml")])
+        .args(["--format", "json", "--seed", "1"]);
+    for filter in filters {
+        command.args(["--filter", filter]);
+    }
+    let out = command.output().unwrap();
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+    report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "fail")
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                t["actual"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// An echo fails tests of other requirements too (the join test's history, the leave
+/// test's "nothing else"): each says the echo may be all that failed, quoting the line;
+/// the echo's own test does not need to. A failure without an echo gets no such note.
+#[test]
+fn an_echo_is_named_in_the_failures_it_causes_under_other_requirements() {
+    const ECHO_NOTE: &str = "the server echoes, which CHAT-2 forbids (broadcast.no_echo)";
+    let echo = failures(
+        "echo",
+        &["join.no_history", "leave.quit", "broadcast.no_echo"],
+    );
+    let ids: Vec<&str> = echo.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["join.no_history", "broadcast.no_echo", "leave.quit"]);
+    for (id, actual) in &echo {
+        let noted = actual.contains(ECHO_NOTE);
+        assert_eq!(noted, id != "broadcast.no_echo", "{id}: {actual}");
+    }
+    assert!(
+        echo[2].1.contains("ana received its own \"[ana] sync-"),
+        "in the test's names: {}",
+        echo[2].1
+    );
+    let doubled = failures("double-leave", &["leave.quit"]);
+    assert_eq!(doubled.len(), 1, "{doubled:?}");
+    assert!(!doubled[0].1.contains(ECHO_NOTE), "{doubled:?}");
+}

@@ -115,6 +115,11 @@ fn a_server_killed_by_a_fragile_step_still_gets_its_draft() {
         .take_while(|l| l.starts_with('#'))
         .collect::<Vec<_>>()
         .join(" ");
-    assert!(stopped.contains("before it sent a name"), "{text}");
+    // The server dies as the nameless client closes: the next connection finds it closing
+    // (closed before the name) or gone (refused), as the scheduler has it.
+    assert!(
+        stopped.contains("before it sent a name") || stopped.contains("Connection refused"),
+        "{text}"
+    );
     assert!(stopped.contains("(JOIN-7,"), "{text}");
 }
