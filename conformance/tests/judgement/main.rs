@@ -22,7 +22,8 @@
 //!   means what the hand-written one does, and never makes a catalogued bug pass (see
 //!   [`sniff`]).
 //!
-//! Every judgement of a bug is `--isolate` (a fresh server per test). Prints the
+//! Every judgement of a bug is `--isolate` (a fresh server per test), and `--repeat 3` for a
+//! bug only a race shows (`catalogue::RACES`: caught when any attempt fails). Prints the
 //! sensitivity tables — bug → the tests that caught it — on every run (`JUDGE=seed`,
 //! `classic`, `dialects`, `clients` or `sniff` judges one table only; `JUDGE=sniff-all` is
 //! the sniff table with every planted bug). A plain `main` (harness = false) so the tables
@@ -85,6 +86,7 @@ fn seed_run(args: &str, profile: &str, level: &'static str) -> Run {
         filters: Vec::new(),
         skip: false,
         isolate: true,
+        repeat: 1,
     }
 }
 
@@ -110,6 +112,7 @@ fn fixture_run(
         filters: Vec::new(),
         skip: false,
         isolate: true,
+        repeat: 1,
     }
 }
 
@@ -155,6 +158,7 @@ fn judge_seed(bugs: &[Bug]) -> usize {
     // a failure elsewhere would not count.
     runs.extend(bugs.iter().map(|bug| Run {
         filters: bug.filters(),
+        repeat: bug.attempts(),
         ..seed_run(
             &format!("--bug {}", bug.name),
             "fixtures/profiles/seed.toml",
@@ -226,6 +230,7 @@ fn judge_planted(corpus: &Corpus, catalogue: Vec<Bug>) -> usize {
             if let Plan::Patched(path) = plan {
                 runs.push(Run {
                     filters: bug.filters(),
+                    repeat: bug.attempts(),
                     ..fixture_run(path, corpus, fixture, bug.level)
                 });
             }

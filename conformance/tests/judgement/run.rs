@@ -27,6 +27,8 @@ pub struct Run {
     pub skip: bool,
     /// A fresh server per test (`--isolate`); otherwise one server for the run.
     pub isolate: bool,
+    /// Attempts per test (`--repeat`): more than one for a bug only a race shows.
+    pub repeat: u32,
 }
 
 /// One test's line of the report.
@@ -95,6 +97,9 @@ impl Execute for Run {
             .args(["--server-cmd", &self.server_cmd]);
         for filter in &self.filters {
             command.args(["--filter", filter]);
+        }
+        if self.repeat > 1 {
+            command.args(["--repeat", &self.repeat.to_string()]);
         }
         outcome_of(command)
     }

@@ -276,11 +276,14 @@ fn buggy(bugs: &[Bug]) -> Vec<Case> {
         .iter()
         .map(|bug| Case {
             name: format!("seed --bug {}", bug.name),
-            server: seed_run(
-                &format!("--bug {}", bug.name),
-                "fixtures/profiles/seed.toml",
-                bug.level,
-            ),
+            server: Run {
+                repeat: bug.attempts(),
+                ..seed_run(
+                    &format!("--bug {}", bug.name),
+                    "fixtures/profiles/seed.toml",
+                    bug.level,
+                )
+            },
             bug: Some((bug.catch.clone(), bug.filters(), bug.level)),
         })
         .collect();
@@ -294,7 +297,10 @@ fn buggy(bugs: &[Bug]) -> Vec<Case> {
                 if let Plan::Patched(path) = plan {
                     cases.push(Case {
                         name: format!("{fixture} + {}", bug.name),
-                        server: fixture_run(&path, corpus, fixture, bug.level),
+                        server: Run {
+                            repeat: bug.attempts(),
+                            ..fixture_run(&path, corpus, fixture, bug.level)
+                        },
                         bug: Some((bug.catch.clone(), bug.filters(), bug.level)),
                     });
                 }
@@ -344,6 +350,7 @@ impl Judged<'_> {
             filters,
             skip: false,
             isolate,
+            repeat: self.case.server.repeat,
         }
     }
 
