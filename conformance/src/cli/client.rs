@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::listing::{self, Ready};
+use super::listing;
 use super::options::{ReportArgs, SuiteArgs};
 use super::progress::Progress;
 use super::reports;
@@ -85,13 +85,8 @@ pub(super) async fn main(args: ClientArgs) -> i32 {
             Ok(grading)
         },
     );
-    let Ready {
-        tests,
-        profile,
-        grading,
-        specs,
-    } = match ready {
-        Ok(ready) => ready,
+    let (tests, profile, grading, specs) = match ready {
+        Ok(ready) => ready.parts(),
         Err(code) => return code,
     };
     let Some(command) = args.client_cmd.clone() else {

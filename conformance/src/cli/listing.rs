@@ -20,6 +20,16 @@ pub(super) struct Ready<S> {
     pub specs: Vec<ReportSpec>,
 }
 
+/// A [`Ready`] taken apart: tests, profile, `[grading]` table, reports.
+pub(super) type Parts<S> = (Vec<TestCase<S>>, Arc<Profile>, Grading, Vec<ReportSpec>);
+
+impl<S> Ready<S> {
+    /// Its parts, for `let (tests, profile, grading, specs) = …`.
+    pub fn parts(self) -> Parts<S> {
+        (self.tests, self.profile, self.grading, self.specs)
+    }
+}
+
 /// The steps `run` and `client` take before their tests, in this order: load the profile
 /// `profile`; load and check its `[grading]` table with `grading` (which also checks that
 /// the profile's skip rules name tests of `tests`, in each suite's own words and order);

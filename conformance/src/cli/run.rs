@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::listing::{self, Ready};
+use super::listing;
 use super::options::{ReportArgs, SuiteArgs};
 use super::progress::Progress;
 use super::reports;
@@ -216,13 +216,8 @@ pub(super) async fn main(args: RunArgs) -> i32 {
             load_grading(&args.server.profile, args.report.grading.as_deref(), tests)
         },
     );
-    let Ready {
-        tests,
-        profile,
-        grading,
-        specs,
-    } = match ready {
-        Ok(ready) => ready,
+    let (tests, profile, grading, specs) = match ready {
+        Ok(ready) => ready.parts(),
         Err(code) => return code,
     };
     let (selected, above_level) = select(tests, &args);
