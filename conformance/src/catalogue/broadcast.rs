@@ -179,7 +179,7 @@ fn exactly_once() -> TestCase {
     )
     .run(|mut s| async move {
         let mut users = s.join_all(&["ana", "beto", "carla"]).await?;
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         for round in 1..=20 {
             for user in users.iter_mut() {
                 let text = format!("{} #{round}", user.name);

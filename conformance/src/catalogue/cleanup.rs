@@ -135,7 +135,7 @@ fn departures_mid_talk() -> TestCase {
             leaving.append(&mut batch);
         }
         let mut olga = s.join_seen_by("olga", &mut [&mut tono]).await?;
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         let talk = if s.profile().pace_ms > 0 { TALK_PACED } else { TALK };
         let texts: Vec<String> = (1..=talk).map(|k| format!("{}-{k:03}", tono.wire)).collect();
         for text in &texts {

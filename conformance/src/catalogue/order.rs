@@ -27,7 +27,7 @@ fn per_sender() -> TestCase {
     )
     .run(|s| async move {
         let [mut ana, mut beto, mut carla] = s.room(["ana", "beto", "carla"]).await?;
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         for k in 1..=200 {
             let text = format!("ana #{k:03}");
             ana.say(&text).await?;
@@ -61,7 +61,7 @@ fn total() -> TestCase {
     .run(|mut s| async move {
         let names = ["ana", "beto", "carla", "dani", "eva", "fede"];
         let mut users = s.join_all(&names).await?;
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         // ana only listens; the five others send at once.
         let listener = users.remove(0);
         let texts = |user: &User| -> Vec<String> {

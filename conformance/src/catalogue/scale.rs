@@ -37,7 +37,7 @@ fn many_users() -> TestCase {
         let names: Vec<String> = (1..=USERS).map(|i| format!("u{i:03}")).collect();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let mut users = s.join_all(&refs).await?;
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         let senders = [0, USERS / 2 - 1, USERS - 1];
         for &i in &senders {
             let user = &mut users[i];

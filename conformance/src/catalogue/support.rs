@@ -213,7 +213,7 @@ pub(crate) async fn storm(s: &mut Session, n: usize, count: usize) -> Outcome {
     let names: Vec<String> = (1..=n).map(|i| format!("u{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let users = s.join_all(&refs).await?;
-    let mut delivery = Delivery::new(s.profile().echo);
+    let mut delivery = Delivery::for_profile(s.profile());
     // The text carries sender and number, padded so that interleaved writes produce
     // recognisably torn lines.
     let texts = |user: &User| -> Vec<String> {

@@ -29,6 +29,11 @@ pub struct Delivery {
     echo: bool,
     /// Wire name → the name to show.
     names: HashMap<String, String>,
+    /// The server takes one read as one message (`framing = "chunk"`): two of a sender's
+    /// writes read together become one message, which FRAME-5 allows (the harness paces
+    /// its writes, but a loaded machine can still let two meet). The suite's decoder cuts
+    /// such a message after the first: its rest, the sender's next text, arrives bare.
+    merges: bool,
 }
 
 const SHOWN: usize = 5;
@@ -44,6 +49,29 @@ impl Delivery {
             echo,
             ..Default::default()
         }
+    }
+
+    /// An empty log for a run with `profile`: its `echo` (see [`Delivery::new`]), and
+    /// whether two writes may be read as one message (chunk framing, FRAME-5).
+    pub fn for_profile(profile: &crate::profile::Profile) -> Self {
+        Delivery {
+            merges: profile.framing == crate::profile::Framing::Chunk,
+            ..Delivery::new(profile.echo)
+        }
+    }
+
+    /// With [`Delivery::merges`], `event` as the rest of a merged message: the text its
+    /// sender wrote right after the message at `last` (the chat the receiver got just
+    /// before `event`), arrived bare.
+    fn merged_rest(&self, last: Option<usize>, event: &Event) -> Option<&Sent> {
+        let (true, Event::Other(rest), Some(last)) = (self.merges, event, last) else {
+            return None;
+        };
+        let sender = &self.sent[last].sender;
+        self.sent[last + 1..]
+            .iter()
+            .find(|s| &s.sender == sender)
+            .filter(|next| next.text == *rest)
     }
 
     /// A user's display name for reports.
@@ -87,8 +115,15 @@ impl Delivery {
             let mut seen: HashMap<usize, usize> = HashMap::new();
             let mut sequence = Vec::new();
             let mut last_by_sender: HashMap<&str, usize> = HashMap::new();
+            let mut last_chat: Option<usize> = None;
             for event in events {
+                // A merge's rest comes right after its first part, nothing between.
+                let previous = last_chat.take();
                 let key = match event {
+                    _ if self.merged_rest(previous, event).is_some() => self
+                        .merged_rest(previous, event)
+                        .cloned()
+                        .expect("just found"),
                     // The harness's own barrier messages are not part of the traffic judged.
                     Event::Chat { text, .. } if crate::wire::is_sentinel(text) => continue,
                     Event::Chat { user, text } => Sent {
@@ -165,6 +200,7 @@ impl Delivery {
                     }
                 }
                 last_by_sender.insert(&self.sent[i].sender, i);
+                last_chat = Some(i);
                 sequence.push(i);
             }
             for (i, s) in self.sent.iter().enumerate() {
@@ -273,6 +309,40 @@ mod tests {
         d.sent("a", "2");
         d.sent("b", "3");
         d
+    }
+
+    #[test]
+    fn two_writes_read_as_one_count_as_delivered_only_one_read_per_message() {
+        // "a: 1" + "2" is "a: 12" cut by the decoder: a's next text, bare, right after.
+        let merged = vec![chat("a", "1"), Event::Other("2".into()), chat("b", "3")];
+        let mut lines = setup();
+        lines.received("c", merged.clone());
+        assert!(lines.judge(false).is_err(), "line framing: never a merge");
+        let profile = crate::profile::Profile::parse("p", "framing = \"chunk\"").unwrap();
+        let mut chunks = Delivery::for_profile(&profile);
+        for (sender, text) in [("a", "1"), ("a", "2"), ("b", "3")] {
+            chunks.sent(sender, text);
+        }
+        chunks.received("c", merged);
+        assert!(chunks.judge(true).is_ok());
+        // Not after another sender's line, not a text never sent, not after something else.
+        for stray in [
+            vec![chat("b", "3"), Event::Other("2".into()), chat("a", "1")],
+            vec![chat("a", "1"), Event::Other("3".into()), chat("a", "2")],
+            vec![
+                chat("a", "1"),
+                Event::Other("a: ".into()),
+                Event::Other("2".into()),
+                chat("b", "3"),
+            ],
+        ] {
+            let mut d = Delivery::for_profile(&profile);
+            for (sender, text) in [("a", "1"), ("a", "2"), ("b", "3")] {
+                d.sent(sender, text);
+            }
+            d.received("c", stray);
+            assert!(d.judge(false).is_err());
+        }
     }
 
     #[test]

@@ -59,7 +59,7 @@ pub(super) fn consumer() -> TestCase {
         carla.set_timeout(patience);
         beto.set_timeout(patience);
 
-        let mut delivery = Delivery::new(s.profile().echo);
+        let mut delivery = Delivery::for_profile(s.profile());
         delivery.name(&carla.wire, &carla.name);
         let texts: Vec<String> = (1..=COUNT)
             .map(|k| format!("beto #{k:04} {}", "x".repeat(PADDING)))
