@@ -119,19 +119,16 @@ impl Delivery {
             for event in events {
                 // A merge's rest comes right after its first part, nothing between.
                 let previous = last_chat.take();
-                let key = match event {
-                    _ if self.merged_rest(previous, event).is_some() => self
-                        .merged_rest(previous, event)
-                        .cloned()
-                        .expect("just found"),
+                let key = match (event, self.merged_rest(previous, event)) {
+                    (_, Some(rest)) => rest.clone(),
                     // The harness's own barrier messages are not part of the traffic judged.
-                    Event::Chat { text, .. } if crate::wire::is_sentinel(text) => continue,
-                    Event::Chat { user, text } => Sent {
+                    (Event::Chat { text, .. }, _) if crate::wire::is_sentinel(text) => continue,
+                    (Event::Chat { user, text }, _) => Sent {
                         sender: user.clone(),
                         text: text.clone(),
                     },
-                    Event::Join { .. } | Event::Leave { .. } => continue,
-                    other => {
+                    (Event::Join { .. } | Event::Leave { .. }, _) => continue,
+                    (other, None) => {
                         unexpected += 1;
                         if unexpected <= SHOWN {
                             problems.push(format!(
