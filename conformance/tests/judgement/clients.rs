@@ -6,7 +6,7 @@
 use chat_test_support::{reference_client_binary, root};
 
 use crate::run::{Execute, Outcome, SEED, conformance, outcome_of, run_all};
-use crate::{Verdict, caught, passes};
+use crate::{Verdict, caught, judged_wrong, passes};
 
 /// The seed-style clients' profile: one send() per message, `salir`.
 const SEED_PROFILE: &str = "fixtures/clients/seed_client.toml";
@@ -96,10 +96,14 @@ pub fn judge() -> usize {
     let mut line = |name: &str, level: &str, expectation: &str, verdict: Verdict| {
         wrong += usize::from(!verdict.ok);
         let mark = if verdict.ok { "ok" } else { "WRONG" };
-        println!(
+        let row = format!(
             "{name:<28} {level:<7} {expectation:<18} {mark:<8} {}",
             verdict.shown
         );
+        println!("{row}");
+        if !verdict.ok {
+            judged_wrong(&format!("clients: {row}"), &verdict.why);
+        }
     };
     line(
         "reference-client",

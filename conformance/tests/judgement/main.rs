@@ -35,6 +35,8 @@ mod planted;
 mod run;
 mod sniff;
 
+use std::sync::Mutex;
+
 use chat_test_support::root;
 
 use catalogue::Bug;
@@ -45,12 +47,73 @@ use run::{Outcome, Run, SEED, run_all};
 struct Verdict {
     ok: bool,
     shown: String,
+    /// What the failing tests of a server that must pass said (their details).
+    why: Vec<String>,
+}
+
+/// A row judged WRONG, and what its failing tests said.
+struct WrongRow {
+    row: String,
+    why: Vec<String>,
+}
+
+/// Every row judged WRONG, printed again after all the tables (the details, then the rows
+/// alone): a CI log may keep only its tail.
+static WRONG_ROWS: Mutex<Vec<WrongRow>> = Mutex::new(Vec::new());
+
+/// Notes `row` as judged WRONG, with `why`: the failing tests' details, of which the first
+/// three are kept, each cut to its first line and its `Expected:`/`Actual:` lines.
+fn judged_wrong(row: &str, why: &[String]) {
+    const SHOWN: usize = 3;
+    let mut kept: Vec<String> = why
+        .iter()
+        .take(SHOWN)
+        .flat_map(|detail| {
+            detail.lines().enumerate().filter_map(|(i, line)| {
+                let kept = i == 0 || line.starts_with("Expected:") || line.starts_with("Actual:");
+                kept.then(|| {
+                    if i == 0 {
+                        line.to_string()
+                    } else {
+                        format!("  {line}")
+                    }
+                })
+            })
+        })
+        .collect();
+    if why.len() > SHOWN {
+        kept.push(format!("and {} more", why.len() - SHOWN));
+    }
+    WRONG_ROWS.lock().unwrap().push(WrongRow {
+        row: row.trim_end().to_string(),
+        why: kept,
+    });
+}
+
+/// The rows judged WRONG, as the output's last lines.
+fn print_wrong_rows(wrong: usize) {
+    let rows = WRONG_ROWS.lock().unwrap();
+    println!("\nWhy the rows below were judged WRONG:");
+    for WrongRow { row, why } in rows.iter() {
+        println!("  {row}");
+        for line in why {
+            println!("      {line}");
+        }
+    }
+    println!("\n{wrong} servers or clients judged WRONG:");
+    for WrongRow { row, .. } in rows.iter() {
+        println!("  {row}");
+    }
 }
 
 /// A faithful server must pass: exit 0, no failure.
 fn passes(outcome: &Outcome) -> Verdict {
     let failed: Vec<&str> = outcome.failed().map(|t| t.id.as_str()).collect();
     Verdict {
+        why: outcome
+            .failed()
+            .map(|t| format!("{}: {}", t.id, t.detail))
+            .collect(),
         ok: outcome.exit == Some(0) && failed.is_empty(),
         shown: if failed.is_empty() {
             outcome.summary()
@@ -68,6 +131,7 @@ fn caught(outcome: &Outcome, counts: impl Fn(&run::TestResult) -> bool) -> Verdi
         .map(|t| t.id.as_str())
         .collect();
     Verdict {
+        why: Vec::new(),
         ok: outcome.exit == Some(1) && !by.is_empty(),
         shown: if by.is_empty() {
             outcome.summary()
@@ -175,10 +239,14 @@ fn judge_seed(bugs: &[Bug]) -> usize {
     let mut line = |name: &str, level: &str, expectation: &str, verdict: Verdict| {
         wrong += usize::from(!verdict.ok);
         let mark = if verdict.ok { "ok" } else { "WRONG" };
-        println!(
+        let row = format!(
             "{name:<20} {level:<7} {expectation:<26} {mark:<8} {}",
             verdict.shown
         );
+        println!("{row}");
+        if !verdict.ok {
+            judged_wrong(&format!("seed: {row}"), &verdict.why);
+        }
     };
     line("faithful", "core", "(must pass)", passes(&outcomes[0]));
     line(
@@ -288,19 +356,22 @@ fn judge_planted(corpus: &Corpus, catalogue: Vec<Bug>) -> usize {
     }
     println!();
     let mut wrong = 0;
-    let mut cell = |verdict: Option<&Verdict>, suffix: &str| -> String {
-        match verdict {
-            None => suffix.to_string(),
-            Some(v) => {
-                wrong += usize::from(!v.ok);
-                let mark = if v.ok { "ok" } else { "WRONG" };
-                format!("{mark:<5} {}{suffix}", first_two(&v.shown))
+    let mut cell = |row: &str, fixture: &str, verdict: Option<&Verdict>, suffix: &str| match verdict
+    {
+        None => suffix.to_string(),
+        Some(v) => {
+            wrong += usize::from(!v.ok);
+            let mark = if v.ok { "ok" } else { "WRONG" };
+            if !v.ok {
+                let where_ = format!("{}: {row} in {fixture}", corpus.patches);
+                judged_wrong(&format!("{where_}: {}{suffix}", v.shown), &v.why);
             }
+            format!("{mark:<5} {}{suffix}", first_two(&v.shown))
         }
     };
     print!("{:<20} {:<7}", "faithful", "core");
-    for verdict in &faithful {
-        print!(" {:<42}", cell(Some(verdict), ""));
+    for (fixture, verdict) in fixtures.iter().zip(&faithful) {
+        print!(" {:<42}", cell("faithful", fixture, Some(verdict), ""));
     }
     println!();
     for (i, bug) in bugs.iter().enumerate() {
@@ -311,9 +382,12 @@ fn judge_planted(corpus: &Corpus, catalogue: Vec<Bug>) -> usize {
             continue;
         }
         print!("{:<20} {:<7}", bug.name, bug.level);
-        for column in &cells {
+        for (fixture, column) in fixtures.iter().zip(&cells) {
             let (verdict, suffix) = &column[i];
-            print!(" {:<42}", cell(verdict.as_ref(), suffix));
+            print!(
+                " {:<42}",
+                cell(&bug.name, fixture, verdict.as_ref(), suffix)
+            );
         }
         println!();
     }
@@ -392,7 +466,7 @@ fn main() {
     if wrong == 0 {
         println!("\nevery server and client judged right");
     } else {
-        println!("\n{wrong} servers or clients judged WRONG");
+        print_wrong_rows(wrong);
         std::process::exit(1);
     }
 }

@@ -36,6 +36,8 @@ pub struct TestResult {
     pub id: String,
     pub requirement: String,
     pub status: String,
+    /// What the report says of it (requirement, expected, actual) when it failed.
+    pub detail: String,
 }
 
 /// What a run gave: its exit code and its tests, or why there was no report.
@@ -135,6 +137,7 @@ pub fn outcome_of(mut command: Command) -> Outcome {
             id: text(t, "id"),
             requirement: text(t, "requirement"),
             status: text(t, "status"),
+            detail: text(t, "detail"),
         })
         .collect();
     Outcome {

@@ -25,7 +25,7 @@ use conformance::profile::Profile;
 use crate::catalogue::Bug;
 use crate::planted::{Corpus, Plan};
 use crate::run::{Catch, Outcome, Run, pool, run_all};
-use crate::{CLASSICS, DIALECTS, caught, fixture_run, runnable, seed_run};
+use crate::{CLASSICS, DIALECTS, caught, fixture_run, judged_wrong, runnable, seed_run};
 
 /// Sniffs at once: they mostly wait for what does not come (alone, the table took 354 s
 /// with 4 and 278 s with 8; 6, as it runs beside the other tests of `make test`).
@@ -355,6 +355,13 @@ impl Judged<'_> {
         }
     }
 
+    /// The last lines sniff wrote on stderr (its progress and verdict), for a WRONG row.
+    fn stderr_tail(&self) -> Vec<String> {
+        let lines: Vec<&str> = self.sniffed.stderr.lines().collect();
+        let tail = &lines[lines.len().saturating_sub(8)..];
+        tail.iter().map(|l| format!("sniff: {l}")).collect()
+    }
+
     fn draft_run(&self, filters: Vec<String>, isolate: bool) -> Run {
         self.run(self.path.display().to_string(), filters, isolate)
     }
@@ -509,21 +516,29 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         };
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
-        println!(
+        let row = format!(
             "{:<17} {:>5.1}s {shown:<36} {mark:<8} {same}",
             j.case.name,
             j.sniffed.took.as_secs_f64()
         );
+        println!("{row}");
+        if !ok {
+            judged_wrong(&format!("sniff: {row}"), &j.stderr_tail());
+        }
     }
     let share = equal as f64 / judged.len().max(1) as f64;
     let enough = share >= EQUAL_SHARE;
-    println!(
-        "\n{equal} of {} drafts have the hand-written wording, behaviour keys aside ({:.0} %, at least {:.0} % needed): {}",
+    let row = format!(
+        "{equal} of {} drafts have the hand-written wording, behaviour keys aside ({:.0} %, at least {:.0} % needed): {}",
         judged.len(),
         share * 100.0,
         EQUAL_SHARE * 100.0,
         if enough { "ok" } else { "WRONG" }
     );
+    println!("\n{row}");
+    if !enough {
+        judged_wrong(&format!("sniff: {row}"), &[]);
+    }
     wrong + usize::from(!enough)
 }
 
@@ -564,11 +579,15 @@ fn judge_buggy(judged: &[Judged], full: bool) -> usize {
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
         let keys = j.keys.as_ref().map(|k| k.join(" ")).unwrap_or_default();
-        println!(
+        let row = format!(
             "{:<30} {level:<7} {mark:<6} {:<18} {shown}",
             j.case.name,
             if keys.is_empty() { "-" } else { &keys }
         );
+        println!("{row}");
+        if !ok {
+            judged_wrong(&format!("sniff (buggy): {row}"), &j.stderr_tail());
+        }
     }
     wrong
 }
@@ -584,12 +603,16 @@ fn judge_hostile(sniffed: &[Sniffed]) -> usize {
         let ok = matches!(sniffed.exit, Some(1 | 2)) && sniffed.took <= HOSTILE_BOUND;
         wrong += usize::from(!ok);
         let mark = if ok { "ok" } else { "WRONG" };
-        println!(
+        let row = format!(
             "{mode:<20} exit {:<4} {:>5.1}s {mark:<6} {}",
             sniffed.exit.map_or("-".into(), |c| c.to_string()),
             sniffed.took.as_secs_f64(),
             one_line(&sniffed.stderr, "")
         );
+        println!("{row}");
+        if !ok {
+            judged_wrong(&format!("sniff (hostile): {row}"), &[]);
+        }
     }
     wrong
 }
