@@ -26,12 +26,13 @@ const FILTERS: [&str; 9] = [
 /// The expected matrix, columns in run order: join.single, join.non_ascii_names,
 /// broadcast.no_echo, leave.quit, leave.fin_idle, quit.not_broadcast, framing.several_lines,
 /// join.silent_client, join.early_close. `.` passed, `F` failed, `S` failed in setup, `-`
-/// not run; then the points of 100 (broadcast weighs 2).
+/// not run, `?` passed or failed in setup (see [`row_matches`]); then the points of 100
+/// (broadcast weighs 2).
 const EXPECTED: &str = "
 ascii-names       . F . . . . . . .  90
 awards-own-points - - - - - - - - -   0
 crash-at-start    - - - - - - - - -   0
-double-leave      . . . F . S . . .  80
+double-leave      . . . F . ? . . .  80
 echo              . . F F F . . F F  40
 faithful          . . . . . . . . . 100
 fin-loop          . . . . F . . . .  90
@@ -69,10 +70,11 @@ const PROBLEMS: [(&str, &[&str]); 6] = [
     ),
 ];
 
-/// The students of the smaller class the equivalence tests grade three times.
+/// The students of the smaller class the equivalence tests grade three times: none has a
+/// `?` cell in [`EXPECTED`], so the three runs must agree exactly.
 const SMALL_CLASS: [&str; 6] = [
     "faithful",
-    "double-leave",
+    "ascii-names",
     "java",
     "crash-at-start",
     "ignores-port",
@@ -188,6 +190,29 @@ pub(super) fn matrix(out: &Path) -> BTreeMap<String, (String, f64)> {
     rows
 }
 
+/// The points of 100 each column of [`EXPECTED`] is worth (broadcast.no_echo weighs 2).
+const COLUMN_POINTS: [f64; 9] = [10.0, 10.0, 20.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0];
+
+/// Whether `actual` is the `expected` row. A `?` is a cell only timing decides, without the
+/// sandbox or the grading having a say: double-leave's second leave line comes from the
+/// quitter's `finally`, after its socket is closed, and reaches the next test's setup
+/// (`S`) or comes too late for it (`.`). The row's points then rise by the cell's worth.
+fn row_matches(expected: &(String, f64), actual: &(String, f64)) -> bool {
+    let (marks, points) = expected;
+    let cells: Vec<(&str, &str)> = marks.split(' ').zip(actual.0.split(' ')).collect();
+    let marks_match = marks.split(' ').count() == actual.0.split(' ').count()
+        && cells
+            .iter()
+            .all(|(e, a)| e == a || (*e == "?" && matches!(*a, "." | "S")));
+    let raised: f64 = cells
+        .iter()
+        .zip(COLUMN_POINTS)
+        .filter(|((e, a), _)| *e == "?" && *a == ".")
+        .map(|(_, worth)| worth)
+        .sum();
+    marks_match && (actual.1 - (points + raised)).abs() < 0.01
+}
+
 fn expected() -> BTreeMap<String, (String, f64)> {
     EXPECTED
         .lines()
@@ -228,7 +253,7 @@ fn the_fixture_class_is_graded_with_the_expected_matrix() {
     let expected = expected();
     let diff: Vec<String> = expected
         .iter()
-        .filter(|(name, row)| actual.get(*name) != Some(row))
+        .filter(|(name, row)| actual.get(*name).is_none_or(|got| !row_matches(row, got)))
         .map(|(name, row)| format!("{name}: expected {row:?}, got {:?}", actual.get(name)))
         .collect();
     assert!(diff.is_empty(), "{}", diff.join("\n"));
