@@ -6,7 +6,7 @@
 use chat_test_support::{reference_client_binary, root};
 
 use crate::run::{Execute, Outcome, SEED, conformance, outcome_of, run_all};
-use crate::{Verdict, caught, judged_wrong, passes};
+use crate::{Verdict, caught, passes, print_row};
 
 /// The seed-style clients' profile: one send() per message, `salir`.
 const SEED_PROFILE: &str = "fixtures/clients/seed_client.toml";
@@ -100,10 +100,7 @@ pub fn judge() -> usize {
             "{name:<28} {level:<7} {expectation:<18} {mark:<8} {}",
             verdict.shown
         );
-        println!("{row}");
-        if !verdict.ok {
-            judged_wrong(&format!("clients: {row}"), &verdict.why);
-        }
+        print_row("clients", &row, verdict.ok, &verdict.why);
     };
     line(
         "reference-client",

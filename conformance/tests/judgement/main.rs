@@ -90,6 +90,15 @@ fn judged_wrong(row: &str, why: &[String]) {
     });
 }
 
+/// Prints a table's `row`; one judged WRONG (`ok` false) is also kept, under `table`, for
+/// the end of the output, with `why`.
+fn print_row(table: &str, row: &str, ok: bool, why: &[String]) {
+    println!("{row}");
+    if !ok {
+        judged_wrong(&format!("{table}: {row}"), why);
+    }
+}
+
 /// The rows judged WRONG, as the output's last lines.
 fn print_wrong_rows(wrong: usize) {
     let rows = WRONG_ROWS.lock().unwrap();
@@ -243,10 +252,7 @@ fn judge_seed(bugs: &[Bug]) -> usize {
             "{name:<20} {level:<7} {expectation:<26} {mark:<8} {}",
             verdict.shown
         );
-        println!("{row}");
-        if !verdict.ok {
-            judged_wrong(&format!("seed: {row}"), &verdict.why);
-        }
+        print_row("seed", &row, verdict.ok, &verdict.why);
     };
     line("faithful", "core", "(must pass)", passes(&outcomes[0]));
     line(

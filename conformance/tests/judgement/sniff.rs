@@ -25,7 +25,7 @@ use conformance::profile::Profile;
 use crate::catalogue::Bug;
 use crate::planted::{Corpus, Plan};
 use crate::run::{Catch, Outcome, Run, pool, run_all};
-use crate::{CLASSICS, DIALECTS, caught, fixture_run, judged_wrong, runnable, seed_run};
+use crate::{CLASSICS, DIALECTS, caught, fixture_run, print_row, runnable, seed_run};
 
 /// Sniffs at once: they mostly wait for what does not come (alone, the table took 354 s
 /// with 4 and 278 s with 8; 6, as it runs beside the other tests of `make test`).
@@ -355,10 +355,10 @@ impl Judged<'_> {
         }
     }
 
-    /// The last lines sniff wrote on stderr (its progress and verdict), for a WRONG row.
+    /// The last three lines sniff wrote on stderr (its verdict), for a WRONG row.
     fn stderr_tail(&self) -> Vec<String> {
         let lines: Vec<&str> = self.sniffed.stderr.lines().collect();
-        let tail = &lines[lines.len().saturating_sub(8)..];
+        let tail = &lines[lines.len().saturating_sub(3)..];
         tail.iter().map(|l| format!("sniff: {l}")).collect()
     }
 
@@ -521,10 +521,7 @@ fn judge_corpus(judged: &[Judged]) -> usize {
             j.case.name,
             j.sniffed.took.as_secs_f64()
         );
-        println!("{row}");
-        if !ok {
-            judged_wrong(&format!("sniff: {row}"), &j.stderr_tail());
-        }
+        print_row("sniff", &row, ok, &j.stderr_tail());
     }
     let share = equal as f64 / judged.len().max(1) as f64;
     let enough = share >= EQUAL_SHARE;
@@ -535,10 +532,8 @@ fn judge_corpus(judged: &[Judged]) -> usize {
         EQUAL_SHARE * 100.0,
         if enough { "ok" } else { "WRONG" }
     );
-    println!("\n{row}");
-    if !enough {
-        judged_wrong(&format!("sniff: {row}"), &[]);
-    }
+    println!();
+    print_row("sniff", &row, enough, &[]);
     wrong + usize::from(!enough)
 }
 
@@ -584,10 +579,7 @@ fn judge_buggy(judged: &[Judged], full: bool) -> usize {
             j.case.name,
             if keys.is_empty() { "-" } else { &keys }
         );
-        println!("{row}");
-        if !ok {
-            judged_wrong(&format!("sniff (buggy): {row}"), &j.stderr_tail());
-        }
+        print_row("sniff (buggy)", &row, ok, &j.stderr_tail());
     }
     wrong
 }
@@ -609,10 +601,7 @@ fn judge_hostile(sniffed: &[Sniffed]) -> usize {
             sniffed.took.as_secs_f64(),
             one_line(&sniffed.stderr, "")
         );
-        println!("{row}");
-        if !ok {
-            judged_wrong(&format!("sniff (hostile): {row}"), &[]);
-        }
+        print_row("sniff (hostile)", &row, ok, &[]);
     }
     wrong
 }
